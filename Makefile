@@ -1,0 +1,38 @@
+# Set-up and the everyday commands. Every target creates .venv when it is missing.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# torch is installed first, on its own, so that pip takes the CPU wheel where one is
+# available and never pulls the CUDA build onto a CPU machine. A GPU user installs
+# their CUDA build of torch into .venv before `make` (it is then left alone), or
+# passes TORCH_PIP_ARGS (e.g. an --index-url of their choice).
+TORCH_SPEC ?= torch==2.13.0
+TORCH_PIP_ARGS ?=
+CONSTRAINTS ?= constraints.txt
+PYTEST_ARGS ?= -n 2
+DEMO_DIR ?= demo-output
+
+.PHONY: install demo test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.hark-installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	@$(BIN)/python -c "import torch" 2>/dev/null || \
+		$(BIN)/python -m pip install $(TORCH_PIP_ARGS) "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install -c $(CONSTRAINTS) -e ".[test]"
+	@touch $@
+
+install: $(VENV)/.hark-installed
+
+demo: install
+	$(BIN)/hark demo run --out $(DEMO_DIR)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m benchmarks.detect
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) bench-output test-artifacts

@@ -1,0 +1,131 @@
+"""The one event model: every annotation, detection and prediction is an :class:`Event`."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+
+class Kind(str, Enum):
+    """Where an event comes from, as SongExplorer names it."""
+
+    ANNOTATED = "annotated"  # laid by a person
+    DETECTED = "detected"  # found by a heuristic detector (hark detect)
+    PREDICTED = "predicted"  # found by a trained model (hark ethogram)
+    MISSED = "missed"  # detected but covered by no prediction (hark misses)
+    MISTAKEN = "mistaken"  # validation sound the model got wrong (hark accuracy)
+    CORRECT = "correct"  # validation sound the model got right (hark accuracy)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+KIND_NAMES = tuple(k.value for k in Kind)
+FORBIDDEN_LABEL_CHARS = {",": "a comma", "\n": "a line break", "\r": "a line break", "\t": "a tab"}
+
+
+def label_problem(label: str) -> str | None:
+    """Why ``label`` cannot be stored in SongExplorer's CSV, or None if it can."""
+    if not label:
+        return "the label is empty"
+    for char, name in FORBIDDEN_LABEL_CHARS.items():
+        if char in label:
+            return f"the label {label!r} contains {name}"
+    if label != label.strip():
+        return f"the label {label!r} has leading or trailing spaces"
+    return None
+
+
+@dataclass(frozen=True, order=True)
+class Event:
+    """A sound in a recording, ``[start, stop]`` in samples ("tics"); start == stop is a point.
+
+    ``recording`` is the file name as SongExplorer's ``wavfile`` column has it. Frequency
+    bounds, a score and the annotator are optional; they travel in hark's own CSV columns.
+    """
+
+    recording: str
+    start: int
+    stop: int
+    kind: Kind
+    label: str
+    low_hz: float | None = field(default=None, compare=False)
+    high_hz: float | None = field(default=None, compare=False)
+    score: float | None = field(default=None, compare=False)
+    annotator: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        # Coerce what arrives as strings or numpy scalars, then check; errors are ValueError
+        # so that readers can attach the file and line.
+        object.__setattr__(self, "start", _as_int(self.start, "start"))
+        object.__setattr__(self, "stop", _as_int(self.stop, "stop"))
+        try:
+            object.__setattr__(self, "kind", Kind(self.kind))
+        except ValueError:
+            raise ValueError(f"unknown kind {self.kind!r} (known: {', '.join(KIND_NAMES)})") from None
+        if not self.recording:
+            raise ValueError("the recording name is empty")
+        if self.start < 0:
+            raise ValueError(f"start {self.start} is negative")
+        if self.start > self.stop:
+            raise ValueError(f"start {self.start} is after stop {self.stop}")
+        problem = label_problem(self.label)
+        if problem:
+            raise ValueError(problem)
+        for name in ("low_hz", "high_hz", "score"):
+            value = getattr(self, name)
+            if value is not None:
+                value = float(value)
+                if not math.isfinite(value):
+                    raise ValueError(f"{name} {value} is not a finite number")
+                object.__setattr__(self, name, value)
+        if self.low_hz is not None and self.low_hz < 0:
+            raise ValueError(f"low frequency {self.low_hz:g} Hz is negative")
+        if self.low_hz is not None and self.high_hz is not None and self.low_hz > self.high_hz:
+            raise ValueError(f"low frequency {self.low_hz:g} Hz is above high frequency {self.high_hz:g} Hz")
+
+    @property
+    def is_point(self) -> bool:
+        return self.start == self.stop
+
+    @property
+    def duration_tics(self) -> int:
+        return self.stop - self.start
+
+    @property
+    def has_frequency(self) -> bool:
+        return self.low_hz is not None and self.high_hz is not None
+
+    def with_(self, **changes) -> Event:
+        """A copy with some fields changed (and checked again)."""
+        return replace(self, **changes)
+
+
+def _as_int(value, name: str) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"{name} {value!r} is not a whole number of samples")
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"{name} {value!r} is not a number") from None
+        if number.is_integer():
+            return int(number)
+        raise ValueError(f"{name} {value!r} is not a whole number of samples")
+    try:
+        as_int = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} {value!r} is not a whole number of samples") from None
+    if as_int != value:
+        raise ValueError(f"{name} {value!r} is not a whole number of samples")
+    return as_int

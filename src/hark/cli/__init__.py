@@ -1,0 +1,1 @@
+"""The ``hark`` command line: parses and validates, then calls one library function."""
