@@ -1,0 +1,209 @@
+"""SongExplorer's time-freq-threshold detector, streamed in chunks.
+
+Time domain: a sound is where ``|x - center| > time_sigma[0] * spread`` (center and spread
+from the whole recording: median and MAD, or mean and standard deviation); gaps shorter
+than ``time_smooth`` are filled.
+
+Frequency domain: half-overlapping windows of ``frequency_n`` are tested for a sinusoid
+with the multitaper harmonic F-test (``2 * frequency_nw`` DPSS tapers, keeping the well
+concentrated ones); a window is tonal when some frequency inside ``frequency_range`` is
+significant at ``frequency_p[0] / nfft`` (a Bonferroni correction over the FFT bins).
+Tonal stretches shorter than ``frequency_smooth`` are dropped and gaps shorter than it
+filled. Each window stands for the middle half of its samples.
+
+Candidate ambient ("neither") is what passes neither test with the lenient second
+thresholds ``time_sigma[1]`` and ``frequency_p[1]``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, field_validator, model_validator
+
+from hark.annotations.event import Event, Kind
+from hark.audio.recording import Recording
+from hark.detect import intervals as iv
+from hark.detect.base import Detector, ProgressCallback, register_detector
+from hark.detect.multitaper import f_critical_value, fft_length, harmonic_f_statistic, slepian_tapers
+from hark.detect.noise import NoiseLevelAccumulator
+from hark.errors import HarkError
+from hark.params import Params
+
+_F_TEST_BYTES = 64 * 2**20  # memory for one batch of tapered spectra
+
+
+def _pair(value, name: str):
+    if isinstance(value, str):
+        parts = [p for p in value.replace(" ", "").split(",")]
+        if len(parts) != 2 or not all(parts):
+            raise ValueError(f"{name} needs two numbers separated by a comma, like 9,4")
+        return tuple(parts)
+    return value
+
+
+class TimeFreqThresholdParams(Params):
+    """Parameters of the time-freq-threshold detector, named as in SongExplorer."""
+
+    time_sigma: tuple[float, float] = Field(
+        (9.0, 4.0), description="sounds exceed the first multiple of the noise spread; ambient stays below the second"
+    )
+    time_smooth: float = Field(6.4, ge=0, description="time-domain gaps shorter than this are filled (ms)")
+    time_sigma_robust: Literal["median", "mean"] = Field(
+        "median", description="noise level from median and MAD (robust) or mean and standard deviation"
+    )
+    frequency_n: float = Field(25.6, gt=0, description="window of the multitaper F-test (ms)")
+    frequency_nw: float = Field(4.0, ge=1, le=32, description="time-bandwidth product of the DPSS tapers")
+    frequency_p: tuple[float, float] = Field(
+        (0.1, 1.0), description="F-test significance for sounds and, more lenient, for excluding ambient (x 1/nfft)"
+    )
+    frequency_range: tuple[float, float | None] = Field(
+        (0.0, None), description="only lines between these frequencies count (Hz); 'LO-HI', 'LO-' or '-HI'"
+    )
+    frequency_smooth: float = Field(
+        25.6, ge=0, description="tonal stretches shorter than this are dropped and gaps shorter filled (ms)"
+    )
+
+    @field_validator("time_sigma", "frequency_p", mode="before")
+    @classmethod
+    def _split_pair(cls, value, info):
+        return _pair(value, info.field_name)
+
+    @field_validator("frequency_range", mode="before")
+    @classmethod
+    def _split_range(cls, value):
+        if isinstance(value, str):
+            lo, sep, hi = value.replace(" ", "").partition("-")
+            if not sep:
+                raise ValueError("write the range as LO-HI, LO- or -HI (Hz)")
+            return (float(lo) if lo else 0.0, float(hi) if hi else None)
+        return value
+
+    @model_validator(mode="after")
+    def _check(self):
+        signal, ambient = self.time_sigma
+        if not 0 < ambient <= signal:
+            raise ValueError(f"time_sigma {signal:g},{ambient:g}: need 0 < second <= first")
+        p_signal, p_ambient = self.frequency_p
+        if not 0 < p_signal <= p_ambient:
+            raise ValueError(f"frequency_p {p_signal:g},{p_ambient:g}: need 0 < first <= second")
+        lo, hi = self.frequency_range
+        if lo < 0 or (hi is not None and hi <= lo):
+            raise ValueError(f"frequency_range {lo:g}-{hi}: need 0 <= LO < HI")
+        return self
+
+
+@register_detector("time-freq-threshold")
+class TimeFreqThresholdDetector(Detector):
+    """Amplitude threshold in time, multitaper F-test in frequency (SongExplorer's default detector)."""
+
+    Params = TimeFreqThresholdParams
+    chunk_size = 2**20  # samples per chunk: bounds memory whatever the recording's length
+
+    def labels(self) -> tuple[str, ...]:
+        return ("time", "frequency", "neither")
+
+    def detect(self, recording: Recording, progress: ProgressCallback | None = None) -> list[Event]:
+        p = self.params
+        rate = recording.samplerate
+        window = max(int(round(p.frequency_n / 1000 * rate)), 4)
+        hop = window // 2
+        if window > recording.frames:
+            raise HarkError(
+                f"{recording.path}: frequency_n {p.frequency_n:g} ms ({window} samples) is longer than the recording"
+            )
+        lo_hz, hi_hz = p.frequency_range
+        if lo_hz >= rate / 2:
+            raise HarkError(f"{recording.path}: frequency_range starts at {lo_hz:g} Hz, above the Nyquist frequency {rate / 2:g} Hz")
+        done = _ProgressSteps(progress, total=2 * recording.frames)
+
+        level = self._noise_level(recording, done)
+        time_smooth = max(int(round(p.time_smooth / 1000 * rate)), 1)
+        freq_smooth = int(round(p.frequency_smooth / 1000 * rate)) // hop
+
+        time_sound, time_busy, tonal, tonal_busy = [], [], [], []
+        tapers = slepian_tapers(window, p.frequency_nw)
+        nfft = fft_length(window)
+        freqs = np.fft.rfftfreq(nfft, d=1.0 / rate)
+        in_range = (freqs >= lo_hz) & (freqs <= (hi_hz if hi_hz is not None else rate / 2))
+        crit_signal = f_critical_value(p.frequency_p[0] / nfft, len(tapers))
+        crit_ambient = f_critical_value(p.frequency_p[1] / nfft, len(tapers))
+        chunk_size = max(self.chunk_size // hop, 1) * hop
+        for chunk in recording.chunks(chunk_size, overlap=window):
+            new = chunk.data[: chunk_size]
+            deviation = np.abs(new - level.center)
+            time_sound.append(iv.fill_gaps(iv.runs(deviation > p.time_sigma[0] * level.spread, chunk.start), time_smooth))
+            time_busy.append(iv.fill_gaps(iv.runs(deviation > p.time_sigma[1] * level.spread, chunk.start), time_smooth))
+            peak_f = self._peak_f(chunk.data, window, hop, chunk_size, tapers, nfft, in_range)
+            first_window = chunk.start // hop
+            tonal.append(iv.runs(peak_f > crit_signal, first_window))
+            tonal_busy.append(iv.runs(peak_f > crit_ambient, first_window))
+            done.advance(len(new))
+
+        frames = recording.frames
+        offset = (window - hop) // 2
+
+        def in_time(parts):
+            return iv.fill_gaps(np.concatenate(parts), time_smooth)
+
+        def in_frequency(parts):
+            # rejoin runs cut at chunk borders before dropping short ones
+            joined = iv.fill_gaps(np.concatenate(parts), 1)
+            window_runs = iv.fill_gaps(iv.drop_short(joined, freq_smooth), freq_smooth)
+            return iv.scale_runs(window_runs, hop, offset)
+
+        sounds_time = in_time(time_sound)
+        sounds_freq = in_frequency(tonal)
+        busy = iv.union(in_time(time_busy), in_frequency(tonal_busy))
+        ambient = iv.complement(busy, 0, frames)
+        events = [
+            Event(recording.name, int(a), int(b), Kind.DETECTED, label)
+            for label, found in (("time", sounds_time), ("frequency", sounds_freq), ("neither", ambient))
+            for a, b in np.clip(found, 0, frames)
+            if b > a
+        ]
+        done.finish()
+        return sorted(events, key=lambda e: (e.start, e.stop, e.label))
+
+    def _noise_level(self, recording: Recording, done: "_ProgressSteps"):
+        accumulator = NoiseLevelAccumulator(self.params.time_sigma_robust)
+        for chunk in recording.chunks(self.chunk_size):
+            accumulator.add(chunk.data)
+            done.advance(len(chunk.data))
+        level = accumulator.level()
+        if level.spread <= 0:
+            raise HarkError(f"{recording.path}: the recording is silent or constant; no noise level to threshold against")
+        return level
+
+    @staticmethod
+    def _peak_f(data, window, hop, chunk_size, tapers, nfft, in_range) -> np.ndarray:
+        """Largest in-range F statistic of every whole window that starts in this chunk's new part."""
+        n_windows = 0 if len(data) < window else min((len(data) - window) // hop + 1, chunk_size // hop)
+        peak = np.zeros(n_windows, dtype=np.float32)
+        if n_windows == 0:
+            return peak
+        starts = np.arange(n_windows) * hop
+        batch = max(1, _F_TEST_BYTES // (len(tapers) * (nfft // 2 + 1) * 8))
+        columns = np.flatnonzero(in_range)
+        for first in range(0, n_windows, batch):
+            idx = starts[first : first + batch, None] + np.arange(window)[None, :]
+            f_stat = harmonic_f_statistic(data[idx], tapers, nfft)
+            peak[first : first + batch] = f_stat[:, columns].max(axis=1)
+        return peak
+
+
+class _ProgressSteps:
+    def __init__(self, callback: ProgressCallback | None, total: int):
+        self.callback = callback
+        self.total = max(total, 1)
+        self.done = 0
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        if self.callback:
+            self.callback(min(self.done / self.total, 1.0))
+
+    def finish(self) -> None:
+        if self.callback:
+            self.callback(1.0)

@@ -1,0 +1,30 @@
+import numpy as np
+
+from hark.detect.multitaper import f_critical_value, fft_length, harmonic_f_statistic, slepian_tapers
+
+
+def test_tapers_keep_only_well_concentrated_ones():
+    tapers = slepian_tapers(64, 4)
+    assert tapers.shape == (7, 64)  # NW=4: the eighth taper's concentration is 0.70
+    np.testing.assert_allclose((tapers**2).sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_f_test_finds_a_sinusoid_at_its_frequency_and_not_in_noise():
+    rng = np.random.default_rng(0)
+    rate, n = 2500, 64
+    t = np.arange(n) / rate
+    tone = 0.5 * np.sin(2 * np.pi * 150 * t + 0.3) + 0.05 * rng.standard_normal(n)
+    noise = 0.05 * rng.standard_normal((200, n))
+    tapers = slepian_tapers(n, 4)
+    nfft = fft_length(n)
+    assert nfft == 256
+    freqs = np.fft.rfftfreq(nfft, 1 / rate)
+    f_tone = harmonic_f_statistic(tone[None, :], tapers, nfft)[0]
+    assert abs(freqs[np.argmax(f_tone)] - 150) <= rate / nfft
+    critical = f_critical_value(0.1 / nfft, len(tapers))
+    assert f_tone.max() > critical
+    f_noise = harmonic_f_statistic(noise, tapers, nfft)
+    # under the null hypothesis F(2, 2K-2): about p of the bins exceed the p-level critical value
+    p = 0.05
+    fraction = (f_noise > f_critical_value(p, len(tapers))).mean()
+    assert 0.02 < fraction < 0.09
