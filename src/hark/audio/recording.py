@@ -89,8 +89,6 @@ class Recording:
             for begin in range(start, stop, size):
                 end = min(begin + size + overlap, stop)
                 yield Chunk(begin, np.ascontiguousarray(stream.read(begin, end)[:, self.channel]))
-                if end == stop:
-                    break
 
 
 def open_recording(
