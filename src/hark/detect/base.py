@@ -24,6 +24,8 @@ class Detector(ABC):
 
     Params: ClassVar[type[Params]]
     name: ClassVar[str] = ""
+    threads: int = 1
+    """CPU threads the detector may use; set by whoever schedules it (``detect_files``)."""
 
     def __init__(self, params: Params | dict | None = None):
         if isinstance(params, self.Params):

@@ -32,14 +32,18 @@ def fft_length(n: int) -> int:
     return int(2 ** np.ceil(np.log2(n) + 2))
 
 
-def harmonic_f_statistic(windows: np.ndarray, tapers: np.ndarray, nfft: int, workers: int = 1) -> np.ndarray:
-    """F statistic of shape (n_windows, nfft // 2 + 1) for windows of shape (n_windows, n).
+def harmonic_f_statistic(
+    windows: np.ndarray, tapers: np.ndarray, nfft: int, workers: int = 1, bins: slice = slice(None)
+) -> np.ndarray:
+    """F statistic of shape (n_windows, n_bins) for windows of shape (n_windows, n).
 
-    Each window's mean is removed first (the test is about sinusoids, not offsets).
+    ``bins`` selects FFT bins (default: all ``nfft // 2 + 1``). Each window's mean is
+    removed first (the test is about sinusoids, not offsets).
     """
     windows = np.asarray(windows, dtype=np.float32)
     windows = windows - windows.mean(axis=1, keepdims=True)
-    spectra = scipy.fft.rfft(windows[:, None, :] * tapers[None, :, :], n=nfft, axis=-1, workers=workers)
+    spectra = scipy.fft.rfft(windows[:, None, :] * tapers[None, :, :], n=nfft, axis=-1, workers=workers)[..., bins]
+    spectra = np.ascontiguousarray(spectra)
     h0 = tapers.sum(axis=1).astype(np.float32)  # each taper's spectrum at zero frequency
     h0_energy = float(np.sum(h0**2))
     # Least-squares complex amplitude of a line at each frequency. Its misfit over the

@@ -126,7 +126,10 @@ class TimeFreqThresholdDetector(Detector):
         tapers = slepian_tapers(window, p.frequency_nw)
         nfft = fft_length(window)
         freqs = np.fft.rfftfreq(nfft, d=1.0 / rate)
-        in_range = (freqs >= lo_hz) & (freqs <= (hi_hz if hi_hz is not None else rate / 2))
+        in_range = np.flatnonzero((freqs >= lo_hz) & (freqs <= (hi_hz if hi_hz is not None else rate / 2)))
+        if len(in_range) == 0:
+            raise HarkError(f"{recording.path}: frequency_range {lo_hz:g}-{hi_hz:g} Hz holds no frequency the F-test resolves")
+        bins = slice(in_range[0], in_range[-1] + 1)
         crit_signal = f_critical_value(p.frequency_p[0] / nfft, len(tapers))
         crit_ambient = f_critical_value(p.frequency_p[1] / nfft, len(tapers))
         chunk_size = max(self.chunk_size // hop, 1) * hop
@@ -135,7 +138,7 @@ class TimeFreqThresholdDetector(Detector):
             deviation = np.abs(new - level.center)
             time_sound.append(iv.fill_gaps(iv.runs(deviation > p.time_sigma[0] * level.spread, chunk.start), time_smooth))
             time_busy.append(iv.fill_gaps(iv.runs(deviation > p.time_sigma[1] * level.spread, chunk.start), time_smooth))
-            peak_f = self._peak_f(chunk.data, window, hop, chunk_size, tapers, nfft, in_range)
+            peak_f = self._peak_f(chunk.data, window, hop, chunk_size, tapers, nfft, bins, self.threads)
             first_window = chunk.start // hop
             tonal.append(iv.runs(peak_f > crit_signal, first_window))
             tonal_busy.append(iv.runs(peak_f > crit_ambient, first_window))
@@ -177,7 +180,7 @@ class TimeFreqThresholdDetector(Detector):
         return level
 
     @staticmethod
-    def _peak_f(data, window, hop, chunk_size, tapers, nfft, in_range) -> np.ndarray:
+    def _peak_f(data, window, hop, chunk_size, tapers, nfft, bins, threads) -> np.ndarray:
         """Largest in-range F statistic of every whole window that starts in this chunk's new part."""
         n_windows = 0 if len(data) < window else min((len(data) - window) // hop + 1, chunk_size // hop)
         peak = np.zeros(n_windows, dtype=np.float32)
@@ -185,11 +188,10 @@ class TimeFreqThresholdDetector(Detector):
             return peak
         starts = np.arange(n_windows) * hop
         batch = max(1, _F_TEST_BYTES // (len(tapers) * (nfft // 2 + 1) * 8))
-        columns = np.flatnonzero(in_range)
         for first in range(0, n_windows, batch):
             idx = starts[first : first + batch, None] + np.arange(window)[None, :]
-            f_stat = harmonic_f_statistic(data[idx], tapers, nfft)
-            peak[first : first + batch] = f_stat[:, columns].max(axis=1)
+            f_stat = harmonic_f_statistic(data[idx], tapers, nfft, workers=threads, bins=bins)
+            peak[first : first + batch] = f_stat.max(axis=1)
         return peak
 
 

@@ -1,0 +1,76 @@
+"""Pieces that several commands share: plugin parameters, their help text, progress bars."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from hark.errors import HarkError
+from hark.params import Params, describe_params, parse_assignments
+
+
+def load_param_file(path: Path | None) -> dict[str, Any]:
+    """Parameters from a JSON or TOML file (a table of NAME = VALUE)."""
+    if path is None:
+        return {}
+    if not path.is_file():
+        raise HarkError(f"{path}: no such parameter file")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".toml":
+            if sys.version_info >= (3, 11):
+                import tomllib
+            else:  # pragma: no cover
+                import tomli as tomllib
+            values = tomllib.loads(text)
+        else:
+            values = json.loads(text)
+    except ValueError as err:
+        raise HarkError(f"{path}: not valid {'TOML' if path.suffix.lower() == '.toml' else 'JSON'} ({err})") from None
+    if not isinstance(values, dict):
+        raise HarkError(f"{path}: expected a table of parameter names and values")
+    return values
+
+
+def plugin_values(param_file: Path | None, assignments: Sequence[str], option: str = "--param") -> dict[str, Any]:
+    """File values first, then NAME=VALUE pairs from the command line on top."""
+    values = load_param_file(param_file)
+    values.update(parse_assignments(assignments, option))
+    return values
+
+
+def params_help(title: str, model: type[Params]) -> str:
+    """One line per parameter: name, default and what it does."""
+    lines = [title]
+    for doc in describe_params(model):
+        default = doc.default
+        if isinstance(default, tuple):
+            # ranges with an open end read LO-HI, pairs read A,B (as they are typed)
+            separator = "-" if None in default else ","
+            default = separator.join("" if v is None else f"{v:g}" if isinstance(v, float) else str(v) for v in default)
+        elif isinstance(default, float):
+            default = f"{default:g}"
+        lines.append(f"  {doc.name} = {default}  -- {doc.description}")
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def progress_bar(description: str, enabled: bool | None) -> Iterator[Callable[[float], None] | None]:
+    """A rich progress bar driven by a fraction-done callback; off when not on a terminal."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    from rich.console import Console
+
+    with Progress(*columns, console=Console(stderr=True)) as progress:
+        task = progress.add_task(description, total=1.0)
+        yield lambda fraction: progress.update(task, completed=fraction)

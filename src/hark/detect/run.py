@@ -1,0 +1,173 @@
+"""``detect_files``: run a detector over many recordings, in parallel local processes.
+
+Everything is checked before any work starts (recordings readable, channel present,
+parameters valid, output folder writable, no two outputs with the same name), so a
+mistake costs seconds, not the first hour of a batch. Each recording's result is
+written atomically as ``<recording>-detected.csv``, beside the recording or in ``out_dir``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue as queue_module
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from hark.annotations.event import Kind
+from hark.annotations.naming import annotation_csv_name
+from hark.annotations.songexplorer import write_csv
+from hark.audio.recording import open_recording
+from hark.detect.base import detectors
+from hark.errors import HarkError
+from hark.fileio import ensure_writable_dir
+
+
+@dataclass(frozen=True)
+class DetectionJob:
+    """One recording to detect in; plain data, so it can be sent to another process."""
+
+    recording: Path
+    output: Path
+    frames: int
+    detector: str = "time-freq-threshold"
+    params: dict[str, Any] = field(default_factory=dict)
+    channel: int = 0
+    reader: str = "auto"
+    reader_params: dict[str, Any] | None = None
+    threads: int = 1
+
+
+@dataclass(frozen=True)
+class DetectionResult:
+    recording: Path
+    output: Path | None
+    counts: dict[str, int]
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def plan_detection(
+    recordings: Sequence[str | Path],
+    detector: str = "time-freq-threshold",
+    params: dict[str, Any] | None = None,
+    out_dir: str | Path | None = None,
+    channel: int = 0,
+    reader: str = "auto",
+    reader_params: dict[str, Any] | None = None,
+) -> list[DetectionJob]:
+    """Check every input and output, and return the jobs; raises HarkError on the first problem."""
+    if not recordings:
+        raise HarkError("no recordings given")
+    detector_cls = detectors.get(detector)
+    checked_params = detector_cls(params).params.model_dump(mode="json")
+    if out_dir is not None:
+        ensure_writable_dir(out_dir)
+    jobs, outputs = [], {}
+    for path in recordings:
+        recording = open_recording(path, channel=channel, reader=reader, reader_params=reader_params)
+        folder = Path(out_dir) if out_dir is not None else recording.path.parent
+        output = folder / annotation_csv_name(recording.name, Kind.DETECTED)
+        if output in outputs:
+            raise HarkError(f"{path} and {outputs[output]} would both write {output}; give them separate --out folders")
+        outputs[output] = path
+        jobs.append(DetectionJob(recording.path, output, recording.frames, detector, checked_params, channel, reader, reader_params))
+    for folder in {job.output.parent for job in jobs}:
+        ensure_writable_dir(folder)
+    return jobs
+
+
+def run_detection_job(job: DetectionJob, progress: Callable[[float], None] | None = None) -> DetectionResult:
+    """Detect in one recording and write its CSV; a HarkError becomes a failed result."""
+    try:
+        recording = open_recording(job.recording, channel=job.channel, reader=job.reader, reader_params=job.reader_params)
+        detector = detectors.get(job.detector)(job.params)
+        detector.threads = job.threads
+        events = detector.detect(recording, progress)
+        write_csv(job.output, events)
+    except HarkError as err:
+        return DetectionResult(job.recording, None, {}, str(err))
+    return DetectionResult(job.recording, job.output, dict(Counter(e.label for e in events)))
+
+
+def detect_files(
+    recordings: Sequence[str | Path],
+    detector: str = "time-freq-threshold",
+    params: dict[str, Any] | None = None,
+    out_dir: str | Path | None = None,
+    channel: int = 0,
+    reader: str = "auto",
+    reader_params: dict[str, Any] | None = None,
+    workers: int = 1,
+    progress: Callable[[float], None] | None = None,
+) -> list[DetectionResult]:
+    """Detect sounds in ``recordings`` and write one ``-detected.csv`` per recording.
+
+    ``workers`` > 1 runs recordings in that many local processes. ``progress`` is called
+    with the fraction of all audio done. Results come back in the order of ``recordings``;
+    a recording that fails mid-way has ``error`` set and the others still run.
+    """
+    jobs = plan_detection(recordings, detector, params, out_dir, channel, reader, reader_params)
+    # cores not used by parallel recordings go to each recording's own threads
+    threads = max(1, (os.cpu_count() or 1) // max(1, min(workers, len(jobs))))
+    jobs = [replace(job, threads=threads) for job in jobs]
+    tracker = _Tracker([job.frames for job in jobs], progress)
+    if workers <= 1 or len(jobs) == 1:
+        return [run_detection_job(job, tracker.callback(i)) for i, job in enumerate(jobs)]
+    return _run_in_processes(jobs, min(workers, len(jobs)), tracker)
+
+
+def _run_in_processes(jobs: list[DetectionJob], workers: int, tracker: _Tracker) -> list[DetectionResult]:
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads running
+    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
+        updates = manager.Queue()
+        futures: dict[Future, int] = {
+            pool.submit(_run_reporting, job, i, updates): i for i, job in enumerate(jobs)
+        }
+        results: dict[int, DetectionResult] = {}
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            _drain(updates, tracker)
+            for future in finished:
+                results[futures[future]] = future.result()
+        _drain(updates, tracker)
+    return [results[i] for i in range(len(jobs))]
+
+
+def _run_reporting(job: DetectionJob, index: int, updates) -> DetectionResult:
+    return run_detection_job(job, lambda fraction: updates.put((index, fraction)))
+
+
+def _drain(updates, tracker: _Tracker) -> None:
+    while True:
+        try:
+            index, fraction = updates.get_nowait()
+        except queue_module.Empty:
+            return
+        tracker.update(index, fraction)
+
+
+class _Tracker:
+    """Turns per-recording fractions into one overall fraction, weighted by length."""
+
+    def __init__(self, frames: list[int], callback: Callable[[float], None] | None):
+        self.frames = frames
+        self.total = max(sum(frames), 1)
+        self.fractions = [0.0] * len(frames)
+        self.callback_fn = callback
+
+    def update(self, index: int, fraction: float) -> None:
+        self.fractions[index] = fraction
+        if self.callback_fn:
+            self.callback_fn(sum(f * n for f, n in zip(self.fractions, self.frames)) / self.total)
+
+    def callback(self, index: int) -> Callable[[float], None]:
+        return lambda fraction: self.update(index, fraction)
