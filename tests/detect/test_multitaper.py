@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from hark.detect.multitaper import f_critical_value, fft_length, harmonic_f_statistic, slepian_tapers
 
@@ -28,3 +29,23 @@ def test_f_test_finds_a_sinusoid_at_its_frequency_and_not_in_noise():
     p = 0.05
     fraction = (f_noise > f_critical_value(p, len(tapers))).mean()
     assert 0.02 < fraction < 0.09
+
+
+def test_closed_form_critical_value_matches_scipy():
+    from scipy import stats
+
+    for p in (1e-4, 0.1 / 256, 0.05, 0.5):
+        for k in (2, 5, 7):
+            assert f_critical_value(p, k) == pytest.approx(stats.f.isf(p, 2, 2 * k - 2), rel=1e-9)
+
+
+@pytest.mark.parametrize("n, nw, count", [(64, 4, 8), (65, 2.5, 5), (1000, 4, 8), (6400, 3, 6)])
+def test_dpss_windows_match_scipy(n, nw, count):
+    from scipy.signal.windows import dpss
+
+    from hark.detect.multitaper import dpss_windows
+
+    expected, expected_ratios = dpss(n, nw, count, return_ratios=True)
+    windows, ratios = dpss_windows(n, nw, count)
+    np.testing.assert_allclose(windows, expected, atol=1e-6)
+    np.testing.assert_allclose(ratios, expected_ratios, atol=1e-6)

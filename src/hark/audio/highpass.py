@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 from pydantic import Field
-from scipy import signal
 
 from hark.audio.base import AudioInfo, AudioReader, audio_readers, reader_for
 from hark.errors import FileFormatError
@@ -19,11 +18,15 @@ from hark.params import Params
 
 def highpass_sos(cutoff_hz: float, order: int, samplerate: float) -> np.ndarray:
     """Second-order sections of a Butterworth high-pass filter."""
+    from scipy import signal  # a second to import: only when filtering
+
     return signal.butter(order, cutoff_hz, btype="highpass", fs=samplerate, output="sos")
 
 
 def highpass(samples: np.ndarray, cutoff_hz: float, order: int, samplerate: float) -> np.ndarray:
     """Zero-phase high-pass filter along the first axis."""
+    from scipy import signal
+
     sos = highpass_sos(cutoff_hz, order, samplerate)
     return signal.sosfiltfilt(sos, samples, axis=0).astype(np.float32)
 
@@ -50,6 +53,8 @@ class HighpassStream:
     def read(self, start: int, stop: int) -> np.ndarray:
         lo = max(0, start - self._pad)
         hi = min(self.info.frames, stop + self._pad)
+        from scipy import signal
+
         data = self._inner.read(lo, hi).astype(np.float64)
         padlen = min(3 * (2 * len(self._sos) + 1), len(data) - 1)
         filtered = signal.sosfiltfilt(self._sos, data, axis=0, padlen=max(padlen, 0))

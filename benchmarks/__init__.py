@@ -1,0 +1,1 @@
+"""Benchmarks: commands that print speed and memory figures (``make bench``)."""
