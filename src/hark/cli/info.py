@@ -1,7 +1,95 @@
-"""`hark info` (placeholder until written)."""
+"""`hark info`: what a recording, a ground-truth folder or a SongExplorer CSV holds."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from hark.errors import HarkError
+
+EXAMPLE = "Example: hark info groundtruth/   (or a recording: hark info song.wav, or a CSV)"
+
+
+def info(
+    path: Path = typer.Argument(..., metavar="PATH", help="A recording, a folder of recordings and CSVs, or a SongExplorer CSV."),
+    as_json: bool = typer.Option(False, "--json", help="Print the same facts as JSON."),
+) -> None:
+    """Show a recording's format and annotations, or a folder's recordings and annotation counts.
+
+    Unreadable recordings and CSVs, and CSVs that match no recording, are listed as warnings rather than stopping the report.
+    """
+    if not path.exists():
+        raise HarkError(f"{path}: no such file or folder")
+
+    from hark.annotations.report import describe_csv, describe_folder, describe_recording
+    from hark.audio import audio_suffixes
+
+    if path.is_dir():
+        report = describe_folder(path)
+    elif path.suffix.lower() in {s.lower() for s in audio_suffixes()}:
+        report = describe_recording(path)
+    elif path.suffix.lower() == ".csv":
+        report = describe_csv(path)
+    else:
+        raise HarkError(f"{path}: not a recording ({', '.join(audio_suffixes())}), a folder or a SongExplorer .csv")
+
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    _print_report(report)
+
+
+def _console(stderr: bool = False) -> Console:
+    # Piped output is not cut at 80 columns: long file names must survive grep and logs.
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(file=stream, width=None if stream.isatty() else 200, highlight=False, soft_wrap=False)
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    out = _console()
+    if report["type"] == "recording":
+        facts = Table.grid(padding=(0, 2))
+        facts.add_row("recording", report["path"])
+        facts.add_row("sample rate", f"{report['samplerate']} Hz")
+        facts.add_row("duration", f"{report['duration_s']:.3f} s")
+        facts.add_row("frames", str(report["frames"]))
+        facts.add_row("channels", str(report["channels"]))
+        facts.add_row("format", f"{report['format']} / {report['subtype']}")
+        out.print(facts)
+    elif report["type"] == "folder":
+        table = Table(title=f"{len(report['recordings'])} recordings in {report['path']}", title_justify="left")
+        for name, justify in (("recording", "left"), ("rate (Hz)", "right"), ("duration (s)", "right"), ("channels", "right"), ("CSVs", "right")):
+            table.add_column(name, justify=justify, overflow="fold")
+        for rec in report["recordings"]:
+            table.add_row(rec["path"], str(rec["samplerate"]), f"{rec['duration_s']:.3f}", str(rec["channels"]), str(len(rec["annotation_files"])))
+        out.print(table)
+    else:
+        out.print(f"SongExplorer CSV {report['path']}")
+
+    files = report["annotation_files"] if report["type"] != "folder" else None
+    if files:
+        out.print("annotation files: " + ", ".join(files))
+    counts = Table(title="annotations", title_justify="left")
+    counts.add_column("kind")
+    counts.add_column("label")
+    counts.add_column("count", justify="right")
+    for row in report["annotations"]:
+        counts.add_row(row["kind"], row["label"], str(row["count"]))
+    if report["annotations"]:
+        out.print(counts)
+    else:
+        out.print("annotations: none")
+
+    err = _console(stderr=True)
+    for warning in report["warnings"]:
+        err.print(f"warning: {warning}", markup=False)
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("info", epilog=EXAMPLE)(info)

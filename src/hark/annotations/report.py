@@ -1,0 +1,110 @@
+"""Plain-data descriptions of recordings, folders and CSVs, for ``hark info`` and its ``--json``.
+
+Each function returns a JSON-ready dict. Problems that should not hide the rest of the
+report (an unreadable recording, a malformed CSV, an orphan CSV) become ``warnings``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hark.annotations.event import Event
+from hark.annotations.folder import scan_folder
+from hark.annotations.naming import parse_annotation_name, recording_candidates
+from hark.annotations.songexplorer import read_csv
+from hark.annotations.summary import count_by_kind_and_label
+from hark.audio import audio_suffixes, open_recording
+from hark.errors import HarkError
+
+
+def _count_rows(events: list[Event]) -> list[dict[str, Any]]:
+    return [{"kind": kind.value, "label": label, "count": n} for (kind, label), n in count_by_kind_and_label(events).items()]
+
+
+def _read_csvs(paths: list[Path], warnings: list[str], shown_as) -> list[Event]:
+    events: list[Event] = []
+    for path in paths:
+        try:
+            events.extend(read_csv(path, allow_empty=True))
+        except HarkError as err:
+            warnings.append(f"unreadable CSV {shown_as(path)}: {err}")
+    return events
+
+
+def _audio_facts(path: Path) -> dict[str, Any]:
+    info = open_recording(path).info
+    return {
+        "samplerate": info.samplerate,
+        "frames": info.frames,
+        "duration_s": info.duration,
+        "channels": info.channels,
+        "format": info.format,
+        "subtype": info.subtype,
+    }
+
+
+def describe_recording(path: str | Path) -> dict[str, Any]:
+    """A recording's format and the annotation counts of the CSVs beside it that name it."""
+    path = Path(path)
+    report: dict[str, Any] = {"type": "recording", "path": str(path), **_audio_facts(path)}
+    suffixes = {s.lower() for s in audio_suffixes()}
+    siblings = sorted(p.name for p in path.parent.iterdir() if not p.name.startswith("."))
+    audio = [n for n in siblings if Path(n).suffix.lower() in suffixes]
+    csvs = []
+    for name in siblings:
+        parsed = parse_annotation_name(name) if name.endswith(".csv") else None
+        if parsed is not None and recording_candidates(parsed.recording, audio) == [path.name]:
+            csvs.append(path.parent / name)
+    warnings: list[str] = []
+    events = _read_csvs(csvs, warnings, lambda p: p.name)
+    report.update(annotation_files=[p.name for p in csvs], annotations=_count_rows(events), warnings=warnings)
+    return report
+
+
+def describe_csv(path: str | Path) -> dict[str, Any]:
+    """A SongExplorer CSV's annotation counts (a malformed file is an error, not a warning)."""
+    path = Path(path)
+    events = read_csv(path, allow_empty=True)
+    recordings = sorted({e.recording for e in events})
+    return {
+        "type": "csv",
+        "path": str(path),
+        "recordings": recordings,
+        "annotation_files": [path.name],
+        "annotations": _count_rows(events),
+        "warnings": [],
+    }
+
+
+def describe_folder(root: str | Path) -> dict[str, Any]:
+    """Every recording of a ground-truth folder, with the annotation counts of all its CSVs."""
+    root = Path(root)
+    folder = scan_folder(root)
+
+    def shown(p: Path) -> str:
+        return p.relative_to(root).as_posix()
+
+    recordings, unreadable, warnings = [], [], []
+    events: list[Event] = []
+    for entry in folder.entries:
+        csvs = entry.csv_paths()
+        try:
+            facts = _audio_facts(entry.recording)
+        except HarkError as err:
+            unreadable.append({"path": shown(entry.recording), "reason": str(err)})
+            warnings.append(f"unreadable recording: {err}")
+        else:
+            recordings.append({"path": shown(entry.recording), **facts, "annotation_files": [shown(p) for p in csvs]})
+        events.extend(_read_csvs(csvs, warnings, shown))
+    orphans = [{"path": shown(o.path), "reason": o.reason} for o in folder.orphans]
+    warnings.extend(f"orphan CSV {o['path']}: {o['reason']}" for o in orphans)
+    return {
+        "type": "folder",
+        "path": str(root),
+        "recordings": recordings,
+        "annotations": _count_rows(events),
+        "unreadable": unreadable,
+        "orphans": orphans,
+        "warnings": warnings,
+    }
