@@ -44,8 +44,8 @@ def make_long_usv_recording(path: Path, hours: float, seed: int = 0) -> Path:
         for i in range(blocks):
             samples, _ = synthesize_usv(block_s, rng=rng)
             out.write(samples)
-            print(f"\r  writing {path.name}: {100 * (i + 1) / blocks:.0f}%", end="", flush=True)
-    print()
+            if (i + 1) % max(1, blocks // 10) == 0:
+                print(f"  writing {path.name}: {100 * (i + 1) / blocks:.0f}%", flush=True)
     tmp.replace(path)
     return path
 
