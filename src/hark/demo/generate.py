@@ -61,12 +61,7 @@ def generate_fly(
     params: FlySongParams | None = None,
 ) -> list[DemoRecording]:
     """Write ``fly-01.wav``... (2500 Hz) with ``mel-pulse``, ``mel-sine`` and ``ambient`` truth."""
-    out = _prepare(out_dir, n_recordings)
-    written = []
-    for i, name in enumerate(_names("fly", n_recordings)):
-        samples, events = synthesize_fly(duration_s, FLY_SAMPLERATE, _rng(seed, "fly", i), params, name)
-        written.append(_write_recording(out, name, samples, FLY_SAMPLERATE, events))
-    return written
+    return _generate_recordings(out_dir, "fly", synthesize_fly, FLY_SAMPLERATE, n_recordings, duration_s, seed, params)
 
 
 def generate_usv(
@@ -77,11 +72,15 @@ def generate_usv(
     params: UsvParams | None = None,
 ) -> list[DemoRecording]:
     """Write ``usv-01.wav``... (250 kHz) with ``usv`` ranges that carry frequency bounds."""
-    out = _prepare(out_dir, n_recordings)
+    return _generate_recordings(out_dir, "usv", synthesize_usv, USV_SAMPLERATE, n_recordings, duration_s, seed, params)
+
+
+def _generate_recordings(out_dir, species: str, synthesize, samplerate: int, count: int, duration_s: float, seed: int, params):
+    out = _prepare(out_dir, count)
     written = []
-    for i, name in enumerate(_names("usv", n_recordings)):
-        samples, events = synthesize_usv(duration_s, USV_SAMPLERATE, _rng(seed, "usv", i), params, name)
-        written.append(_write_recording(out, name, samples, USV_SAMPLERATE, events))
+    for i, name in enumerate(_names(species, count)):
+        samples, events = synthesize(duration_s, samplerate, _rng(seed, species, i), params, name)
+        written.append(_write_recording(out, name, samples, samplerate, events))
     return written
 
 
