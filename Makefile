@@ -26,7 +26,7 @@ $(VENV)/.hark-installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 install: $(VENV)/.hark-installed
 
 demo: install
-	$(BIN)/hark demo run --out $(DEMO_DIR)
+	$(BIN)/hark demo --out $(DEMO_DIR)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
