@@ -1,0 +1,213 @@
+"""Augmentation plugins: random, label-preserving changes to training audio.
+
+An augmentation is a class registered in :data:`augmentations` (entry point group
+``hark.augmentations`` for other packages) with a pydantic ``Params`` model and
+``__call__(x, rng)`` that takes a batch ``x`` of shape (B, L) and returns a new array of the
+same shape. Calls are pure: ``x`` is never changed, and the result depends only on ``x``, the
+parameters and the generator's state. Each augmentation draws the same amount of randomness
+whatever it decides, so a batch's later draws do not depend on earlier outcomes.
+
+Augmentations that reverse time also say which rows they reversed (:meth:`Augmentation.apply`),
+so that dense targets can be reversed with them.
+
+>>> chain = build_augmentations([{"name": "volume", "params": {"min_db": -6, "max_db": 6}}, {"name": "invert"}])
+>>> x, reversed_rows = augment(x, chain, rng)
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from hark.errors import HarkError
+from hark.params import NoParams, Params, parse_assignments, validate_params
+from hark.registry import Registry
+
+
+class Augmentation(ABC):
+    """Base of augmentation plugins."""
+
+    Params: ClassVar[type[Params]] = NoParams
+    name: ClassVar[str] = ""
+
+    def __init__(self, params: Params | Mapping[str, Any] | None = None):
+        if not isinstance(params, self.Params):
+            params = validate_params(self.Params, params, f"augmentation {self.name or type(self).__name__}")
+        self.params = params
+
+    @abstractmethod
+    def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A changed copy of the batch ``x`` (B, L)."""
+
+    def apply(self, x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+        """The changed batch and which rows had their time reversed (None: none can be)."""
+        return self(x, rng), None
+
+
+augmentations: Registry[type[Augmentation]] = Registry("augmentation", "hark.augmentations")
+
+
+def register_augmentation(name: str):
+    def add(cls: type[Augmentation]) -> type[Augmentation]:
+        cls.name = name
+        augmentations.add(name, cls)
+        return cls
+
+    return add
+
+
+def _chosen(rng: np.random.Generator, n: int, probability: float) -> np.ndarray:
+    return rng.random(n) < probability
+
+
+def _probability(default: float):
+    return Field(default, ge=0, le=1, description="chance that each example is changed")
+
+
+class _RangeParams(Params):
+    @model_validator(mode="after")
+    def _ordered(self):
+        low, high = type(self)._range_fields
+        if getattr(self, low) > getattr(self, high):
+            raise ValueError(f"{low} {getattr(self, low)} is above {high} {getattr(self, high)}")
+        return self
+
+
+class VolumeParams(_RangeParams):
+    _range_fields: ClassVar[tuple[str, str]] = ("min_db", "max_db")
+    min_db: float = Field(-6.0, ge=-60, le=60, description="lowest gain (dB)")
+    max_db: float = Field(6.0, ge=-60, le=60, description="highest gain (dB)")
+    probability: float = _probability(1.0)
+
+
+@register_augmentation("volume")
+class Volume(Augmentation):
+    """Multiplies each example by a gain drawn uniformly in dB between ``min_db`` and ``max_db``."""
+
+    Params = VolumeParams
+
+    def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        p = self.params
+        db = rng.uniform(p.min_db, p.max_db, size=len(x))
+        gain = np.where(_chosen(rng, len(x), p.probability), 10.0 ** (db / 20.0), 1.0)
+        return (x * gain[:, None]).astype(np.float32)
+
+
+class NoiseParams(_RangeParams):
+    _range_fields: ClassVar[tuple[str, str]] = ("min_db", "max_db")
+    min_db: float = Field(-30.0, le=40, description="quietest noise: its RMS relative to the reference (dB)")
+    max_db: float = Field(-10.0, le=40, description="loudest noise (dB)")
+    reference: Literal["signal", "full_scale"] = Field(
+        "signal", description="'signal': relative to each example's RMS (so -20 dB is an SNR of 20 dB); 'full_scale': to 1.0"
+    )
+    probability: float = _probability(1.0)
+
+
+@register_augmentation("noise")
+class Noise(Augmentation):
+    """Adds white Gaussian noise whose RMS is drawn uniformly in dB relative to the reference."""
+
+    Params = NoiseParams
+
+    def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        p = self.params
+        db = rng.uniform(p.min_db, p.max_db, size=len(x))
+        chosen = _chosen(rng, len(x), p.probability)
+        noise = rng.standard_normal(x.shape)
+        reference = np.sqrt(np.mean(np.square(x, dtype=np.float64), axis=1)) if p.reference == "signal" else 1.0
+        level = np.where(chosen, reference * 10.0 ** (db / 20.0), 0.0)
+        return (x + level[:, None] * noise).astype(np.float32)
+
+
+class DcParams(Params):
+    max_offset: float = Field(0.01, ge=0, le=1, description="offsets are drawn uniformly in +- this (full-scale units)")
+    probability: float = _probability(1.0)
+
+
+@register_augmentation("dc")
+class DcOffset(Augmentation):
+    """Adds a constant drawn uniformly in ``[-max_offset, max_offset]`` to each example."""
+
+    Params = DcParams
+
+    def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        p = self.params
+        offset = rng.uniform(-p.max_offset, p.max_offset, size=len(x))
+        offset = np.where(_chosen(rng, len(x), p.probability), offset, 0.0)
+        return (x + offset[:, None]).astype(np.float32)
+
+
+class FlipParams(Params):
+    probability: float = _probability(0.5)
+
+
+@register_augmentation("reverse")
+class Reverse(Augmentation):
+    """Plays each example backwards with the given probability (dense targets are reversed with it)."""
+
+    Params = FlipParams
+
+    def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return self.apply(x, rng)[0]
+
+    def apply(self, x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        rows = _chosen(rng, len(x), self.params.probability)
+        out = np.array(x, dtype=np.float32, copy=True)
+        out[rows] = out[rows, ::-1]
+        return out, rows
+
+
+@register_augmentation("invert")
+class Invert(Augmentation):
+    """Flips the sign of each example with the given probability (pulses of either polarity)."""
+
+    Params = FlipParams
+
+    def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        sign = np.where(_chosen(rng, len(x), self.params.probability), -1.0, 1.0)
+        return (x * sign[:, None]).astype(np.float32)
+
+
+def parse_augmentation(text: str) -> dict[str, Any]:
+    """A command line's ``NAME`` or ``NAME:PARAM=VALUE,...`` as a spec for :func:`build_augmentations`.
+
+    Values stay strings; the augmentation's pydantic model converts them.
+    """
+    name, _, assignments = text.partition(":")
+    name = name.strip()
+    if not name:
+        raise HarkError(f"--augment {text!r}: expected NAME or NAME:PARAM=VALUE,...")
+    pairs = [pair for pair in assignments.split(",") if pair.strip()]
+    params = parse_assignments(pairs, f"--augment {name}")
+    return {"name": name, "params": params} if params else {"name": name}
+
+
+def build_augmentations(specs: Sequence[Mapping[str, Any] | str]) -> list[Augmentation]:
+    """The chain of augmentations that ``specs`` names, in order; bad names or parameters are one-line HarkErrors.
+
+    Each spec is ``{"name": ..., "params": {...}}`` (``params`` optional) or just a name.
+    """
+    chain = []
+    for spec in specs:
+        if isinstance(spec, str):
+            spec = {"name": spec}
+        unknown = set(spec) - {"name", "params"}
+        if unknown or "name" not in spec:
+            raise HarkError(f"augmentation {dict(spec)!r}: expected keys 'name' and optionally 'params'")
+        cls = augmentations.get(str(spec["name"]))
+        chain.append(cls(spec.get("params")))
+    return chain
+
+
+def augment(x: np.ndarray, chain: Sequence[Augmentation], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` through every augmentation of ``chain``; also which rows end up time-reversed."""
+    reversed_rows = np.zeros(len(x), dtype=bool)
+    for augmentation in chain:
+        x, rows = augmentation.apply(x, rng)
+        if rows is not None:
+            reversed_rows ^= rows
+    return x, reversed_rows

@@ -1,0 +1,326 @@
+"""Training data from a ground-truth folder: examples, splits, batches (see docs/training-data.md).
+
+>>> data = TrainingData.from_folder("groundtruth/", DataParams(labels="mel-pulse,mel-sine,ambient"))
+>>> data.check_batch_size(32)
+>>> batch = data.training_batch(np.random.default_rng(0), 32, Window(context=256, stride=16))
+>>> for batch in data.validation_batches(32, Window(context=256, stride=16)): ...
+
+Everything is split before any window is cut: the split assigns annotations (sparse),
+clips (clip) or stretches of recordings (dense) to training or validation, and windows are
+then drawn only from their own side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field, field_validator, model_validator
+
+from hark.annotations.event import label_problem
+from hark.annotations.selection import check_kinds
+from hark.errors import HarkError
+from hark.params import Params, validate_params
+from hark.train.augment import augment, build_augmentations
+from hark.train.data_clip import ClipSource, clip_examples
+from hark.train.data_dense import DenseSource, dense_labels
+from hark.train.data_load import FolderContents, check_labels_present, read_audio, read_folder
+from hark.train.data_types import Batch, ExampleRef, Window
+from hark.train.examples import Classes, Example, SparseSource, sparse_examples
+from hark.train.splits import held_out, pick_by_rank, resolve_validation_recordings, split_blocks
+
+__all__ = ["Batch", "DataParams", "ExampleRef", "TrainingData", "Window"]
+
+Supervision = Literal["sparse", "dense", "clip"]
+
+
+def _comma_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class DataParams(Params):
+    """What to train on and how to split it."""
+
+    labels: list[str] = Field(description="labels to use (one output each); a comma-separated string is accepted")
+    kinds: list[str] = Field(["annotated"], description="kinds of annotation to use (annotated, detected, ...)")
+    supervision: Supervision = Field(
+        "sparse", description="sparse: labelled points and ranges; dense: every sample of annotated recordings; clip: one label per file"
+    )
+    overlapped: bool = Field(False, description="one sigmoid per label instead of a softmax; negatives come from '<not_prefix><label>' annotations")
+    not_prefix: str = Field("not_", min_length=1, description="prefix of the labels of negative examples for overlapped classes")
+    validation_percent: float = Field(
+        20.0, ge=0, le=100, description="percent of annotations (sparse), clips (clip) or stretches (dense) held out for validation"
+    )
+    validation_recordings: list[str] | None = Field(
+        None,
+        description="recordings held out whole (names relative to the folder), or one text file of names or one subfolder; overrides validation_percent",
+    )
+    split_seed: int = Field(1, ge=0, description="seed of the validation split")
+    equalize: bool = Field(True, description="draw training examples equally often per label (dense: per class, background included)")
+    background_label: str = Field("background", description="dense: the class of samples no annotation covers")
+    point_width_ms: float = Field(10.0, gt=0, description="dense: a point annotation labels this much audio around it (ms)")
+    dense_blocks: int = Field(10, ge=2, description="dense: blocks per recording when recordings are too few to hold whole ones out")
+    augmentations: list[dict[str, Any]] = Field(
+        [], description="training-only augmentations in order: [{'name': 'volume', 'params': {...}}, ...] (or names)"
+    )
+    channel: int = Field(0, ge=0, description="audio channel to read, numbered from 0")
+    reader: str = Field("auto", description="audio reader plugin ('auto': by file ending)")
+    reader_params: dict[str, Any] | None = Field(None, description="parameters of the audio reader")
+
+    @field_validator("labels", "kinds", "validation_recordings", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        return _comma_list(value)
+
+    @field_validator("augmentations", mode="before")
+    @classmethod
+    def _names_as_specs(cls, value: Any) -> Any:
+        value = _comma_list(value)
+        if isinstance(value, list):
+            return [{"name": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("labels")
+    @classmethod
+    def _check_labels(cls, labels: list[str]) -> list[str]:
+        if not labels:
+            raise ValueError("give at least one label")
+        for label in labels:
+            problem = label_problem(label)
+            if problem:
+                raise ValueError(problem)
+        duplicates = sorted({label for label in labels if labels.count(label) > 1})
+        if duplicates:
+            raise ValueError(f"label {duplicates[0]!r} is listed twice")
+        return labels
+
+    @model_validator(mode="after")
+    def _check_combination(self) -> DataParams:
+        if self.overlapped:
+            for label in self.labels:
+                if label.startswith(self.not_prefix):
+                    raise ValueError(
+                        f"label {label!r} starts with the negative prefix {self.not_prefix!r}; with overlapped classes "
+                        f"list {label[len(self.not_prefix):]!r} and its {self.not_prefix}-annotations are used as its negatives"
+                    )
+        if self.supervision == "dense" and self.overlapped:
+            raise ValueError("dense supervision trains exclusive classes; overlapped classes work with sparse and clip supervision")
+        if self.supervision == "dense" and self.background_label in self.labels:
+            raise ValueError(f"the background label {self.background_label!r} is implicit in dense supervision; do not list it")
+        return self
+
+
+class TrainingData:
+    """Examples of one ground-truth folder, split into training and validation, as batches."""
+
+    def __init__(self, root: Path, params: DataParams, samplerate: int, output_names: list[str], source, split: dict):
+        self.root = root
+        self.params = params
+        self.samplerate = samplerate
+        self.output_names = output_names
+        self.source = source
+        self._split = split
+        self._augmentations = build_augmentations(params.augmentations)
+
+    @classmethod
+    def from_folder(cls, root: str | Path, params: DataParams | dict) -> TrainingData:
+        """Scan ``root``, read the annotations and audio, check them and split them."""
+        if not isinstance(params, DataParams):
+            params = validate_params(DataParams, params, "training data")
+        build_augmentations(params.augmentations)  # unknown names fail before any audio is read
+        root = Path(root)
+        kinds = sorted(k.value for k in check_kinds(params.kinds))
+        contents = read_folder(root, kinds)
+        if not contents.annotations:
+            raise HarkError(f"{root}: no annotations of kinds {','.join(kinds)}")
+        classes = Classes(tuple(params.labels), params.overlapped, params.not_prefix)
+        check_labels_present(contents, classes.annotation_labels, kinds)
+        validation_recordings = None
+        if params.validation_recordings:
+            validation_recordings = resolve_validation_recordings(params.validation_recordings, root, contents.recordings)
+        builder = {"sparse": _sparse, "dense": _dense, "clip": _clip}[params.supervision]
+        return builder(cls, contents, params, classes, validation_recordings)
+
+    # -- batches ---------------------------------------------------------------------------
+
+    def training_batch(self, rng: np.random.Generator, batch_size: int, window: Window | None) -> Batch:
+        """A random training batch, augmented. ``window`` None or of length 0 (clip supervision only): the longest clip."""
+        self._check_window(window)
+        batch = self.source.training_batch(rng, batch_size, window)
+        if self._augmentations:
+            batch.x, reversed_rows = augment(batch.x, self._augmentations, rng)
+            if self.params.supervision == "dense" and reversed_rows.any():
+                batch.y[reversed_rows] = batch.y[reversed_rows, ::-1]
+        return batch
+
+    def validation_batches(self, batch_size: int, window: Window | None) -> Iterator[Batch]:
+        """The whole validation set once, in a fixed order, never augmented."""
+        self._check_window(window)
+        return self.source.validation_batches(batch_size, window)
+
+    def _check_window(self, window: Window | None) -> None:
+        if (window is None or window.length == 0) and self.params.supervision != "clip":
+            raise HarkError(f"{self.params.supervision} supervision needs a window of at least one sample")
+
+    @property
+    def clip_length(self) -> int | None:
+        """Clip supervision: samples in the longest clip (the default window)."""
+        return self.source.longest if self.params.supervision == "clip" else None
+
+    def check_batch_size(self, batch_size: int, window: Window | None = None) -> None:
+        """A one-line HarkError when there are fewer training examples than one mini-batch holds."""
+        if batch_size < 1:
+            raise HarkError(f"the mini-batch size must be positive, not {batch_size}")
+        if self.params.supervision == "dense":
+            if self.source.n_training == 0:
+                raise HarkError(f"no training audio in {self.root}: everything is held out for validation")
+            if window is not None:
+                self.source.check_window(window)
+            return
+        n = self.source.n_training
+        if n < batch_size:
+            raise HarkError(
+                f"only {n} training examples of {','.join(self.params.labels)} in {self.root}, fewer than the "
+                f"mini-batch of {batch_size}; lower the batch size or annotate more"
+            )
+
+    # -- reports ---------------------------------------------------------------------------
+
+    def summary(self) -> dict:
+        """Counts per label and split, and the recordings on each side."""
+        summary = {
+            "supervision": self.params.supervision,
+            "samplerate": self.samplerate,
+            "outputs": list(self.output_names),
+            "split": self._split["method"],
+            "recordings": {"training": self._split["training_recordings"], "validation": self._split["validation_recordings"]},
+        }
+        if self.params.supervision == "dense":
+            summary["annotations"] = self._split["annotation_counts"]
+            summary["seconds"] = self.source.seconds(self.samplerate)
+        else:
+            summary["examples"] = self.source.counts()
+        return summary
+
+    def split_manifest(self) -> dict:
+        """A JSON-serialisable record of what went to training and what to validation."""
+        p = self.params
+        return {
+            "root": str(self.root),
+            "supervision": p.supervision,
+            "labels": list(p.labels),
+            "kinds": list(p.kinds),
+            "overlapped": p.overlapped,
+            "method": self._split["method"],
+            "validation_percent": p.validation_percent,
+            "validation_recordings": self._split["validation_recordings"] if p.validation_recordings else None,
+            "split_seed": p.split_seed,
+            **self.source.manifest(),
+        }
+
+
+# -- one builder per supervision -------------------------------------------------------------
+
+
+def _split_items(items: list[Example], key, params: DataParams, validation_recordings: list[str] | None):
+    """Examples into (training, validation, method), by whole recordings or by a seeded percent."""
+    if validation_recordings is not None:
+        held = set(validation_recordings)
+        chosen = [e.recording in held for e in items]
+        method = "recordings"
+    else:
+        chosen = [held_out(params.split_seed, params.validation_percent, *key(e)) for e in items]
+        method = "percent"
+    training = [e for e, c in zip(items, chosen) if not c]
+    validation = [e for e, c in zip(items, chosen) if c]
+    # A label seen only in validation would never be learnt; say so now rather than after training.
+    # (With nothing in training at all, check_batch_size says so.)
+    trained = {e.label for e in training}
+    for label in sorted({e.label for e in validation} - trained if training else ()):
+        held = sum(e.label == label for e in validation)
+        raise HarkError(
+            f"label {label!r} has no training examples: all {held} are held out for validation; "
+            "annotate more, or change validation_percent, split_seed or validation_recordings"
+        )
+    return training, validation, method
+
+
+def _recordings_split(method: str, training: list[Example], validation: list[Example]) -> dict:
+    return {
+        "method": method,
+        "training_recordings": sorted({e.recording for e in training}),
+        "validation_recordings": sorted({e.recording for e in validation}),
+    }
+
+
+def _used_recordings(contents: FolderContents, classes: Classes) -> list[str]:
+    wanted = set(classes.annotation_labels)
+    return sorted({a.event.recording for a in contents.annotations if a.event.label in wanted})
+
+
+def _sparse(cls, contents: FolderContents, params: DataParams, classes: Classes, validation_recordings):
+    samplerate, audio = read_audio(contents.root, _used_recordings(contents, classes), params.channel, params.reader, params.reader_params)
+    examples = sparse_examples(contents.annotations, classes, {name: len(x) for name, x in audio.items()})
+    training, validation, method = _split_items(examples, Example.key, params, validation_recordings)
+    source = SparseSource(training, validation, audio, classes, params.equalize)
+    return cls(contents.root, params, samplerate, list(classes.labels), source, _recordings_split(method, training, validation))
+
+
+def _clip(cls, contents: FolderContents, params: DataParams, classes: Classes, validation_recordings):
+    samplerate, audio = read_audio(contents.root, _used_recordings(contents, classes), params.channel, params.reader, params.reader_params)
+    examples, targets = clip_examples(contents.annotations, classes, {name: len(x) for name, x in audio.items()})
+    # Keyed by the clip alone, so that all labels of one clip go the same way.
+    training, validation, method = _split_items(examples, lambda e: ("clip", e.recording), params, validation_recordings)
+    source = ClipSource(training, validation, targets, audio, classes, params.equalize)
+    return cls(contents.root, params, samplerate, list(classes.labels), source, _recordings_split(method, training, validation))
+
+
+def _dense(cls, contents: FolderContents, params: DataParams, classes: Classes, validation_recordings):
+    stretches = list(contents.annotated)
+    samplerate, audio = read_audio(contents.root, stretches, params.channel, params.reader, params.reader_params)
+    wanted = set(classes.labels)
+    by_recording: dict[str, list] = {name: [] for name in stretches}
+    for annotation in contents.annotations:
+        if annotation.event.label in wanted and annotation.event.recording in by_recording:
+            by_recording[annotation.event.recording].append(annotation)
+    half_width = int(round(params.point_width_ms / 1000 * samplerate / 2))
+    classes_of = {name: dense_labels(by_recording[name], len(audio[name]), classes.labels, half_width) for name in stretches}
+
+    guarded = False
+    if validation_recordings is not None:
+        method = "recordings"
+        regions = {name: [(0, len(audio[name]))] for name in validation_recordings if name in classes_of}
+    elif len(stretches) >= 2 and round(len(stretches) * params.validation_percent / 100) >= 1:
+        method = "stretches"
+        picked = pick_by_rank(params.split_seed, params.validation_percent, [(name,) for name in stretches])
+        regions = {stretches[i]: [(0, len(audio[stretches[i]]))] for i in picked}
+    else:
+        method, guarded = "blocks", True
+        regions = {
+            name: split_blocks(len(audio[name]), params.dense_blocks, params.split_seed, params.validation_percent, name)
+            for name in stretches
+        }
+    output_names = [params.background_label, *classes.labels]
+    source = DenseSource(classes_of, audio, regions, guarded, output_names, params.equalize)
+    split = {
+        "method": method,
+        "training_recordings": sorted({name for name, _, _ in source.training_regions()}),
+        "validation_recordings": sorted(name for name, rs in regions.items() if rs),
+        "annotation_counts": _dense_annotation_counts(by_recording, regions),
+    }
+    return cls(contents.root, params, samplerate, output_names, source, split)
+
+
+def _dense_annotation_counts(by_recording: dict[str, list], regions: dict[str, list[tuple[int, int]]]) -> dict:
+    """Annotations per label on each side, placed by their middle."""
+    counts: dict[str, dict[str, int]] = {"training": {}, "validation": {}}
+    for name, annotations in by_recording.items():
+        for annotation in annotations:
+            middle = (annotation.event.start + annotation.event.stop) // 2
+            side = "validation" if any(lo <= middle < hi for lo, hi in regions.get(name, [])) else "training"
+            counts[side][annotation.event.label] = counts[side].get(annotation.event.label, 0) + 1
+    return {side: dict(sorted(c.items())) for side, c in counts.items()}

@@ -1,0 +1,31 @@
+"""Parameters of a training run (the data's are :class:`hark.train.data.DataParams`)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from hark.params import Params
+
+
+class TrainParams(Params):
+    """How to train: the architecture, the optimiser and the schedule of steps and checks."""
+
+    architecture: str = Field("convnet", description="architecture plugin (hark train --help lists them)")
+    architecture_params: dict[str, Any] = Field(default_factory=dict, description="the architecture's parameters")
+    optimizer: Literal["adam", "adamw", "sgd", "rmsprop"] = Field("adam", description="optimisation algorithm")
+    learning_rate: float = Field(0.001, gt=0, le=10, description="step size of the optimiser")
+    steps: int = Field(600, ge=1, le=10_000_000, description="mini-batches to train on")
+    batch_size: int = Field(32, ge=1, le=100_000, description="examples per mini-batch")
+    validation_period: int = Field(100, ge=1, description="steps between validations and checkpoints")
+    frames: int = Field(32, ge=1, le=100_000, description="dense supervision: output frames per training window")
+    weights_seed: int | None = Field(1, ge=0, description="seed of the initial weights (set: repeatable bit for bit on CPU)")
+    batch_seed: int | None = Field(1, ge=0, description="seed of the order of examples and augmentations")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where to train: auto uses a GPU when there is one")
+    threads: int = Field(0, ge=0, le=512, description="CPU threads for training (0: all cores)")
+
+    @field_validator("optimizer", mode="before")
+    @classmethod
+    def _lower(cls, value):
+        return value.lower() if isinstance(value, str) else value

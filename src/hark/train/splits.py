@@ -1,0 +1,156 @@
+"""Training/validation splits, decided before any audio is cut into windows.
+
+Three ways to hold audio out:
+
+- **by percent of items** (annotations for sparse supervision, clips for clip supervision):
+  each item gets a number in [0, 1) from a seeded hash of what identifies it and is held out
+  when that number is below ``percent / 100``. An item's fate depends only on itself and the
+  seed, so adding annotations later never moves the old ones between splits, and duplicate
+  annotations (two annotators marking the same sound) always land together;
+- **by whole recordings** named by the user (:func:`resolve_validation_recordings`);
+- **by blocks of a recording's timeline** (dense supervision with too few recordings to hold
+  whole ones out): each recording is cut into contiguous blocks and a fixed share of them is
+  held out (:func:`split_blocks`).
+
+The hash is BLAKE2b keyed by the seed rather than Python's ``hash``, which is salted per
+process and would give a different split every run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from hark.audio import audio_suffixes
+from hark.errors import HarkError
+
+
+def seeded_uniform(seed: int, *key: object) -> float:
+    """A number in [0, 1) determined by ``seed`` and ``key`` alone, the same on every machine."""
+    text = "\x1f".join(str(k) for k in key).encode("utf-8")
+    digest = hashlib.blake2b(text, digest_size=8, key=str(int(seed)).encode("ascii")).digest()
+    return int.from_bytes(digest, "big") / 2.0**64
+
+
+def held_out(seed: int, percent: float, *key: object) -> bool:
+    """Whether the item identified by ``key`` belongs to the validation set."""
+    return seeded_uniform(seed, *key) < percent / 100.0
+
+
+def pick_by_rank(seed: int, percent: float, keys: Sequence[tuple]) -> set[int]:
+    """Indices of the ``round(percent% of len(keys))`` keys with the smallest seeded hashes.
+
+    For a handful of items (a few recordings, ten blocks) a per-item threshold would often
+    hold out none or all of them; ranking holds out the share asked for.
+    """
+    count = int(round(len(keys) * percent / 100.0))
+    if count == 0:
+        return set()
+    order = sorted(range(len(keys)), key=lambda i: seeded_uniform(seed, *keys[i]))
+    return set(order[:count])
+
+
+def split_blocks(frames: int, n_blocks: int, seed: int, percent: float, recording: str) -> list[tuple[int, int]]:
+    """The validation blocks ``[start, stop)`` of one recording cut into ``n_blocks`` equal blocks.
+
+    Adjacent held-out blocks are merged into one region.
+    """
+    n_blocks = max(1, min(n_blocks, frames))
+    edges = np.linspace(0, frames, n_blocks + 1).round().astype(int)
+    chosen = sorted(pick_by_rank(seed, percent, [(recording, "block", i) for i in range(n_blocks)]))
+    regions: list[tuple[int, int]] = []
+    for i in chosen:
+        start, stop = int(edges[i]), int(edges[i + 1])
+        if regions and regions[-1][1] == start:
+            regions[-1] = (regions[-1][0], stop)
+        else:
+            regions.append((start, stop))
+    return regions
+
+
+def complement(frames: int, regions: Sequence[tuple[int, int]], guard: int = 0) -> list[tuple[int, int]]:
+    """The parts of ``[0, frames)`` outside ``regions``, kept ``guard`` samples away from them.
+
+    The guard keeps training windows from ending right where validation audio begins, so
+    a sound that straddles the border is not learnt on one side and tested on the other.
+    """
+    free: list[tuple[int, int]] = []
+    cursor = 0
+    for start, stop in sorted(regions):
+        lo, hi = cursor + (guard if cursor > 0 else 0), start - guard
+        if hi > lo:
+            free.append((lo, hi))
+        cursor = max(cursor, stop)
+    lo = cursor + (guard if cursor > 0 else 0)
+    if frames > lo:
+        free.append((lo, frames))
+    return free
+
+
+def resolve_validation_recordings(spec: Sequence[str], root: Path, recordings: Sequence[str]) -> list[str]:
+    """The recordings (relative POSIX names) that ``validation_recordings`` names.
+
+    ``spec`` is a list of recording names relative to ``root``, or a single entry that is a
+    subfolder of ``root`` (every recording below it) or a text file (one name per line;
+    blank lines and ``#`` comments skipped), given relative to the working folder or ``root``.
+    """
+    known = set(recordings)
+    if len(spec) == 1:
+        entry = spec[0]
+        folder = root / entry
+        if entry not in known and folder.is_dir():
+            prefix = _relative(folder, root).rstrip("/") + "/"
+            chosen = [r for r in recordings if prefix == "./" or r.startswith(prefix)]
+            if not chosen:
+                raise HarkError(f"validation recordings: subfolder {entry} of {root} holds no recordings")
+            return chosen
+        text_file = _text_file(entry, root)
+        if text_file is not None:
+            names = _read_name_list(text_file)
+            if not names:
+                raise HarkError(f"validation recordings: {text_file} lists no recordings")
+            return _check_names(names, root, recordings, f" (listed in {text_file})")
+    return _check_names(list(spec), root, recordings, "")
+
+
+def _text_file(entry: str, root: Path) -> Path | None:
+    suffixes = {s.lower() for s in audio_suffixes()}
+    if Path(entry).suffix.lower() in suffixes:
+        return None  # a recording's name, never a list of names
+    for candidate in (Path(entry), root / entry):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_name_list(path: Path) -> list[str]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise HarkError(f"validation recordings: cannot read {path} ({err})") from None
+    return [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+
+
+def _check_names(names: list[str], root: Path, recordings: Sequence[str], where: str) -> list[str]:
+    chosen = []
+    for name in names:
+        relative = _relative(Path(name), root) if Path(name).is_absolute() else Path(os.path.normpath(name)).as_posix()
+        if relative not in recordings:
+            shown = ", ".join(list(recordings)[:3]) + (", ..." if len(recordings) > 3 else "")
+            raise HarkError(
+                f"validation recording {name!r}{where} is not in {root} (its {len(recordings)} recordings: {shown or 'none'})"
+            )
+        if relative not in chosen:
+            chosen.append(relative)
+    return chosen
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return Path(os.path.normpath(path)).relative_to(os.path.normpath(root)).as_posix()
+    except ValueError:
+        return Path(os.path.normpath(path)).as_posix()

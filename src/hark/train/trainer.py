@@ -1,0 +1,218 @@
+"""The training loop: model, data and callbacks kept apart (Lightning's way).
+
+Checkpoints carry the optimiser's and the random generators' states, so a run stopped by
+a crash or Ctrl-C resumes from its last checkpoint and ends bit for bit where an
+uninterrupted run would (on the CPU, with seeds set).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from hark.errors import HarkError
+from hark.models.store import list_checkpoints, load_weights, read_checkpoint, save_checkpoint
+from hark.train.callbacks import Callback, ValidationResult
+from hark.train.params import TrainParams
+
+OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+    "rmsprop": torch.optim.RMSprop,
+}
+
+
+@dataclass(frozen=True)
+class Objective:
+    """How outputs and targets meet: exclusive classes (softmax) or overlapped ones (sigmoid)."""
+
+    overlapped: bool
+    dense: bool
+
+    def logits_of(self, output: torch.Tensor) -> torch.Tensor:
+        """(B, C) for one output per example, (B, C, frames) for dense targets."""
+        if output.dim() == 3 and not self.dense:
+            return output[:, :, output.shape[2] // 2]  # a window of exactly the context gives one frame
+        return output
+
+    def loss(self, logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        if self.overlapped:
+            per_entry = nn.functional.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+            weights = mask if mask is not None else torch.ones_like(per_entry)
+            return (per_entry * weights).sum() / weights.sum().clamp(min=1)
+        if mask is not None:  # dense: frames already scored by a neighbouring window weigh 0
+            per_frame = nn.functional.cross_entropy(logits, targets, reduction="none")
+            return (per_frame * mask).sum() / mask.sum().clamp(min=1)
+        return nn.functional.cross_entropy(logits, targets)
+
+    def probabilities(self, logits: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(logits) if self.overlapped else torch.softmax(logits, dim=1)
+
+    def correct(self, logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor | None) -> tuple[float, float]:
+        """(number right, number judged)."""
+        if self.overlapped:
+            right = ((logits > 0).float() == targets).float()
+            weights = mask if mask is not None else torch.ones_like(right)
+            return float((right * weights).sum()), float(weights.sum())
+        right = (logits.argmax(dim=1) == targets).float()
+        if mask is not None:
+            return float((right * mask).sum()), float(mask.sum())
+        return float(right.sum()), float(targets.numel())
+
+
+class Trainer:
+    """Trains ``module`` on ``data`` for ``params.steps`` steps, checkpointing into ``folder``."""
+
+    def __init__(self, module: nn.Module, data, window, params: TrainParams, folder: Path, objective: Objective, callbacks: list[Callback]):
+        self.module = module
+        self.data = data
+        self.window = window
+        self.params = params
+        self.folder = Path(folder)
+        self.objective = objective
+        self.callbacks = callbacks
+        self.device = _device(params.device)
+        torch.set_num_threads(params.threads or os.cpu_count() or 1)
+        self.module.to(self.device)
+        self.optimizer = OPTIMIZERS[params.optimizer](self.module.parameters(), lr=params.learning_rate)
+        self.batch_rng = np.random.default_rng(params.batch_seed)
+        if params.batch_seed is not None:
+            torch.manual_seed(params.batch_seed)  # dropout draws from torch's generator
+        self.step = 0
+
+    # -- checkpoints -------------------------------------------------------------------
+    def resume(self) -> int:
+        """Continue from the last checkpoint in the folder, if any; returns its step."""
+        checkpoints = list_checkpoints(self.folder)
+        if not checkpoints:
+            return 0
+        step, path = checkpoints[-1]
+        self.restore(path, full=True)
+        return step
+
+    def restore(self, path: Path, full: bool) -> None:
+        """Weights from a checkpoint; ``full`` also the optimiser, the generators and the step."""
+        state = read_checkpoint(path)
+        load_weights(self.module, state, path)
+        if full:
+            self.optimizer.load_state_dict(state["optimizer"])
+            torch.set_rng_state(state["torch_rng"])
+            self.batch_rng.bit_generator.state = state["batch_rng"]
+            self.step = int(state["step"])
+
+    def save(self) -> Path:
+        return save_checkpoint(
+            self.folder,
+            self.step,
+            {
+                "model": self.module.state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "torch_rng": torch.get_rng_state(),
+                "batch_rng": self.batch_rng.bit_generator.state,
+            },
+        )
+
+    # -- the loop ----------------------------------------------------------------------
+    def fit(self) -> int:
+        first = self.step
+        for callback in self.callbacks:
+            callback.on_train_start(self, first)
+        try:
+            while self.step < self.params.steps:
+                loss, accuracy = self._train_step()
+                self.step += 1
+                for callback in self.callbacks:
+                    callback.on_step_end(self, self.step, loss, accuracy)
+                if self.step % self.params.validation_period == 0 or self.step == self.params.steps:
+                    self._validate_and_save()
+        except KeyboardInterrupt:
+            self.save()  # keep what was learnt; the same command resumes from here
+            raise
+        finally:
+            for callback in self.callbacks:
+                callback.on_train_end(self, self.step)
+        return self.step
+
+    def _train_step(self) -> tuple[float, float]:
+        self.module.train()
+        batch = self.data.training_batch(self.batch_rng, self.params.batch_size, self.window)
+        x, y, mask = self._tensors(batch)
+        logits = self.objective.logits_of(self.module(x))
+        loss = self.objective.loss(logits, y, mask)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        right, judged = self.objective.correct(logits.detach(), y, mask)
+        if not torch.isfinite(loss):
+            raise HarkError(f"training diverged at step {self.step + 1} (loss {loss.item()}); try a smaller --learning-rate")
+        return float(loss.item()), right / max(judged, 1.0)
+
+    @torch.inference_mode()
+    def validate(self) -> ValidationResult:
+        self.module.eval()
+        losses, weights, probabilities, targets, masks = [], [], [], [], []
+        recordings, positions = [], []
+        right_total = judged_total = 0.0
+        for batch in self.data.validation_batches(self.params.batch_size, self.window):
+            x, y, mask = self._tensors(batch)
+            logits = self.objective.logits_of(self.module(x))
+            losses.append(float(self.objective.loss(logits, y, mask)) * len(x))
+            weights.append(len(x))
+            right, judged = self.objective.correct(logits, y, mask)
+            right_total += right
+            judged_total += judged
+            p = self.objective.probabilities(logits)
+            if self.objective.dense:  # every frame is an example: (B, C, F) -> (B*F, C)
+                p = p.permute(0, 2, 1).reshape(-1, p.shape[1])
+                y = y.reshape(-1)
+                if mask is not None:  # each sample once: drop frames a neighbouring window scored
+                    keep = mask.reshape(-1) > 0
+                    p, y, mask = p[keep], y[keep], None
+            else:
+                recordings += [ref.recording for ref in batch.where]
+                positions += [int(ref.position) for ref in batch.where]
+            probabilities.append(p.cpu().numpy())
+            targets.append(y.cpu().numpy())
+            if mask is not None:
+                masks.append(mask.cpu().numpy())
+        if not weights:
+            raise HarkError("the validation set is empty; use a larger --validation-percent or name validation recordings")
+        return ValidationResult(
+            step=self.step,
+            loss=sum(losses) / sum(weights),
+            accuracy=right_total / max(judged_total, 1.0),
+            probabilities=np.concatenate(probabilities),
+            targets=np.concatenate(targets),
+            mask=np.concatenate(masks) if masks else None,
+            recordings=recordings,
+            positions=positions,
+        )
+
+    def _validate_and_save(self) -> None:
+        result = self.validate()
+        self.save()
+        for callback in self.callbacks:
+            callback.on_validation_end(self, result)
+
+    def _tensors(self, batch):
+        x = torch.as_tensor(batch.x, dtype=torch.float32, device=self.device).unsqueeze(1)
+        if self.objective.overlapped:
+            y = torch.as_tensor(batch.y, dtype=torch.float32, device=self.device)
+        else:
+            y = torch.as_tensor(batch.y, dtype=torch.int64, device=self.device)
+        mask = None if batch.mask is None else torch.as_tensor(batch.mask, dtype=torch.float32, device=self.device)
+        return x, y, mask
+
+
+def _device(choice: str) -> torch.device:
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise HarkError("--device cuda: no CUDA GPU is available here")
+    if choice == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(choice)
