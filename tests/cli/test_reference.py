@@ -6,6 +6,8 @@ from hark.audio import audio_readers
 from hark.cli.app import app
 from hark.cli.reference import command_reference
 from hark.detect import detectors
+from hark.models import architectures
+from hark.train.augment import augmentations
 from tests.conftest import REPO_ROOT
 
 
@@ -25,10 +27,11 @@ def test_every_command_has_help_with_an_example_and_every_parameter_a_descriptio
 
 
 def test_every_plugin_parameter_is_described_and_in_the_docs():
-    docs = (REPO_ROOT / "docs" / "detect.md").read_text() + (REPO_ROOT / "docs" / "audio.md").read_text()
-    for registry in (detectors, audio_readers):
+    docs = "".join((REPO_ROOT / "docs" / name).read_text() for name in ("detect.md", "audio.md", "models.md", "training-data.md"))
+    for registry in (detectors, audio_readers, architectures, augmentations):
         for name, plugin in registry.items():
             assert f"`{name}`" in docs or f'"{name}"' in docs, f"{registry.kind} {name} is not in the docs"
             for field_name, field in plugin.Params.model_fields.items():
                 assert field.description, f"{registry.kind} {name}: {field_name} has no description"
-                assert f"`{field_name}`" in docs, f"{registry.kind} {name}: {field_name} is not in the docs"
+                documented = f"`{field_name}`" in docs or f"`{field_name}=" in docs
+                assert documented, f"{registry.kind} {name}: {field_name} is not in the docs"

@@ -101,3 +101,12 @@ def test_misses_are_detected_events_no_prediction_touches():
     assert [(e.start, e.stop, e.label, e.recording) for e in missed] == [(150, 200, "frequency", "r.wav"), (0, 100, "neither", "other.wav")]
     assert all(e.kind is Kind.MISSED for e in missed)
     assert misses([], predicted) == [] and len(misses(detected, [])) == 4
+
+
+def test_a_run_scores_only_its_own_frames():
+    from hark.evaluate.events import probability_runs
+
+    # frame 1 predicts label b; its 0.45 for label a must not raise a's run (frame 0 alone)
+    runs = probability_runs([[0.4, 0.3, 0.3], [0.45, 0.55, 0.0]], ["a", "b", "c"], [0.35, 0.35, 0.35])
+    assert runs[0].starts.tolist() == [0] and runs[0].stops.tolist() == [1]
+    assert runs[0].peaks.tolist() == [0.4]

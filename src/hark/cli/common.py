@@ -74,3 +74,26 @@ def progress_bar(description: str, enabled: bool | None) -> Iterator[Callable[[f
     with Progress(*columns, console=Console(stderr=True)) as progress:
         task = progress.add_task(description, total=1.0)
         yield lambda fraction: progress.update(task, completed=fraction)
+
+
+def lazy_epilog(example: str, plugin_listing: Callable[[], str]):
+    """A command class whose epilog is ``example`` plus a plugin listing built when help is shown.
+
+    The listing names the plugins registered in this process: built at start-up, the
+    modules it imports (torch among them) would slow every command; and the generated
+    reference (docs/cli.md) keeps to ``example``, which does not depend on what is installed.
+    """
+    from typer.core import TyperCommand
+
+    class LazyEpilogCommand(TyperCommand):
+        documented_epilog = example
+
+        @property
+        def epilog(self) -> str:
+            return f"{example}\n\n{plugin_listing()}"
+
+        @epilog.setter
+        def epilog(self, value) -> None:  # click sets it in __init__; ours is computed
+            pass
+
+    return LazyEpilogCommand

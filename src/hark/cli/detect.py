@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from hark.audio import audio_suffixes
-from hark.cli.common import params_help, plugin_values, progress_bar
+from hark.cli.common import lazy_epilog, params_help, plugin_values, progress_bar
 from hark.detect import detectors
 from hark.detect.run import detect_files
 from hark.errors import HarkError
@@ -37,8 +37,8 @@ def expand_recordings(paths: list[Path]) -> list[Path]:
     return found
 
 
-def _epilog() -> str:
-    parts = [EXAMPLE, "Detector parameters (-p NAME=VALUE):"]
+def _detector_listing() -> str:
+    parts = ["Detector parameters (-p NAME=VALUE):"]
     for name, cls in detectors.items():
         parts.append(params_help(f"{name}: {(cls.__doc__ or '').strip().splitlines()[0]}", cls.Params))
     return "\n\n".join(parts)
@@ -75,4 +75,4 @@ def detect_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("detect", epilog=_epilog(), help=detect_command.__doc__)(detect_command)
+    app.command("detect", cls=lazy_epilog(EXAMPLE, _detector_listing), help=detect_command.__doc__)(detect_command)

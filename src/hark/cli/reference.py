@@ -38,8 +38,9 @@ def command_reference() -> str:
         lines += [f"Usage: `hark {name} [OPTIONS] {usage}`".rstrip() + "", ""]
         lines += ["| argument / option | default | meaning |", "| --- | --- | --- |"]
         lines += [_option_row(p) for p in command.params if p.name != "help"]
-        if command.epilog:
-            lines += ["", "```", command.epilog.strip(), "```"]
+        epilog = getattr(command, "documented_epilog", command.epilog)
+        if epilog:
+            lines += ["", "```", epilog.strip(), "```"]
     return "\n".join(lines) + "\n"
 
 

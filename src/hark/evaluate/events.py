@@ -57,7 +57,9 @@ def probability_runs(probabilities, labels: Sequence[str], thresholds, *, exclus
     for c, name in enumerate(names):
         edges = np.diff(above[:, c].astype(np.int8), prepend=0, append=0)
         starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        peaks = np.maximum.reduceat(p[:, c], starts) if len(starts) else np.zeros(0)
+        # reduceat spans one run's start to the next's: hide the frames between runs
+        inside = np.where(above[:, c], p[:, c], -np.inf)
+        peaks = np.maximum.reduceat(inside, starts) if len(starts) else np.zeros(0)
         runs.append(LabelRuns(name, starts, stops, peaks))
     return runs
 

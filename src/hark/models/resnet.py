@@ -40,10 +40,13 @@ class ResNetParams(Params):
     low_hz: float = low_hz_field()
     high_hz: float = high_hz_field()
     channels: tuple[StageChannels, ...] = Field(
-        (8, 16, 32), min_length=1, max_length=6, description="channels of each stage; each stage after the first halves the image"
+        (8, 16), min_length=1, max_length=6, description="channels of each stage; each stage after the first halves the image"
     )
     blocks_per_stage: int = Field(1, ge=1, le=8, description="basic residual blocks in each stage")
     dropout: float = dropout_field(0.2)
+    equalize: bool = Field(
+        True, description="subtract each frequency's mean log power over the clip, so steady background noise and hum vanish"
+    )
 
     @field_validator("channels", mode="before")
     @classmethod
@@ -78,6 +81,7 @@ class ResNetClipModel(ClipModel):
         self.min_samples = front_end.window
         """The shortest clip: one spectrogram window."""
         self.input_norm = nn.BatchNorm1d(front_end.n_channels)
+        self.equalize = p.equalize
         first = p.channels[0]
         self.stem = nn.Sequential(nn.Conv2d(1, first, 3, padding=1, bias=False), nn.BatchNorm2d(first), nn.ReLU())
         blocks = []
@@ -94,7 +98,10 @@ class ResNetClipModel(ClipModel):
 
     def embed(self, audio: torch.Tensor) -> torch.Tensor:
         """The pooled features ``(batch, channels)`` the output layer reads (for clustering)."""
-        image = self.input_norm(self.front_end(audio)).unsqueeze(1)  # (B, 1, frequency, time)
+        spectrogram = self.front_end(audio)  # (B, frequency, time) log power
+        if self.equalize:
+            spectrogram = spectrogram - spectrogram.mean(dim=2, keepdim=True)
+        image = self.input_norm(spectrogram).unsqueeze(1)  # (B, 1, frequency, time)
         return self.blocks(self.stem(image)).mean(dim=(2, 3))
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:

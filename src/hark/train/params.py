@@ -23,7 +23,9 @@ class TrainParams(Params):
     weights_seed: int | None = Field(1, ge=0, description="seed of the initial weights (set: repeatable bit for bit on CPU)")
     batch_seed: int | None = Field(1, ge=0, description="seed of the order of examples and augmentations")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where to train: auto uses a GPU when there is one")
-    threads: int = Field(0, ge=0, le=512, description="CPU threads for training (0: all cores)")
+    threads: int = Field(
+        0, ge=0, le=512, description="CPU threads for training (0: one for models under a million parameters, else all cores)"
+    )
 
     @field_validator("optimizer", mode="before")
     @classmethod

@@ -12,7 +12,7 @@ import torch
 from hark.errors import HarkError
 from hark.fileio import atomic_write_text, ensure_writable_dir
 from hark.models.base import FrameModel, architectures
-from hark.models.store import ModelConfig, list_checkpoints, load_config, save_config
+from hark.models.store import ModelConfig, list_checkpoints, load_config, read_checkpoint, save_config
 from hark.train.callbacks import CsvLogger, LineReporter, ProgressDisplay, ValidationSaver
 from hark.train.data import DataParams, TrainingData, Window
 from hark.train.params import TrainParams
@@ -46,10 +46,12 @@ def train_model(
     """
     architecture = architectures.get(train_params.architecture)
     arch_params = architecture.validate(train_params.architecture_params)
+    _check_kind(architecture.kind, data_params.supervision, train_params.architecture)
+    if restore is not None:
+        read_checkpoint(restore)  # a bad --restore fails now, not after the data are loaded
     folder = ensure_writable_dir(out)
     data = TrainingData.from_folder(data_root, data_params)
     data.check_batch_size(train_params.batch_size)
-    _check_kind(architecture.kind, data_params.supervision, train_params.architecture)
 
     if train_params.weights_seed is not None:
         torch.manual_seed(train_params.weights_seed)
@@ -84,13 +86,14 @@ def train_model(
     callbacks.append(ProgressDisplay(train_params.steps) if show_bar else LineReporter())
     objective = Objective(overlapped=data_params.overlapped, dense=data_params.supervision == "dense")
     trainer = Trainer(module, data, window, train_params, folder, objective, callbacks)
+    _remove_stale_temporaries(folder)
     resumed_from = trainer.resume()
     if resumed_from:
         report(f"resuming {folder} from its checkpoint of step {resumed_from}")
     elif restore is not None:
         trainer.restore(Path(restore), full=False)
         report(f"starting from the weights of {restore}")
-    steps = trainer.fit()
+    steps = trainer.fit(validate_first=resumed_from > 0 and not (folder / f"validation-{resumed_from:06d}.npz").is_file())
     return TrainResult(folder, steps, resumed_from, data.summary())
 
 
@@ -117,6 +120,12 @@ def _claim_folder(folder: Path, config: ModelConfig) -> None:
             f"{folder} holds checkpoints of a model trained with other settings; "
             "give another --out folder (or delete its checkpoints to start over)"
         )
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Temporary files of writes that a killed run never finished (the real files are intact)."""
+    for path in folder.glob(".*.tmp"):
+        path.unlink(missing_ok=True)
 
 
 def _stderr_is_terminal() -> bool:

@@ -8,6 +8,8 @@ uninterrupted run would (on the CPU, with seeds set).
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +80,7 @@ class Trainer:
         self.objective = objective
         self.callbacks = callbacks
         self.device = _device(params.device)
-        torch.set_num_threads(params.threads or os.cpu_count() or 1)
+        torch.set_num_threads(params.threads or _auto_threads(module))
         self.module.to(self.device)
         self.optimizer = OPTIMIZERS[params.optimizer](self.module.parameters(), lr=params.learning_rate)
         self.batch_rng = np.random.default_rng(params.batch_seed)
@@ -119,21 +121,31 @@ class Trainer:
         )
 
     # -- the loop ----------------------------------------------------------------------
-    def fit(self) -> int:
+    def fit(self, validate_first: bool = False) -> int:
+        """Train up to ``params.steps``; ``validate_first`` redoes the validation of a checkpoint
+        whose results a killed run never wrote.
+
+        Ctrl-C stops between steps: the step in progress finishes, a checkpoint is saved and
+        KeyboardInterrupt is raised, so resuming continues exactly where training stopped.
+        A second Ctrl-C stops at once.
+        """
         first = self.step
         for callback in self.callbacks:
             callback.on_train_start(self, first)
         try:
-            while self.step < self.params.steps:
-                loss, accuracy = self._train_step()
-                self.step += 1
-                for callback in self.callbacks:
-                    callback.on_step_end(self, self.step, loss, accuracy)
-                if self.step % self.params.validation_period == 0 or self.step == self.params.steps:
+            with _CtrlC() as ctrl_c:
+                if validate_first:
                     self._validate_and_save()
-        except KeyboardInterrupt:
-            self.save()  # keep what was learnt; the same command resumes from here
-            raise
+                while self.step < self.params.steps:
+                    loss, accuracy = self._train_step()
+                    self.step += 1
+                    for callback in self.callbacks:
+                        callback.on_step_end(self, self.step, loss, accuracy)
+                    if self.step % self.params.validation_period == 0 or self.step == self.params.steps:
+                        self._validate_and_save()
+                    if ctrl_c.pressed:
+                        self.save()  # keep what was learnt; the same command resumes from here
+                        raise KeyboardInterrupt
         finally:
             for callback in self.callbacks:
                 callback.on_train_end(self, self.step)
@@ -208,6 +220,35 @@ class Trainer:
             y = torch.as_tensor(batch.y, dtype=torch.int64, device=self.device)
         mask = None if batch.mask is None else torch.as_tensor(batch.mask, dtype=torch.float32, device=self.device)
         return x, y, mask
+
+
+class _CtrlC:
+    """Turns the first Ctrl-C into a flag the loop checks between steps (main thread only)."""
+
+    def __init__(self):
+        self.pressed = False
+        self._previous = None
+
+    def _handle(self, signum, frame) -> None:
+        if self.pressed:
+            raise KeyboardInterrupt
+        self.pressed = True
+
+    def __enter__(self) -> "_CtrlC":
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def _auto_threads(module: nn.Module) -> int:
+    """Small models train fastest on one thread: their per-layer work is too little to share,
+    and threads waiting on each other cost far more once any other process wants a core."""
+    parameters = sum(p.numel() for p in module.parameters())
+    return 1 if parameters < 1_000_000 else os.cpu_count() or 1
 
 
 def _device(choice: str) -> torch.device:

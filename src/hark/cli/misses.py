@@ -1,0 +1,36 @@
+"""``hark misses``: detected sounds that no prediction covers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from hark.errors import HarkError
+
+EXAMPLE = """Example:
+
+  hark detect --out work recordings/*.wav
+  hark classify --model model --out work recordings/*.wav
+  hark ethogram --model model --ratio 1.0 --out work
+  hark misses --out work recordings/*.wav        # writes work/<rec>-missed.csv
+"""
+
+
+def misses_command(
+    recordings: list[Path] = typer.Argument(..., help="Recordings whose detections and predictions to compare."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder with the predicted CSVs (and the detected ones, else beside each recording); the missed CSVs go there."),
+    ratio: float | None = typer.Option(None, "--ratio", help="Which predictions to use when OUT holds several ratios."),
+) -> None:
+    """Write <rec>-missed.csv: the detected sounds that no predicted event overlaps (to annotate next)."""
+    from hark.annotations.songexplorer import read_csv
+    from hark.infer.misses import write_misses
+
+    if ratio is not None and ratio <= 0:
+        raise HarkError(f"--ratio {ratio:g} must be positive")
+    for path in write_misses(recordings, out, ratio):
+        typer.echo(f"{path}: {len(read_csv(path, allow_empty=True))} missed")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("misses", epilog=EXAMPLE, help=misses_command.__doc__)(misses_command)

@@ -1,0 +1,124 @@
+"""``hark train``: train a model on the annotations of a ground-truth folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from hark.cli.common import lazy_epilog, params_help, plugin_values
+from hark.errors import HarkError
+from hark.params import validate_params
+
+EXAMPLE = """Example:
+
+  hark train --data groundtruth --labels mel-pulse,mel-sine,ambient --kinds annotated --out model
+  hark train --data clips --labels upcall,noise --supervision clip --architecture resnet --out whale
+"""
+
+
+def _architecture_listing() -> str:
+    from hark.models import architectures
+
+    parts = ["Architectures and their parameters (-a NAME=VALUE):"]
+    for name, cls in architectures.items():
+        parts.append(params_help(f"{name} ({cls.kind}): {(cls.__doc__ or '').strip().splitlines()[0]}", cls.Params))
+    return "\n\n".join(parts)
+
+
+def _split_list(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def train_command(
+    data: Path = typer.Option(..., "--data", help="Ground-truth folder: recordings with their annotation CSVs."),
+    labels: str = typer.Option(..., "--labels", help="Labels to learn, comma-separated (e.g. mel-pulse,mel-sine,ambient)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Model folder to write (resumes when it holds this model's checkpoints)."),
+    kinds: str = typer.Option("annotated", "--kinds", help="Kinds of events to learn from, comma-separated."),
+    supervision: str = typer.Option("sparse", "--supervision", help="sparse (labelled points and ranges), dense (every sample) or clip (one label per file)."),
+    overlapped: bool = typer.Option(False, "--overlapped", help="One sigmoid per label, trained with not_<label> annotations."),
+    not_prefix: str = typer.Option("not_", "--not-prefix", help="Prefix of the negative labels of overlapped classes."),
+    architecture: str = typer.Option("convnet", "--architecture", help="Architecture plugin (listed below)."),
+    arch_param: list[str] = typer.Option([], "--arch-param", "-a", help="Architecture parameter NAME=VALUE (repeatable)."),
+    arch_params_file: Path | None = typer.Option(None, "--arch-params", help="JSON or TOML file of architecture parameters."),
+    optimizer: str = typer.Option("adam", "--optimizer", help="adam, adamw, sgd or rmsprop."),
+    learning_rate: float = typer.Option(0.001, "--learning-rate", help="Step size of the optimiser."),
+    steps: int = typer.Option(600, "--steps", help="Mini-batches to train on."),
+    batch_size: int = typer.Option(32, "--batch-size", help="Examples per mini-batch."),
+    validation_period: int = typer.Option(100, "--validation-period", help="Steps between validations and checkpoints."),
+    frames: int = typer.Option(32, "--frames", help="Dense supervision: output frames per training window."),
+    validation_percent: float = typer.Option(20.0, "--validation-percent", help="Percent of the annotations (or clips, or stretches) held out."),
+    validation_recordings: str | None = typer.Option(None, "--validation-recordings", help="Recordings held out whole: names (comma-separated), a text file of names, or a subfolder."),
+    split_seed: int = typer.Option(1, "--split-seed", help="Seed of the validation split."),
+    equalize: bool = typer.Option(True, "--equalize/--no-equalize", help="Draw training examples equally often per label."),
+    augment: list[str] = typer.Option([], "--augment", help="Augmentation NAME or NAME:PARAM=VALUE,... (repeatable; volume, noise, dc, reverse, invert)."),
+    weights_seed: int = typer.Option(1, "--weights-seed", help="Seed of the initial weights (repeatable bit for bit on the CPU)."),
+    batch_seed: int = typer.Option(1, "--batch-seed", help="Seed of the order of examples and augmentations."),
+    replicates: int = typer.Option(1, "--replicates", min=1, help="Models to train with successive weight seeds (in OUT/1r, OUT/2r, ...)."),
+    restore: Path | None = typer.Option(None, "--restore", help="Start from the weights of this checkpoint (ckpt-N.pt)."),
+    device: str = typer.Option("auto", "--device", help="auto (a GPU when there is one), cpu or cuda."),
+    threads: int = typer.Option(0, "--threads", help="CPU threads (0: one for models under a million parameters, else all cores)."),
+    channel: int = typer.Option(0, "--channel", help="Channel of multi-channel recordings (from 0)."),
+    reader: str = typer.Option("auto", "--reader", help="Audio reader plugin (auto: by file ending; highpass: filtered)."),
+    reader_param: list[str] = typer.Option([], "--reader-param", help="Audio reader parameter NAME=VALUE (repeatable)."),
+    progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Show a progress bar (default: on a terminal)."),
+) -> None:
+    """Train a model to find the labelled sounds; writes checkpoints, a log and the configuration to OUT."""
+    from hark.train.augment import parse_augmentation
+    from hark.train.data import DataParams
+    from hark.train.params import TrainParams
+    from hark.train.run import train_model
+
+    if not data.is_dir():
+        raise HarkError(f"{data}: no such ground-truth folder")
+    if restore is not None and not restore.is_file():
+        raise HarkError(f"{restore}: no such checkpoint")
+    data_params = validate_params(
+        DataParams,
+        {
+            "labels": _split_list(labels),
+            "kinds": _split_list(kinds),
+            "supervision": supervision,
+            "overlapped": overlapped,
+            "not_prefix": not_prefix,
+            "validation_percent": validation_percent,
+            "validation_recordings": _split_list(validation_recordings),
+            "split_seed": split_seed,
+            "equalize": equalize,
+            "augmentations": [parse_augmentation(text) for text in augment],
+            "channel": channel,
+            "reader": reader,
+            "reader_params": plugin_values(None, reader_param, "--reader-param") or None,
+        },
+        "hark train",
+    )
+    base = {
+        "architecture": architecture,
+        "architecture_params": plugin_values(arch_params_file, arch_param, "--arch-param"),
+        "optimizer": optimizer,
+        "learning_rate": learning_rate,
+        "steps": steps,
+        "batch_size": batch_size,
+        "validation_period": validation_period,
+        "frames": frames,
+        "weights_seed": weights_seed,
+        "batch_seed": batch_seed,
+        "device": device,
+        "threads": threads,
+    }
+    for replicate in range(1, replicates + 1):
+        folder = out if replicates == 1 else out / f"{replicate}r"
+        train_params = validate_params(TrainParams, {**base, "weights_seed": weights_seed + replicate - 1}, "hark train")
+        try:
+            result = train_model(data, data_params, train_params, folder, restore, progress, report=typer.echo)
+        except KeyboardInterrupt:
+            typer.echo(f"hark: interrupted; the last checkpoint is in {folder}; the same command resumes", err=True)
+            raise typer.Exit(130) from None
+        typer.echo(f"trained {folder} for {result.steps} steps")
+    typer.echo(f"next: hark accuracy {out if replicates == 1 else out / '1r'}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train", cls=lazy_epilog(EXAMPLE, _architecture_listing), help=train_command.__doc__)(train_command)

@@ -1,0 +1,302 @@
+"""``classify_recordings``: a model's probabilities over time for recordings of any length.
+
+Everything is checked before any work starts (the model folder and its checkpoint or frozen
+export, every recording's sample rate and channel, the priors, the output folder), so a
+mistake costs seconds, not the first hour of a batch. Then each recording is streamed in
+chunks: chunk ``i`` begins at ``i * size`` (``size`` a multiple of the stride) and reads
+``context - stride`` samples more, so its frames are exactly the frames ``i * size / stride``
+onwards of a single pass over the whole recording. Each chunk is cut into equal pieces that
+overlap the same way and run as one batch. Memory is bounded by the chunk, whatever the
+recording's length; the rows go straight into the memory-mapped output (see
+:mod:`hark.infer.probabilities`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue as queue_module
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hark.audio.recording import Recording, open_recording
+from hark.errors import HarkError
+from hark.fileio import ensure_writable_dir
+from hark.infer.engines import Engine, EngineName, ModelSpec, open_engine
+from hark.infer.priors import prior_weights, reweight, training_prevalences
+from hark.infer.probabilities import ProbabilitiesMeta, probabilities_paths, probabilities_writer
+from hark.models.store import load_config
+
+# Samples of new audio per chunk when not given: long enough that the overlap between chunks
+# costs little, short enough that a spectrogram model's activations stay far below 1 GB.
+DEFAULT_CHUNK_SAMPLES = 2**20
+# Each piece of a batch reads at least this many times its overlap in new samples.
+MIN_PIECE_OVER_OVERLAP = 4
+
+
+@dataclass(frozen=True)
+class ClassificationJob:
+    """One recording to classify; plain data, so it can be sent to another process."""
+
+    recording: Path
+    output: Path
+    samples: int
+    model: Path
+    checkpoint: str | None
+    engine: str  # "torch" or "onnx", already chosen
+    device: str
+    chunk_samples: int
+    priors: dict[str, float] | None
+    channel: int = 0
+    reader: str = "auto"
+    reader_params: dict[str, Any] | None = None
+    threads: int = 0
+
+
+@dataclass(frozen=True)
+class ClassificationResult:
+    recording: Path
+    output: Path | None
+    frames: int
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def chunk_samples_for(spec: ModelSpec, chunk_seconds: float | None) -> int:
+    """New samples per chunk: a positive multiple of the stride, so frames of chunks tile."""
+    if spec.kind == "clip":
+        return 0
+    wanted = DEFAULT_CHUNK_SAMPLES if chunk_seconds is None else int(round(chunk_seconds * spec.samplerate))
+    if chunk_seconds is not None and chunk_seconds <= 0:
+        raise HarkError(f"--chunk-seconds {chunk_seconds:g} must be positive")
+    return max(1, wanted // spec.stride) * spec.stride
+
+
+def plan_classification(
+    model: str | Path,
+    recordings: Sequence[str | Path],
+    out_dir: str | Path,
+    engine: EngineName = "auto",
+    device: str = "auto",
+    chunk_seconds: float | None = None,
+    priors: Mapping[str, float] | None = None,
+    *,
+    checkpoint: str | int | Path | None = None,
+    channel: int = 0,
+    reader: str = "auto",
+    reader_params: dict[str, Any] | None = None,
+) -> tuple[list[ClassificationJob], Engine]:
+    """Check every input and output; returns the jobs and the opened engine (HarkError on a problem)."""
+    if not recordings:
+        raise HarkError("no recordings given")
+    model = Path(model)
+    config = load_config(model)
+    opened = open_engine(model, checkpoint, engine, device)  # reads the checkpoint or export: a bad one fails here
+    spec = opened.spec
+    if priors:
+        prior_weights(priors, spec.output_names, training_prevalences(config), spec.overlapped)
+    chunk = chunk_samples_for(spec, chunk_seconds)
+    out_dir = ensure_writable_dir(out_dir)
+    checkpoint_path = str(opened.checkpoint) if getattr(opened, "checkpoint", None) else None
+    jobs, outputs = [], {}
+    for path in recordings:
+        recording = open_recording(path, channel=channel, reader=reader, reader_params=reader_params)
+        if recording.samplerate != spec.samplerate:
+            raise HarkError(
+                f"{recording.path}: sampled at {recording.samplerate} Hz, but the model {model} was trained "
+                f"at {spec.samplerate} Hz; resample the recording or use a model of its rate"
+            )
+        output = probabilities_paths(recording.name, out_dir)[0]
+        if output in outputs:
+            raise HarkError(f"{path} and {outputs[output]} would both write {output}; classify them into separate --out folders")
+        outputs[output] = path
+        jobs.append(ClassificationJob(
+            recording.path, output, recording.frames, model, checkpoint_path, opened.name, opened.device, chunk,
+            dict(priors) if priors else None, channel, reader, reader_params,
+        ))
+    return jobs, opened
+
+
+def classify_recordings(
+    model: str | Path,
+    recordings: Sequence[str | Path],
+    out_dir: str | Path,
+    engine: EngineName = "auto",
+    device: str = "auto",
+    chunk_seconds: float | None = None,
+    priors: Mapping[str, float] | None = None,
+    workers: int = 1,
+    progress: Callable[[float], None] | None = None,
+    *,
+    checkpoint: str | int | Path | None = None,
+    channel: int = 0,
+    reader: str = "auto",
+    reader_params: dict[str, Any] | None = None,
+) -> list[ClassificationResult]:
+    """Write ``<rec>-probabilities.npy`` and ``.json`` in ``out_dir`` for each recording.
+
+    ``engine``: ``torch`` runs a checkpoint (``checkpoint``: a step, ``best``, ``last`` or a
+    path; default the best by ``hark accuracy``, else the last), ``onnx`` runs ``frozen.onnx``,
+    ``auto`` the frozen model when it is up to date with that checkpoint. ``device``: ``auto``
+    (a GPU when there is one), ``cpu``, ``cuda``. ``priors``: label -> prevalence where the
+    recordings come from (see :mod:`hark.infer.priors`). ``workers`` > 1 classifies that many
+    recordings at once in local processes, sharing the CPU cores. ``progress`` is called
+    with the fraction of all audio done. Results come back in the order of ``recordings``; a
+    recording that fails mid-way has ``error`` set and the others still run.
+    """
+    jobs, opened = plan_classification(
+        model, recordings, out_dir, engine, device, chunk_seconds, priors,
+        checkpoint=checkpoint, channel=channel, reader=reader, reader_params=reader_params,
+    )
+    tracker = _Tracker([job.samples for job in jobs], progress)
+    workers = max(1, min(workers, len(jobs)))
+    if workers == 1:
+        return [run_classification_job(job, tracker.callback(i), opened) for i, job in enumerate(jobs)]
+    del opened  # each process opens its own
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    jobs = [replace(job, threads=threads) for job in jobs]
+    return _run_in_processes(jobs, workers, tracker)
+
+
+def run_classification_job(
+    job: ClassificationJob, progress: Callable[[float], None] | None = None, engine: Engine | None = None
+) -> ClassificationResult:
+    """Classify one recording and write its probabilities; a HarkError becomes a failed result."""
+    try:
+        if engine is None:
+            engine = open_engine(job.model, job.checkpoint, job.engine, job.device, job.threads)  # type: ignore[arg-type]
+        recording = open_recording(job.recording, channel=job.channel, reader=job.reader, reader_params=job.reader_params)
+        spec = engine.spec
+        meta = ProbabilitiesMeta(
+            recording=recording.name, output_names=list(spec.output_names), samplerate=spec.samplerate,
+            stride=spec.stride, offset=spec.context // 2, context=spec.context, frames=spec.frames(recording.frames),
+            recording_samples=recording.frames, kind=spec.kind, overlapped=spec.overlapped, model=spec.folder,
+            checkpoint_step=spec.step, config_digest=spec.config_digest, engine=engine.name, priors=job.priors,
+        )
+        weights = None
+        if job.priors:
+            weights = prior_weights(job.priors, spec.output_names, training_prevalences(load_config(job.model)), spec.overlapped)
+        if spec.kind == "clip":
+            row_blocks = _clip_rows(engine, recording)
+        else:
+            row_blocks = stream_frames(engine, recording, job.chunk_samples, progress)
+        with probabilities_writer(job.output, meta) as write:
+            for first_row, rows in row_blocks:
+                write(first_row, rows if weights is None else reweight(rows, weights, spec.overlapped))
+    except HarkError as err:
+        return ClassificationResult(job.recording, None, 0, str(err))
+    if progress:
+        progress(1.0)
+    return ClassificationResult(job.recording, job.output, meta.frames)
+
+
+def stream_frames(
+    engine: Engine, recording: Recording, chunk_samples: int, progress: Callable[[float], None] | None = None
+):
+    """Yield ``(first_row, rows)``: the recording's probabilities, ``(frames, outputs)``, chunk by chunk."""
+    spec = engine.spec
+    overlap = spec.context - spec.stride
+    piece = _piece_samples(chunk_samples, spec.stride, overlap)
+    for chunk in recording.chunks(chunk_samples, overlap=overlap):
+        frames = spec.frames(len(chunk.data))
+        if frames == 0:
+            continue
+        pieces = -(-frames * spec.stride // piece)
+        window = piece + overlap
+        # zeros after the end only feed frames past it, which are dropped: frames never mix
+        padded = np.zeros((pieces - 1) * piece + window, np.float32)
+        used = min(len(chunk.data), len(padded))  # samples past the last whole frame feed none
+        padded[:used] = chunk.data[:used]
+        batch = np.lib.stride_tricks.as_strided(padded, (pieces, window), (piece * 4, 4))
+        output = engine(batch)  # (pieces, outputs, piece // stride)
+        rows = output.transpose(0, 2, 1).reshape(-1, output.shape[1])[:frames]
+        yield chunk.start // spec.stride, rows
+        if progress:
+            progress(min(chunk.start + chunk_samples, recording.frames) / max(recording.frames, 1))
+
+
+def _piece_samples(chunk_samples: int, stride: int, overlap: int) -> int:
+    """New samples per batch element: the chunk cut into equal pieces, each well above the overlap."""
+    longest = max(1, chunk_samples // (MIN_PIECE_OVER_OVERLAP * max(overlap, stride)))
+    pieces = min(longest, 64)  # more pieces than this buys no parallelism, only overlap
+    while chunk_samples % (pieces * stride):
+        pieces -= 1
+    return chunk_samples // pieces
+
+
+def _clip_rows(engine: Engine, recording: Recording):
+    """A clip model's single row: the whole recording in one pass (clip models are for clips)."""
+    yield 0, engine(recording.read()[None, :])
+
+
+class _Tracker:
+    """Turns per-recording fractions into one overall fraction, weighted by length."""
+
+    def __init__(self, sizes: list[int], callback: Callable[[float], None] | None):
+        self.sizes = sizes
+        self.total = max(sum(sizes), 1)
+        self.fractions = [0.0] * len(sizes)
+        self.callback_fn = callback
+
+    def update(self, index: int, fraction: float) -> None:
+        self.fractions[index] = fraction
+        if self.callback_fn:
+            self.callback_fn(sum(f * n for f, n in zip(self.fractions, self.sizes)) / self.total)
+
+    def callback(self, index: int) -> Callable[[float], None]:
+        return lambda fraction: self.update(index, fraction)
+
+
+def _run_in_processes(jobs: list[ClassificationJob], workers: int, tracker: _Tracker) -> list[ClassificationResult]:
+    context = multiprocessing.get_context("spawn")  # no fork of a process with torch's threads running
+    plugin_modules = _plugin_modules(jobs[0].model)
+    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
+        updates = manager.Queue()
+        futures: dict[Future, int] = {
+            pool.submit(_run_reporting, job, i, updates, plugin_modules): i for i, job in enumerate(jobs)
+        }
+        results: dict[int, ClassificationResult] = {}
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            _drain(updates, tracker)
+            for future in finished:
+                results[futures[future]] = future.result()
+        _drain(updates, tracker)
+    return [results[i] for i in range(len(jobs))]
+
+
+def _plugin_modules(model: Path) -> list[str]:
+    """The module defining the model's architecture: a fresh process imports it to find the plugin
+    (architectures registered by code, not by an entry point, exist only where that code ran)."""
+    from hark.models.base import architectures
+
+    config = load_config(model)
+    if config.architecture not in architectures:
+        return []
+    return [architectures.get(config.architecture).__module__]
+
+
+def _run_reporting(job: ClassificationJob, index: int, updates, plugin_modules: list[str]) -> ClassificationResult:
+    import importlib
+
+    for name in plugin_modules:
+        importlib.import_module(name)
+    return run_classification_job(job, lambda fraction: updates.put((index, fraction)))
+
+
+def _drain(updates, tracker: _Tracker) -> None:
+    while True:
+        try:
+            index, fraction = updates.get_nowait()
+        except queue_module.Empty:
+            return
+        tracker.update(index, fraction)

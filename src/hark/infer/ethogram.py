@@ -1,0 +1,149 @@
+"""``write_ethograms``: from probabilities to predicted events, at the thresholds of a chosen ratio.
+
+``hark accuracy`` writes ``MODEL/accuracy/thresholds.csv`` (``label,ratio,threshold,precision,
+recall``): for each label and precision-recall ratio, the probability threshold at which
+precision / recall is that ratio on the validation data. A ratio of 1.0 balances false
+alarms and misses; 2.0 prefers precision. ``hark congruence`` writes
+``thresholds-dense.csv`` in the same form (``dense=True``).
+
+The probabilities are read in blocks, so a recording of any length costs bounded memory;
+runs of frames that cross a block's edge are joined, so the events are those of one pass
+(:func:`hark.evaluate.events.probabilities_to_events`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hark.annotations.event import Event, Kind
+from hark.annotations.naming import annotation_csv_name
+from hark.annotations.songexplorer import write_csv
+from hark.errors import HarkError
+from hark.evaluate import report
+from hark.evaluate.events import frames_to_samples, probability_runs
+from hark.fileio import ensure_writable_dir
+from hark.infer.engines import config_digest
+from hark.infer.probabilities import ProbabilitiesMeta, open_probabilities, read_meta
+from hark.models.store import load_config
+
+BLOCK_ROWS = 2**20  # rows of probabilities examined at a time
+
+
+def thresholds_path(model: str | Path, dense: bool = False) -> Path:
+    return Path(model) / "accuracy" / ("thresholds-dense.csv" if dense else "thresholds.csv")
+
+
+def read_thresholds(model: str | Path, ratio: float, dense: bool = False) -> dict[str, float]:
+    """label -> threshold at ``ratio``; a missing file or ratio tells the user what to run."""
+    path = thresholds_path(model, dense)
+    remedy = "hark congruence (it writes this file)" if dense else f"hark accuracy {model} --ratio {ratio:g}"
+    if not path.is_file():
+        raise HarkError(f"{path}: no thresholds yet; run {remedy} first")
+    rows = report.read_thresholds(path)
+    try:
+        return report.thresholds_at_ratio(rows, ratio)
+    except HarkError as err:
+        raise HarkError(f"{path}: {err}; run {remedy}") from None
+
+
+@dataclass(frozen=True)
+class _EthogramJob:
+    recording: str
+    meta: ProbabilitiesMeta
+    output: Path
+
+
+def write_ethograms(
+    model: str | Path,
+    recordings: Sequence[str | Path] | None,
+    probabilities_dir: str | Path,
+    out_dir: str | Path,
+    ratio: float,
+    dense: bool = False,
+) -> list[Path]:
+    """Write ``<rec>-predicted-<ratio>pr.csv`` in ``out_dir`` for each recording; returns the paths.
+
+    ``recordings`` are paths or names of recordings classified into ``probabilities_dir``
+    (``None``: all of them). Events carry their run's highest probability as the score.
+    Everything is checked before the first file is written.
+    """
+    config = load_config(model)
+    thresholds = read_thresholds(model, ratio, dense)
+    unknown = sorted(set(thresholds) - set(config.output_names))
+    if unknown:
+        raise HarkError(f"{thresholds_path(model, dense)} has thresholds for {unknown[0]!r}, which {model} does not output")
+    digest = config_digest(config)
+    names = _recording_names(recordings, probabilities_dir)
+    out_dir = ensure_writable_dir(out_dir)
+    jobs = []
+    for name in names:
+        meta, _ = read_meta(name, probabilities_dir)
+        if meta.config_digest != digest or meta.output_names != list(config.output_names):
+            raise HarkError(
+                f"{probabilities_dir}: the probabilities of {name} come from another model ({meta.model}); "
+                f"run hark classify --model {model} --out {probabilities_dir} {name} again"
+            )
+        output = Path(out_dir) / annotation_csv_name(name, Kind.PREDICTED, ratio=float(ratio))
+        jobs.append(_EthogramJob(name, meta, output))
+    written = []
+    for job in jobs:
+        array, meta = open_probabilities(job.recording, probabilities_dir)
+        events = predicted_events(array, meta, thresholds)
+        write_csv(job.output, events, extras=True)
+        written.append(job.output)
+    return written
+
+
+def predicted_events(array: np.ndarray, meta: ProbabilitiesMeta, thresholds: dict[str, float]) -> list[Event]:
+    """The events of one recording's probabilities (``(frames, outputs)``, possibly memory-mapped)."""
+    labels = list(meta.output_names)
+    limits = [thresholds.get(label, math.nan) for label in labels]  # no threshold: no events
+    exclusive = not meta.overlapped
+    runs: list[list[tuple[int, int, float]]] = [[] for _ in labels]
+    for first in range(0, len(array), BLOCK_ROWS):
+        block = np.asarray(array[first : first + BLOCK_ROWS])
+        for c, label_runs in enumerate(probability_runs(block, labels, limits, exclusive=exclusive)):
+            for start, stop, peak in zip(label_runs.starts.tolist(), label_runs.stops.tolist(), label_runs.peaks.tolist()):
+                start, stop = start + first, stop + first
+                if runs[c] and runs[c][-1][1] == start:  # a run cut by the block's edge
+                    previous = runs[c].pop()
+                    start, peak = previous[0], max(previous[2], peak)
+                runs[c].append((start, stop, peak))
+    events = []
+    for label, label_runs in zip(labels, runs):
+        if not label_runs:
+            continue
+        starts, stops, peaks = (np.array(column) for column in zip(*label_runs))
+        if meta.kind == "clip":  # the single row stands for the whole recording
+            spans = np.array([[0, meta.recording_samples]] * len(starts))
+        else:
+            spans = frames_to_samples(starts, stops, meta.stride, meta.offset, meta.recording_samples)
+        for (start, stop), peak in zip(spans.tolist(), peaks.tolist()):
+            if stop > start:
+                events.append(Event(meta.recording, start, stop, Kind.PREDICTED, label, score=peak))
+    events.sort(key=lambda e: (e.start, e.stop, e.label))
+    return events
+
+
+def _recording_names(recordings: Sequence[str | Path] | None, probabilities_dir: str | Path) -> list[str]:
+    folder = Path(probabilities_dir)
+    if not recordings:
+        found = sorted(p.name[: -len("-probabilities.json")] for p in folder.glob("*-probabilities.json"))
+        if not found:
+            raise HarkError(f"{folder}: holds no probabilities; run hark classify --model MODEL --out {folder} REC... first")
+        return found
+    names = []
+    for recording in recordings:
+        path = Path(recording)
+        if path.is_dir():
+            raise HarkError(f"{path}: is a folder; give recordings (or none: every recording classified into {folder})")
+        names.append(path.name)
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise HarkError(f"two recordings named {sorted(duplicates)[0]} would write the same CSV")
+    return names

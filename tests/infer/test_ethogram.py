@@ -1,0 +1,96 @@
+import numpy as np
+import pytest
+
+from hark.annotations.event import Event, Kind
+from hark.annotations.songexplorer import read_csv
+from hark.errors import HarkError
+from hark.infer import ethogram
+from hark.infer.engines import config_digest
+from hark.infer.ethogram import read_thresholds, write_ethograms
+from hark.infer.probabilities import ProbabilitiesMeta, probabilities_paths, probabilities_writer
+from hark.models.store import load_config
+from tests.infer.helpers import make_model
+
+THRESHOLDS = """label,ratio,threshold,precision,recall
+song,1.0,0.5,0.9,0.9
+ambient,1.0,0.5,0.95,0.95
+song,2.0,0.7,0.95,0.6
+ambient,2.0,0.5,0.95,0.95
+"""
+
+
+def hand_built(tmp_path, thresholds=THRESHOLDS):
+    """20 frames, 100 samples apart from sample 50: song at frames 3-5 (peak 0.9) and 10 (0.6)."""
+    model = make_model(tmp_path / "model", samplerate=1000)
+    (model / "accuracy").mkdir()
+    (model / "accuracy" / "thresholds.csv").write_text(thresholds)
+    song = np.full(20, 0.1, np.float32)
+    song[3:6] = [0.8, 0.9, 0.85]
+    song[10] = 0.6
+    meta = ProbabilitiesMeta(
+        recording="bird.wav", output_names=["song", "ambient"], samplerate=1000, stride=100, offset=50, context=100,
+        frames=20, recording_samples=2100, config_digest=config_digest(load_config(model)),
+    )
+    folder = tmp_path / "out"
+    with probabilities_writer(probabilities_paths("bird.wav", folder)[0], meta) as write:
+        write(0, np.stack([song, 1 - song], axis=1))
+    return model, folder
+
+
+def spans(events, label):
+    return [(e.start, e.stop) for e in events if e.label == label]
+
+
+def test_events_at_known_places(tmp_path):
+    model, folder = hand_built(tmp_path)
+    [path] = write_ethograms(model, ["bird.wav"], folder, folder, ratio=1.0)
+    assert path == folder / "bird.wav-predicted-1.0pr.csv"
+    events = read_csv(path)
+    assert all(e.kind is Kind.PREDICTED and e.recording == "bird.wav" for e in events)
+    # frame j stands for samples [50 + 100 j - 50, 50 + 100 j + 50)
+    assert spans(events, "song") == [(300, 600), (1000, 1100)]
+    assert spans(events, "ambient") == [(0, 300), (600, 1000), (1100, 2000)]
+    assert [e.score for e in events if e.label == "song"] == pytest.approx([0.9, 0.6])
+    [path] = write_ethograms(model, None, folder, tmp_path / "strict", ratio=2)
+    assert path.name == "bird.wav-predicted-2.0pr.csv"
+    assert spans(read_csv(path), "song") == [(300, 600)]
+
+
+def test_runs_across_blocks_are_joined(tmp_path, monkeypatch):
+    model, folder = hand_built(tmp_path)
+    whole = read_csv(write_ethograms(model, None, folder, tmp_path / "a", 1.0)[0])
+    monkeypatch.setattr(ethogram, "BLOCK_ROWS", 4)  # the song run 3..5 crosses the first edge
+    assert read_csv(write_ethograms(model, None, folder, tmp_path / "b", 1.0)[0]) == whole
+
+
+def test_missing_ratio_thresholds_or_probabilities(tmp_path):
+    model, folder = hand_built(tmp_path)
+    with pytest.raises(HarkError, match=r"thresholds.csv: no thresholds for precision-recall ratio 0.5 \(known: 1, 2\); run hark accuracy .* --ratio 0.5"):
+        write_ethograms(model, None, folder, folder, ratio=0.5)
+    with pytest.raises(HarkError, match="no probabilities for other.wav; run hark classify"):
+        write_ethograms(model, ["other.wav"], folder, folder, ratio=1.0)
+    with pytest.raises(HarkError, match="holds no probabilities; run hark classify"):
+        write_ethograms(model, None, tmp_path, folder, ratio=1.0)
+    with pytest.raises(HarkError, match="thresholds-dense.csv: no thresholds yet; run hark congruence"):
+        write_ethograms(model, None, folder, folder, ratio=1.0, dense=True)
+    (model / "accuracy" / "thresholds.csv").unlink()
+    with pytest.raises(HarkError, match=r"thresholds.csv: no thresholds yet; run hark accuracy .* --ratio 1 first"):
+        write_ethograms(model, None, folder, folder, ratio=1.0)
+    assert not list(folder.glob("*.csv"))
+
+
+def test_probabilities_of_another_model_are_refused(tmp_path):
+    _, folder = hand_built(tmp_path)
+    other = make_model(tmp_path / "other", samplerate=1000, outputs=("song", "ambient", "noise"))
+    (other / "accuracy").mkdir()
+    (other / "accuracy" / "thresholds.csv").write_text(THRESHOLDS)
+    with pytest.raises(HarkError, match="come from another model"):
+        write_ethograms(other, None, folder, folder, ratio=1.0)
+
+
+def test_dense_thresholds_and_nan_thresholds(tmp_path):
+    model, folder = hand_built(tmp_path)
+    (model / "accuracy" / "thresholds-dense.csv").write_text("label,ratio,threshold,precision,recall\nsong,1.0,0.55,1,1\nambient,1.0,nan,nan,nan\n")
+    assert np.isnan(read_thresholds(model, 1.0, dense=True)["ambient"])
+    events = read_csv(write_ethograms(model, None, folder, folder, 1.0, dense=True)[0])
+    assert events == [Event("bird.wav", 300, 600, Kind.PREDICTED, "song"), Event("bird.wav", 1000, 1100, Kind.PREDICTED, "song")]
