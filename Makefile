@@ -33,6 +33,8 @@ test: install
 
 bench: install
 	$(BIN)/python -m benchmarks.detect
+	$(BIN)/python -m benchmarks.train
+	$(BIN)/python -m benchmarks.classify
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) bench-output test-artifacts

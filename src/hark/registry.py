@@ -34,6 +34,16 @@ class Registry(Generic[T]):
 
         return add
 
+    def register_class(self, name: str) -> Callable[[T], T]:
+        """Class decorator for plugins that know their own name: registers and sets ``cls.name``."""
+
+        def add(cls: T) -> T:
+            cls.name = name  # type: ignore[attr-defined]
+            self.add(name, cls)
+            return cls
+
+        return add
+
     def add(self, name: str, obj: T) -> None:
         if not name or any(c.isspace() for c in name):
             raise ValueError(f"{self.kind} name {name!r} must be non-empty without spaces")

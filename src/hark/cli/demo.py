@@ -15,7 +15,7 @@ def demo_command(
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the generated recordings."),
     generate_only: bool = typer.Option(False, "--generate-only", help="Only write the demo recordings and their CSVs."),
 ) -> None:
-    """Generate synthetic fly song, mouse USVs and whale upcalls with known answers, then detect sounds in them.
+    """Generate synthetic fly song, mouse USVs and whale upcalls with known answers, detect sounds in them, and train, check and apply a fly-song model.
 
     Example:
 
@@ -32,6 +32,12 @@ def demo_command(
         typer.echo(f"{species.species}: detections in {species.detections[0].parent}, figure {species.figure}")
         for name, score in species.scores.items():
             typer.echo(f"  {name}: {score.hit}/{score.total} ({score.fraction:.0%})")
+    supervised = report.supervised
+    if supervised is not None:
+        typer.echo(f"model: {supervised.model} (accuracy tables and figures in {supervised.accuracy})")
+        typer.echo("  validation F1: " + ", ".join(f"{k} {v:.2f}" for k, v in supervised.validation_f1.items()))
+        typer.echo(f"ethogram of an unseen recording in {supervised.predictions}, event F1 (10 ms) against the known answers:")
+        typer.echo("  " + ", ".join(f"{k} {v:.2f}" for k, v in supervised.event_f1.items()))
 
 
 def register(app: typer.Typer) -> None:

@@ -46,12 +46,5 @@ class Detector(ABC):
 detectors: Registry[type[Detector]] = Registry("detector", "hark.detectors")
 
 
-def register_detector(name: str):
-    """Class decorator: register a :class:`Detector` under ``name`` (also sets ``cls.name``)."""
-
-    def add(cls: type[Detector]) -> type[Detector]:
-        cls.name = name
-        detectors.add(name, cls)
-        return cls
-
-    return add
+register_detector = detectors.register_class
+"""Class decorator: ``@register_detector("name")`` registers the class and sets its ``name``."""

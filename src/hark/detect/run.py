@@ -8,12 +8,9 @@ written atomically as ``<recording>-detected.csv``, beside the recording or in `
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import queue as queue_module
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +22,7 @@ from hark.audio.recording import open_recording
 from hark.detect.base import detectors
 from hark.errors import HarkError
 from hark.fileio import ensure_writable_dir
+from hark.jobs.local import ProgressTracker, run_in_processes
 
 
 @dataclass(frozen=True)
@@ -118,56 +116,7 @@ def detect_files(
     # cores not used by parallel recordings go to each recording's own threads
     threads = max(1, (os.cpu_count() or 1) // max(1, min(workers, len(jobs))))
     jobs = [replace(job, threads=threads) for job in jobs]
-    tracker = _Tracker([job.frames for job in jobs], progress)
+    tracker = ProgressTracker([job.frames for job in jobs], progress)
     if workers <= 1 or len(jobs) == 1:
         return [run_detection_job(job, tracker.callback(i)) for i, job in enumerate(jobs)]
-    return _run_in_processes(jobs, min(workers, len(jobs)), tracker)
-
-
-def _run_in_processes(jobs: list[DetectionJob], workers: int, tracker: _Tracker) -> list[DetectionResult]:
-    context = multiprocessing.get_context("spawn")  # no fork of a process with threads running
-    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
-        updates = manager.Queue()
-        futures: dict[Future, int] = {
-            pool.submit(_run_reporting, job, i, updates): i for i, job in enumerate(jobs)
-        }
-        results: dict[int, DetectionResult] = {}
-        pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            _drain(updates, tracker)
-            for future in finished:
-                results[futures[future]] = future.result()
-        _drain(updates, tracker)
-    return [results[i] for i in range(len(jobs))]
-
-
-def _run_reporting(job: DetectionJob, index: int, updates) -> DetectionResult:
-    return run_detection_job(job, lambda fraction: updates.put((index, fraction)))
-
-
-def _drain(updates, tracker: _Tracker) -> None:
-    while True:
-        try:
-            index, fraction = updates.get_nowait()
-        except queue_module.Empty:
-            return
-        tracker.update(index, fraction)
-
-
-class _Tracker:
-    """Turns per-recording fractions into one overall fraction, weighted by length."""
-
-    def __init__(self, frames: list[int], callback: Callable[[float], None] | None):
-        self.frames = frames
-        self.total = max(sum(frames), 1)
-        self.fractions = [0.0] * len(frames)
-        self.callback_fn = callback
-
-    def update(self, index: int, fraction: float) -> None:
-        self.fractions[index] = fraction
-        if self.callback_fn:
-            self.callback_fn(sum(f * n for f, n in zip(self.fractions, self.frames)) / self.total)
-
-    def callback(self, index: int) -> Callable[[float], None]:
-        return lambda fraction: self.update(index, fraction)
+    return run_in_processes(run_detection_job, jobs, min(workers, len(jobs)), tracker, [detectors.get(jobs[0].detector).__module__])

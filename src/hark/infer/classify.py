@@ -13,11 +13,8 @@ recording's length; the rows go straight into the memory-mapped output (see
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import queue as queue_module
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +27,7 @@ from hark.fileio import ensure_writable_dir
 from hark.infer.engines import Engine, EngineName, ModelSpec, open_engine
 from hark.infer.priors import prior_weights, reweight, training_prevalences
 from hark.infer.probabilities import ProbabilitiesMeta, probabilities_paths, probabilities_writer
+from hark.jobs.local import ProgressTracker, run_in_processes
 from hark.models.store import load_config
 
 # Samples of new audio per chunk when not given: long enough that the overlap between chunks
@@ -156,14 +154,14 @@ def classify_recordings(
         model, recordings, out_dir, engine, device, chunk_seconds, priors,
         checkpoint=checkpoint, channel=channel, reader=reader, reader_params=reader_params,
     )
-    tracker = _Tracker([job.samples for job in jobs], progress)
+    tracker = ProgressTracker([job.samples for job in jobs], progress)
     workers = max(1, min(workers, len(jobs)))
     if workers == 1:
         return [run_classification_job(job, tracker.callback(i), opened) for i, job in enumerate(jobs)]
     del opened  # each process opens its own
     threads = max(1, (os.cpu_count() or 1) // workers)
     jobs = [replace(job, threads=threads) for job in jobs]
-    return _run_in_processes(jobs, workers, tracker)
+    return run_in_processes(run_classification_job, jobs, workers, tracker, _plugin_modules(jobs[0].model))
 
 
 def run_classification_job(
@@ -237,43 +235,6 @@ def _clip_rows(engine: Engine, recording: Recording):
     yield 0, engine(recording.read()[None, :])
 
 
-class _Tracker:
-    """Turns per-recording fractions into one overall fraction, weighted by length."""
-
-    def __init__(self, sizes: list[int], callback: Callable[[float], None] | None):
-        self.sizes = sizes
-        self.total = max(sum(sizes), 1)
-        self.fractions = [0.0] * len(sizes)
-        self.callback_fn = callback
-
-    def update(self, index: int, fraction: float) -> None:
-        self.fractions[index] = fraction
-        if self.callback_fn:
-            self.callback_fn(sum(f * n for f, n in zip(self.fractions, self.sizes)) / self.total)
-
-    def callback(self, index: int) -> Callable[[float], None]:
-        return lambda fraction: self.update(index, fraction)
-
-
-def _run_in_processes(jobs: list[ClassificationJob], workers: int, tracker: _Tracker) -> list[ClassificationResult]:
-    context = multiprocessing.get_context("spawn")  # no fork of a process with torch's threads running
-    plugin_modules = _plugin_modules(jobs[0].model)
-    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
-        updates = manager.Queue()
-        futures: dict[Future, int] = {
-            pool.submit(_run_reporting, job, i, updates, plugin_modules): i for i, job in enumerate(jobs)
-        }
-        results: dict[int, ClassificationResult] = {}
-        pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            _drain(updates, tracker)
-            for future in finished:
-                results[futures[future]] = future.result()
-        _drain(updates, tracker)
-    return [results[i] for i in range(len(jobs))]
-
-
 def _plugin_modules(model: Path) -> list[str]:
     """The module defining the model's architecture: a fresh process imports it to find the plugin
     (architectures registered by code, not by an entry point, exist only where that code ran)."""
@@ -283,20 +244,3 @@ def _plugin_modules(model: Path) -> list[str]:
     if config.architecture not in architectures:
         return []
     return [architectures.get(config.architecture).__module__]
-
-
-def _run_reporting(job: ClassificationJob, index: int, updates, plugin_modules: list[str]) -> ClassificationResult:
-    import importlib
-
-    for name in plugin_modules:
-        importlib.import_module(name)
-    return run_classification_job(job, lambda fraction: updates.put((index, fraction)))
-
-
-def _drain(updates, tracker: _Tracker) -> None:
-    while True:
-        try:
-            index, fraction = updates.get_nowait()
-        except queue_module.Empty:
-            return
-        tracker.update(index, fraction)

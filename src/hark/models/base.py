@@ -77,10 +77,5 @@ class Architecture(ABC):
 architectures: Registry[type[Architecture]] = Registry("architecture", "hark.architectures")
 
 
-def register_architecture(name: str):
-    def add(cls: type[Architecture]) -> type[Architecture]:
-        cls.name = name
-        architectures.add(name, cls)
-        return cls
-
-    return add
+register_architecture = architectures.register_class
+"""Class decorator: ``@register_architecture("name")`` registers the class and sets its ``name``."""

@@ -51,13 +51,8 @@ class Augmentation(ABC):
 augmentations: Registry[type[Augmentation]] = Registry("augmentation", "hark.augmentations")
 
 
-def register_augmentation(name: str):
-    def add(cls: type[Augmentation]) -> type[Augmentation]:
-        cls.name = name
-        augmentations.add(name, cls)
-        return cls
-
-    return add
+register_augmentation = augmentations.register_class
+"""Class decorator: ``@register_augmentation("name")`` registers the class and sets its ``name``."""
 
 
 def _chosen(rng: np.random.Generator, n: int, probability: float) -> np.ndarray:

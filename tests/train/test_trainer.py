@@ -1,0 +1,118 @@
+"""The training loop: repeatable, resumable after a kill or Ctrl-C, and honest about mistakes."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from hark.demo import generate_fly
+from hark.errors import HarkError
+from hark.models.store import list_checkpoints, load_config, read_checkpoint
+from hark.train import DataParams, TrainParams, train_model
+
+LABELS = ["mel-pulse", "mel-sine", "ambient"]
+SMALL_NET = {"n_conv_layers": 2, "feature_maps": 8, "dense_layers": [8], "context_ms": 102.4}
+
+
+@pytest.fixture(scope="module")
+def fly_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fly")
+    generate_fly(folder, n_recordings=2, duration_s=30.0, seed=3)
+    return folder
+
+
+def _params(steps=40, **extra):
+    values = {"steps": steps, "validation_period": 10, "batch_size": 8, "architecture_params": SMALL_NET, **extra}
+    return TrainParams(**values)
+
+
+def _weights(folder, step):
+    return read_checkpoint(list_checkpoints(folder)[[s for s, _ in list_checkpoints(folder)].index(step)][1])["model"]
+
+
+def _same(a, b):
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_same_seeds_give_the_same_model_bit_for_bit(fly_folder, tmp_path):
+    data = DataParams(labels=LABELS)
+    train_model(fly_folder, data, _params(), tmp_path / "a", progress=False)
+    train_model(fly_folder, data, _params(), tmp_path / "b", progress=False)
+    train_model(fly_folder, data, _params(weights_seed=2), tmp_path / "c", progress=False)
+    assert _same(_weights(tmp_path / "a", 40), _weights(tmp_path / "b", 40))
+    assert not _same(_weights(tmp_path / "a", 40), _weights(tmp_path / "c", 40))
+    config = load_config(tmp_path / "a")
+    assert config.output_names == LABELS and config.training["steps"] == 40 and config.data["labels"] == LABELS
+    log = (tmp_path / "a" / "log.csv").read_text().splitlines()
+    assert log[0].startswith("step,loss,train_accuracy") and len(log) == 5
+    assert [s for s, _ in list_checkpoints(tmp_path / "a")] == [10, 20, 30, 40]
+
+
+TRAIN_SCRIPT = """
+import sys
+from hark.train import DataParams, TrainParams, train_model
+train_model(sys.argv[1], DataParams(labels={labels!r}),
+            TrainParams(steps=400, validation_period=10, batch_size=8, architecture_params={net!r}),
+            sys.argv[2], progress=False)
+"""
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
+def test_training_stopped_half_way_resumes_to_the_same_result(fly_folder, tmp_path, how):
+    script = TRAIN_SCRIPT.format(labels=LABELS, net=SMALL_NET)
+    stopped = tmp_path / "stopped"
+    process = subprocess.Popen([sys.executable, "-c", script, str(fly_folder), str(stopped)], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not any(step >= 30 for step, _ in list_checkpoints(stopped)):
+        assert process.poll() is None and time.monotonic() < deadline, "training ended before it could be stopped"
+        time.sleep(0.05)
+    os.kill(process.pid, how)
+    process.wait(timeout=60)
+    assert process.returncode != 0
+    done = [s for s, _ in list_checkpoints(stopped)]
+    assert done and max(done) < 400
+    for _, path in list_checkpoints(stopped):
+        read_checkpoint(path)  # every checkpoint left behind is whole
+    params = TrainParams(steps=400, validation_period=10, batch_size=8, architecture_params=SMALL_NET)
+    result = train_model(fly_folder, DataParams(labels=LABELS), params, stopped, progress=False)
+    assert result.resumed_from == max(done)
+    assert not list(stopped.glob(".*.tmp")), "a killed write's temporary file was left behind"
+    # every checkpoint has its validation results (Ctrl-C adds one at the step it stopped)
+    assert len(list(stopped.glob("validation-*.npz"))) == len(list_checkpoints(stopped))
+    straight = train_model(fly_folder, DataParams(labels=LABELS), params, tmp_path / "straight", progress=False)
+    assert straight.resumed_from == 0
+    assert _same(_weights(stopped, 400), _weights(tmp_path / "straight", 400))
+
+
+def test_a_folder_of_another_model_is_not_overwritten(fly_folder, tmp_path):
+    train_model(fly_folder, DataParams(labels=LABELS), _params(steps=10), tmp_path / "m", progress=False)
+    with pytest.raises(HarkError, match="other settings"):
+        train_model(fly_folder, DataParams(labels=LABELS[:2]), _params(steps=10), tmp_path / "m", progress=False)
+    # training longer with the same settings continues
+    result = train_model(fly_folder, DataParams(labels=LABELS), _params(steps=20), tmp_path / "m", progress=False)
+    assert result.resumed_from == 10 and [s for s, _ in list_checkpoints(tmp_path / "m")] == [10, 20]
+
+
+def test_bad_inputs_are_one_line_errors(fly_folder, tmp_path):
+    cases = [
+        (DataParams(labels=["mel-pulse", "purr"]), _params(), "purr"),
+        (DataParams(labels=LABELS), _params(batch_size=100_000), "mini-batch|batch"),
+        (DataParams(labels=LABELS, supervision="clip"), _params(), "clip architecture"),
+        (DataParams(labels=LABELS), _params(architecture="resnet", architecture_params={}), "whole clips"),
+    ]
+    for data, train, message in cases:
+        with pytest.raises(HarkError, match=message) as err:
+            train_model(fly_folder, data, train, tmp_path / "x", progress=False)
+        assert "\n" not in str(err.value)
+    corrupt = tmp_path / "ckpt-000001.pt"
+    corrupt.write_bytes(os.urandom(300))
+    with pytest.raises(HarkError, match="not a readable checkpoint"):
+        train_model(fly_folder, DataParams(labels=LABELS), _params(steps=10), tmp_path / "y", restore=corrupt, progress=False)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weights": [1, 2, 3]}, foreign)
+    with pytest.raises(HarkError, match="not a hark checkpoint"):
+        train_model(fly_folder, DataParams(labels=LABELS), _params(steps=10), tmp_path / "z", restore=foreign, progress=False)
