@@ -36,7 +36,7 @@ def validate_params(model: type[P], values: Mapping[str, Any] | None, what: str)
         problems = []
         for e in err.errors():
             name = ".".join(str(p) for p in e["loc"]) or "parameters"
-            msg = e["msg"]
+            msg = e["msg"].removeprefix("Value error, ")  # pydantic's wording for a validator's ValueError
             if e["type"] == "extra_forbidden":
                 known = ", ".join(model.model_fields) or "none"
                 msg = f"unknown parameter (known: {known})"
