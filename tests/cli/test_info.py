@@ -59,7 +59,7 @@ def test_folder_lists_recordings_counts_and_warns_about_bad_files(tmp_path, caps
     warnings = err.strip().splitlines()
     assert len(warnings) == 3 and all(w.startswith("warning: ") for w in warnings)
     assert any("unreadable recording" in w and "broken.wav" in w for w in warnings)
-    assert any("unreadable CSV s1/a-detected.csv" in w and "start 9 is after stop 1" in w for w in warnings)
+    assert any("unreadable annotation file s1/a-detected.csv" in w and "start 9 is after stop 1" in w for w in warnings)
     assert any("orphan CSV ghost-annotated-x.csv" in w for w in warnings)
 
     rc, out, _ = run(capsys, tmp_path, "--json")

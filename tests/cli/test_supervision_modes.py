@@ -15,7 +15,7 @@ def test_dense_training_classifies_every_frame_with_a_background_class(tmp_path)
     data = tmp_path / "fly"
     recordings = generate_fly(data, n_recordings=2, duration_s=30.0, seed=5)
     model, out = tmp_path / "model", tmp_path / "out"
-    argv = ["train", "--data", str(data), "--labels", "mel-pulse,mel-sine", "--supervision", "dense", "--frames", "16",
+    argv = ["train", "--data", str(data), "--labels", "mel-pulse,mel-sine", "--supervision", "dense", "--architecture", "convnet", "--frames", "16",
             "--steps", "20", "--validation-period", "10", "--batch-size", "8", "--out", str(model), "--no-progress", *SMALL]  # fmt: skip
     assert main(argv) == 0
     config = load_config(model)

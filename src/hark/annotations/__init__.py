@@ -4,6 +4,9 @@
   conventions (:func:`parse_annotation_name`, :func:`annotation_csv_name`);
 - ground-truth folders of recordings and their CSVs (:func:`scan_folder`);
 - Raven selection tables and Audacity label tracks (:func:`read_raven`, :func:`read_audacity`, ...);
+- bird-song formats: evsonganaly ``.not.mat`` files (:func:`read_notmat`), Praat TextGrids
+  (:func:`read_textgrid`) and crowsetta's generic-seq CSV (:func:`read_generic_csv`), with
+  :func:`check_no_overlaps` for dense annotations;
 - conversion between the three (:func:`convert_annotations`) and counts per kind and label
   (:func:`count_by_kind_and_label`).
 
@@ -14,18 +17,29 @@ Every write replaces its file atomically; every malformed input raises a one-lin
 from hark.annotations.audacity import read_audacity, write_audacity
 from hark.annotations.convert import FORMATS, convert_annotations, detect_format, find_recording_beside
 from hark.annotations.event import KIND_NAMES, Event, Kind, label_problem
-from hark.annotations.folder import GroundTruthFolder, OrphanCSV, RecordingEntry, scan_folder
+from hark.annotations.folder import (
+    GroundTruthFolder,
+    OrphanCSV,
+    RecordingEntry,
+    check_no_overlaps,
+    read_annotation_file,
+    scan_folder,
+)
+from hark.annotations.generic_csv import looks_like_generic_csv, read_generic_csv, write_generic_csv
 from hark.annotations.naming import (
     AnnotationFileName,
     annotation_csv_name,
     annotation_csv_path,
     match_recording,
     parse_annotation_name,
+    parse_notmat_or_textgrid_name,
 )
+from hark.annotations.notmat import notmat_path_of, read_notmat, write_notmat
 from hark.annotations.raven import read_raven, write_raven
 from hark.annotations.selection import filter_events, single_recording
 from hark.annotations.songexplorer import read_csv, write_csv
 from hark.annotations.summary import count_by_kind_and_label, merge_counts
+from hark.annotations.textgrid import read_textgrid, write_textgrid
 from hark.annotations.timebase import seconds_to_tics, tics_to_seconds
 
 __all__ = [
@@ -39,23 +53,34 @@ __all__ = [
     "RecordingEntry",
     "annotation_csv_name",
     "annotation_csv_path",
+    "check_no_overlaps",
     "convert_annotations",
     "count_by_kind_and_label",
     "detect_format",
     "filter_events",
     "find_recording_beside",
     "label_problem",
+    "looks_like_generic_csv",
     "match_recording",
     "merge_counts",
+    "notmat_path_of",
     "parse_annotation_name",
+    "parse_notmat_or_textgrid_name",
+    "read_annotation_file",
     "read_audacity",
     "read_csv",
+    "read_generic_csv",
+    "read_notmat",
     "read_raven",
+    "read_textgrid",
     "scan_folder",
     "seconds_to_tics",
     "single_recording",
     "tics_to_seconds",
     "write_audacity",
     "write_csv",
+    "write_generic_csv",
+    "write_notmat",
     "write_raven",
+    "write_textgrid",
 ]

@@ -7,6 +7,11 @@ whose CSVs are reports and superseded copies rather than annotations. A CSV belo
 recording its name names (see :mod:`hark.annotations.naming`); one that names no recording
 in its folder is an orphan, reported rather than fatal. CSVs whose names follow none of
 SongExplorer's conventions are not annotations and are left out.
+
+Bird-song folders are ground-truth folders too: evsonganaly's ``X.cbin.not.mat`` and Praat's
+``X.TextGrid`` (or ``X.wav.TextGrid``) belong to the recording they are named after, as a
+CSV does, and hold ``annotated`` events. Such annotations are dense (every syllable is
+marked), which :func:`check_no_overlaps` checks where a use depends on it.
 """
 
 from __future__ import annotations
@@ -18,21 +23,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hark.annotations.event import Event, Kind
-from hark.annotations.naming import ROW_KINDS_OF_FILE_KIND, parse_annotation_name, recording_candidates
+from hark.annotations.naming import (
+    ROW_KINDS_OF_FILE_KIND,
+    parse_annotation_name,
+    parse_notmat_or_textgrid_name,
+    recording_candidates,
+)
+from hark.annotations.notmat import read_notmat
 from hark.annotations.selection import check_kinds, filter_events
 from hark.annotations.songexplorer import read_csv
-from hark.audio import audio_suffixes
-from hark.errors import HarkError
+from hark.annotations.textgrid import read_textgrid
+from hark.audio import audio_suffixes, open_recording
+from hark.errors import FileFormatError, HarkError
 
 _SKIPPED_FOLDER = re.compile(r"(congruence|oldfiles)-[0-9]{8}T[0-9]{6}")
 
 
 @dataclass(frozen=True)
 class RecordingEntry:
-    """A recording and its annotation CSVs, grouped by the kind their names say."""
+    """A recording and its annotation files: CSVs grouped by the kind their names say, and the others.
+
+    ``non_csv_annotations`` are evsonganaly ``.not.mat`` and Praat TextGrid files, whose
+    events are all ``annotated``.
+    """
 
     recording: Path
     csvs: dict[Kind, tuple[Path, ...]] = field(default_factory=dict)
+    non_csv_annotations: tuple[Path, ...] = ()
 
     def csv_paths(self, kinds: Iterable[Kind | str] | None = None) -> list[Path]:
         """The CSVs that may hold rows of ``kinds`` (None: all), in kind order then by name.
@@ -46,10 +63,16 @@ class RecordingEntry:
                 paths.extend(csvs)
         return paths
 
+    def annotation_paths(self, kinds: Iterable[Kind | str] | None = None) -> list[Path]:
+        """:meth:`csv_paths`, then the ``.not.mat`` and TextGrid files when ``kinds`` includes annotated."""
+        wanted = check_kinds(kinds)
+        others = list(self.non_csv_annotations) if wanted is None or Kind.ANNOTATED in wanted else []
+        return self.csv_paths(wanted) + others
+
 
 @dataclass(frozen=True)
 class OrphanCSV:
-    """An annotation CSV that matches no recording in its folder, and why."""
+    """An annotation file (a CSV, ``.not.mat`` or TextGrid) that matches no recording in its folder, and why."""
 
     path: Path
     reason: str
@@ -70,20 +93,20 @@ class GroundTruthFolder:
         kinds: Iterable[Kind | str] | None = None,
         labels: Iterable[str] | None = None,
     ) -> list[Event]:
-        """The events of every recording's CSVs, keeping those of ``kinds`` and ``labels`` (None: all).
+        """The events of every recording's annotation files, keeping those of ``kinds`` and ``labels`` (None: all).
 
         Each event's ``recording`` becomes the recording's path relative to the root (POSIX
         style), resolved as SongExplorer does from the CSV's folder and ``wavfile`` column, so
         that ``root / event.recording`` is the audio file and same-named recordings in two
-        subfolders stay apart. A malformed CSV raises its FileFormatError; empty CSVs are
+        subfolders stay apart. A malformed file raises its FileFormatError; empty CSVs are
         allowed (a detection run over silence writes one).
         """
         wanted = check_kinds(kinds)
         events: list[Event] = []
         for entry in self.entries:
-            for csv_path in entry.csv_paths(wanted):
-                rows = filter_events(read_csv(csv_path, allow_empty=True), wanted, labels)
-                events.extend(e.with_(recording=self._relative(csv_path.parent / e.recording)) for e in rows)
+            for path in entry.annotation_paths(wanted):
+                rows = filter_events(read_annotation_file(path, entry.recording), wanted, labels)
+                events.extend(e.with_(recording=self._relative(path.parent / e.recording)) for e in rows)
         return events
 
     def _relative(self, path: Path) -> str:
@@ -113,22 +136,74 @@ def scan_folder(root: str | Path) -> GroundTruthFolder:
         visible = sorted(f for f in files if not f.startswith("."))
         audio = [f for f in visible if Path(f).suffix.lower() in suffixes]
         csvs_of: dict[str, dict[Kind, list[Path]]] = {name: {} for name in audio}
+        others_of: dict[str, list[Path]] = {name: [] for name in audio}
         for name in visible:
             parsed = parse_annotation_name(name) if name.endswith(".csv") else None
-            if parsed is None:
+            other = None if parsed else parse_notmat_or_textgrid_name(name)
+            if parsed is None and other is None:
                 continue
+            recording_part = parsed.recording if parsed else other[1]
             path = Path(folder, name)
-            candidates = recording_candidates(parsed.recording, audio)
-            if len(candidates) == 1:
+            candidates = recording_candidates(recording_part, audio)
+            if len(candidates) == 1 and parsed:
                 csvs_of[candidates[0]].setdefault(parsed.kind, []).append(path)
+            elif len(candidates) == 1:
+                others_of[candidates[0]].append(path)
             elif candidates:
                 orphans.append(OrphanCSV(path, f"matches several recordings ({', '.join(candidates)})"))
             else:
-                orphans.append(OrphanCSV(path, f"no recording {parsed.recording!r} (with or without extension) beside it"))
+                orphans.append(OrphanCSV(path, f"no recording {recording_part!r} (with or without extension) beside it"))
         for name in audio:
             by_kind = csvs_of[name]
             csvs = {kind: tuple(sorted(by_kind[kind])) for kind in Kind if kind in by_kind}
-            entries.append(RecordingEntry(Path(folder, name), csvs))
+            entries.append(RecordingEntry(Path(folder, name), csvs, tuple(sorted(others_of[name]))))
     entries.sort(key=lambda e: e.recording)
     orphans.sort(key=lambda o: o.path)
     return GroundTruthFolder(root, tuple(entries), tuple(orphans))
+
+
+def read_annotation_file(path: str | Path, recording: str | Path | None = None) -> list[Event]:
+    """The events of one annotation file of a ground-truth folder: a CSV, ``.not.mat`` or TextGrid.
+
+    ``recording`` is the audio file it annotates; a TextGrid needs it for the sample rate and
+    the recording's name, a ``.not.mat`` to check its ``Fs``. As in a CSV's ``wavfile``
+    column, each event's ``recording`` is the audio file's name, relative to ``path``'s folder.
+    """
+    path = Path(path)
+    other = parse_notmat_or_textgrid_name(path.name)
+    if other is None:
+        return read_csv(path, allow_empty=True)
+    audio = None if recording is None else open_recording(recording)
+    if other[0] == "notmat":
+        return read_notmat(path, samplerate=audio.samplerate if audio else None, recording=audio.name if audio else None)
+    if audio is None:
+        raise HarkError(f"{path}: a TextGrid's times are seconds; name the recording it annotates for its sample rate")
+    return read_textgrid(path, audio.samplerate, audio.name)
+
+
+def check_no_overlaps(events: Iterable[Event], path: str | Path, samplerate: float | None = None) -> None:
+    """A one-line FileFormatError naming ``path`` and the first two overlapping events of one recording.
+
+    For dense annotations (every syllable marked, so that unmarked time is silence), where an
+    overlap is a mistake rather than two sounds at once. Events that only touch (one stops
+    where the next starts) do not overlap. Times are shown in seconds given ``samplerate``,
+    else in samples.
+    """
+
+    def shown(event: Event) -> str:
+        if samplerate is None:
+            return f"{event.label!r} at samples {event.start}-{event.stop}"
+        return f"{event.label!r} at {event.start / samplerate:.3f}-{event.stop / samplerate:.3f} s"
+
+    by_recording: dict[str, list[Event]] = {}
+    for event in events:
+        by_recording.setdefault(event.recording, []).append(event)
+    for recording in sorted(by_recording):
+        ordered = sorted(by_recording[recording], key=lambda e: (e.start, e.stop))
+        furthest = ordered[0]  # of the events so far, the one that stops last
+        for event in ordered[1:]:
+            if event.start < furthest.stop:
+                where = f" in {recording}" if len(by_recording) > 1 else ""
+                raise FileFormatError(path, f"overlapping syllables{where}: {shown(furthest)} and {shown(event)}")
+            if event.stop > furthest.stop:
+                furthest = event

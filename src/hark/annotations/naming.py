@@ -9,6 +9,10 @@ SongExplorer names a CSV after the recording it annotates, in one of two styles:
 
 hark reads both and always writes the first style, which keeps the audio extension so that
 ``song.wav`` and ``song.flac`` in one folder cannot claim each other's CSVs.
+
+Annotations in other formats are named after their recording too: evsonganaly writes
+``<rec>.cbin.not.mat`` beside ``<rec>.cbin``, and a Praat TextGrid is ``<rec>.TextGrid`` or
+``<rec>.wav.TextGrid`` (:func:`parse_notmat_or_textgrid_name`).
 """
 
 from __future__ import annotations
@@ -113,6 +117,25 @@ def _format_ratio(ratio: float | str | None) -> str:
     if not re.fullmatch(_RATIO, text):
         raise HarkError(f"precision-recall ratio {ratio!r} must be a non-negative number like 1.0")
     return text
+
+
+NOTMAT_SUFFIX = ".not.mat"
+TEXTGRID_SUFFIX = ".textgrid"  # compared without case: Praat writes .TextGrid, people .textgrid
+
+
+def parse_notmat_or_textgrid_name(name: str | PurePath) -> tuple[str, str] | None:
+    """``(format, recording part)`` of an evsonganaly or Praat file name, None for any other file.
+
+    ``song.cbin.not.mat`` gives ``("notmat", "song.cbin")``; ``song.TextGrid`` gives
+    ``("textgrid", "song")`` and ``song.wav.TextGrid`` ``("textgrid", "song.wav")``. The
+    recording part is matched as a CSV's is (:func:`recording_candidates`).
+    """
+    name = PurePath(name).name
+    lowered = name.lower()
+    for format_name, suffix in (("notmat", NOTMAT_SUFFIX), ("textgrid", TEXTGRID_SUFFIX)):
+        if lowered.endswith(suffix) and len(name) > len(suffix):
+            return format_name, name[: -len(suffix)]
+    return None
 
 
 def match_recording(csv_name: str | PurePath | AnnotationFileName, recording_names: Iterable[str]) -> str | None:

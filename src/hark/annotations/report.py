@@ -22,13 +22,16 @@ def _count_rows(events: list[Event]) -> list[dict[str, Any]]:
     return [{"kind": kind.value, "label": label, "count": n} for (kind, label), n in count_by_kind_and_label(events).items()]
 
 
-def _read_csvs(paths: list[Path], warnings: list[str], shown_as) -> list[Event]:
+def _read_files(paths: list[Path], warnings: list[str], shown_as, recording: Path | None = None) -> list[Event]:
+    """Events of annotation files (CSV, .not.mat, TextGrid); an unreadable one becomes a warning."""
+    from hark.annotations.folder import read_annotation_file
+
     events: list[Event] = []
     for path in paths:
         try:
-            events.extend(read_csv(path, allow_empty=True))
+            events.extend(read_annotation_file(path, recording))
         except HarkError as err:
-            warnings.append(f"unreadable CSV {shown_as(path)}: {err}")
+            warnings.append(f"unreadable annotation file {shown_as(path)}: {err}")
     return events
 
 
@@ -57,7 +60,7 @@ def describe_recording(path: str | Path) -> dict[str, Any]:
         if parsed is not None and recording_candidates(parsed.recording, audio) == [path.name]:
             csvs.append(path.parent / name)
     warnings: list[str] = []
-    events = _read_csvs(csvs, warnings, lambda p: p.name)
+    events = _read_files(csvs, warnings, lambda p: p.name, path)
     report.update(annotation_files=[p.name for p in csvs], annotations=_count_rows(events), warnings=warnings)
     return report
 
@@ -88,7 +91,7 @@ def describe_folder(root: str | Path) -> dict[str, Any]:
     recordings, unreadable, warnings = [], [], []
     events: list[Event] = []
     for entry in folder.entries:
-        csvs = entry.csv_paths()
+        csvs = entry.annotation_paths()
         try:
             facts = _audio_facts(entry.recording)
         except HarkError as err:
@@ -96,7 +99,7 @@ def describe_folder(root: str | Path) -> dict[str, Any]:
             warnings.append(f"unreadable recording: {err}")
         else:
             recordings.append({"path": shown(entry.recording), **facts, "annotation_files": [shown(p) for p in csvs]})
-        events.extend(_read_csvs(csvs, warnings, shown))
+        events.extend(_read_files(csvs, warnings, shown, entry.recording))
     orphans = [{"path": shown(o.path), "reason": o.reason} for o in folder.orphans]
     warnings.extend(f"orphan CSV {o['path']}: {o['reason']}" for o in orphans)
     return {

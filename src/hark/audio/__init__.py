@@ -5,10 +5,12 @@
 >>> x = rec.read(start=2500, stop=5000)          # one second at 2.5 kHz
 >>> for chunk in rec.chunks(size=2**20, overlap=256): ...
 
-Readers are plugins (:data:`audio_readers`); ``soundfile`` (WAV, FLAC, AIFF, OGG, ...) and
-``highpass`` (a Butterworth high-pass over any format) ship with hark.
+Readers are plugins (:data:`audio_readers`); ``soundfile`` (WAV, FLAC, AIFF, OGG, ...),
+``cbin`` (evsonganaly's ``.cbin`` with its ``.rec``) and ``highpass`` (a Butterworth high-pass
+over any format) ship with hark.
 """
 
+from hark.audio import cbin_reader as _cbin_reader  # noqa: F401  (registers the plugin)
 from hark.audio import highpass as _highpass  # noqa: F401  (registers the plugin)
 from hark.audio import soundfile_reader as _soundfile_reader  # noqa: F401  (registers the plugin)
 from hark.audio.base import AudioInfo, AudioReader, AudioStream, audio_readers, reader_for

@@ -38,14 +38,16 @@ from hark.params import Params
 class TCNParams(Params):
     """Parameters of the ``tcn`` architecture (DAS's names where they exist, without the ``nb_``)."""
 
-    front_end: Literal["waveform", "spectrogram"] = front_end_field("waveform", "waveform", "spectrogram")
+    # a spectrogram with a 1 ms hop: boundaries to the millisecond (refined to the sample by
+    # interpolation downstream) at a thirty-second of the cost of one output per sample
+    front_end: Literal["waveform", "spectrogram"] = front_end_field("spectrogram", "waveform", "spectrogram")
     window_ms: float = window_ms_field(4.0)
     stride_ms: float = stride_ms_field(1.0)
     low_hz: float = low_hz_field()
     high_hz: float = high_hz_field()
-    n_filters: int = Field(16, ge=1, le=512, description="channels of every conv in the residual blocks")
+    n_filters: int = Field(32, ge=1, le=512, description="channels of every conv in the residual blocks")
     kernel_size: int = Field(8, ge=2, le=64, description="taps of each dilated conv (in front-end frames)")
-    n_dilations: int = Field(7, ge=1, le=16, description="blocks per stack, dilated 1, 2, 4, ... 2**(n_dilations-1)")
+    n_dilations: int = Field(6, ge=1, le=16, description="blocks per stack, dilated 1, 2, 4, ... 2**(n_dilations-1)")
     n_stacks: int = Field(2, ge=1, le=8, description="repeats of the dilation sequence")
     skip_connections: bool = Field(True, description="sum every block's skip output (else use the last block's)")
     dropout: float = dropout_field(0.1)

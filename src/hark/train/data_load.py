@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from hark.annotations.event import Event
-from hark.annotations.folder import GroundTruthFolder, scan_folder
+from hark.annotations.folder import GroundTruthFolder, read_annotation_file, scan_folder
 from hark.annotations.selection import check_kinds, filter_events
-from hark.annotations.songexplorer import read_csv
 from hark.audio import open_recording
 from hark.errors import HarkError
 
@@ -51,11 +50,11 @@ def read_folder(root: str | Path, kinds: Iterable[str]) -> FolderContents:
     annotations: list[Annotation] = []
     annotated: list[str] = []
     for entry in folder.entries:
-        csvs = entry.csv_paths(wanted)
-        if csvs:
+        files = entry.annotation_paths(wanted)  # SongExplorer CSVs, .not.mat, TextGrid
+        if files:
             annotated.append(names[entry.recording])
-        for csv in csvs:
-            for event in filter_events(read_csv(csv, allow_empty=True), wanted):
+        for csv in files:
+            for event in filter_events(read_annotation_file(csv, entry.recording), wanted):
                 # As GroundTruthFolder.load_events: the wavfile column, resolved from the CSV's folder.
                 recording = _relative(csv.parent / event.recording, root)
                 annotations.append(Annotation(event.with_(recording=recording), csv))

@@ -9,17 +9,22 @@ from pydantic import Field, field_validator
 from hark.params import Params
 
 
+DEFAULT_ARCHITECTURES = {"sparse": "convnet", "dense": "tcn", "clip": "resnet"}
+
+
 class TrainParams(Params):
     """How to train: the architecture, the optimiser and the schedule of steps and checks."""
 
-    architecture: str = Field("convnet", description="architecture plugin (hark train --help lists them)")
+    architecture: str | None = Field(
+        None, description="architecture plugin (hark train --help lists them); default by supervision: sparse convnet, dense tcn, clip resnet"
+    )
     architecture_params: dict[str, Any] = Field(default_factory=dict, description="the architecture's parameters")
     optimizer: Literal["adam", "adamw", "sgd", "rmsprop"] = Field("adam", description="optimisation algorithm")
     learning_rate: float = Field(0.001, gt=0, le=10, description="step size of the optimiser")
     steps: int = Field(600, ge=1, le=10_000_000, description="mini-batches to train on")
     batch_size: int = Field(32, ge=1, le=100_000, description="examples per mini-batch")
     validation_period: int = Field(100, ge=1, description="steps between validations and checkpoints")
-    frames: int = Field(32, ge=1, le=100_000, description="dense supervision: output frames per training window")
+    frames: int = Field(256, ge=1, le=100_000, description="dense supervision: output frames per training window")
     weights_seed: int | None = Field(1, ge=0, description="seed of the initial weights (set: repeatable bit for bit on CPU)")
     batch_seed: int | None = Field(1, ge=0, description="seed of the order of examples and augmentations")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where to train: auto uses a GPU when there is one")

@@ -15,7 +15,7 @@ from hark.models.base import FrameModel, architectures
 from hark.models.store import ModelConfig, list_checkpoints, load_config, read_checkpoint, save_config
 from hark.train.callbacks import CsvLogger, LineReporter, ProgressDisplay, ValidationSaver
 from hark.train.data import DataParams, TrainingData, Window
-from hark.train.params import TrainParams
+from hark.train.params import DEFAULT_ARCHITECTURES, TrainParams
 from hark.train.trainer import Objective, Trainer
 
 
@@ -44,6 +44,8 @@ def train_model(
     schedule). ``progress``: a progress bar (True), one line per validation (False), or
     the bar on a terminal only (None).
     """
+    if train_params.architecture is None:
+        train_params = train_params.model_copy(update={"architecture": DEFAULT_ARCHITECTURES[data_params.supervision]})
     architecture = architectures.get(train_params.architecture)
     arch_params = architecture.validate(train_params.architecture_params)
     _check_kind(architecture.kind, data_params.supervision, train_params.architecture)
