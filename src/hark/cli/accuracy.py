@@ -1,7 +1,9 @@
-"""``hark accuracy``: how well a trained model classifies its validation sounds."""
+"""``hark accuracy``: how well a trained model classifies its validation sounds, or how well its
+syllables match annotated test recordings (``--truth``)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import typer
@@ -20,22 +22,39 @@ def _ratios(text: str) -> list[float]:
 
 
 def accuracy_command(
-    model: Path = typer.Argument(..., help="Model folder written by hark train."),
-    ratio: str = typer.Option("1.0", "--ratio", help="Precision/recall ratios to find thresholds for, comma-separated (1.0: P = R; 10: P = 10 R)."),
+    model: Path | None = typer.Argument(None, help="Model folder written by hark train (not with --truth)."),
+    ratio: str | None = typer.Option(None, "--ratio", help="Precision/recall ratios to find thresholds for, comma-separated (1.0: P = R; 10: P = 10 R; default 1.0). With --truth: the ratio of the predictions to score, when PREDICTIONS holds several."),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw the figures (PDF and PNG) as well as the tables."),
+    truth: Path | None = typer.Option(None, "--truth", help="Ground-truth folder of annotated test recordings (<rec>-annotated-<name>.csv): score the syllables hark ethogram predicted for them."),
+    predictions: Path | None = typer.Option(None, "--predictions", help="With --truth: the folder of hark ethogram's <rec>-predicted-<ratio>pr.csv."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="With --truth: the folder for tables and figures (default: PREDICTIONS/accuracy)."),
+    tolerance_ms: float = typer.Option(10.0, "--tolerance-ms", min=0, help="With --truth: on- and offsets match when at most this many ms apart."),
+    labels: str | None = typer.Option(None, "--labels", help="With --truth: the labels to score, comma-separated (default: all)."),
+    collar_ms: float = typer.Option(200.0, "--collar-ms", min=0, help="With --truth: DCASE event-based on- and offset collar."),
+    offset_fraction: float = typer.Option(0.2, "--offset-fraction", min=0, max=1, help="With --truth: DCASE event-based offsets may also be off by this fraction of the annotated duration."),
+    segment_ms: float = typer.Option(1000.0, "--segment-ms", min=0, help="With --truth: DCASE segment-based segment length."),
 ) -> None:
-    """Confusion matrices, precision, recall and F1 of every checkpoint, the best one, thresholds per precision/recall ratio, curves and figures.
+    """Confusion matrices, precision, recall and F1 of every checkpoint, the best one, thresholds per precision/recall ratio, curves and figures; or, with --truth, syllable scores against annotated test recordings.
 
-    Example:
+    Examples:
 
       hark accuracy model --ratio 1.0,10
+
+      hark accuracy --truth test-recordings --predictions predictions --tolerance-ms 10
     """
+    if truth is not None:
+        _truth_accuracy(model, truth, predictions, ratio, out, figures, labels, tolerance_ms, collar_ms, offset_fraction, segment_ms)
+        return
+    if model is None:
+        raise HarkError("give a model folder (hark accuracy MODEL), or --truth and --predictions to score predicted syllables")
+    if predictions is not None or out is not None or labels is not None:
+        raise HarkError("--predictions, --out and --labels go with --truth; hark accuracy MODEL writes to MODEL/accuracy")
     from rich.console import Console
     from rich.table import Table
 
     from hark.evaluate.model_accuracy import model_accuracy
 
-    ratios = _ratios(ratio)
+    ratios = _ratios(ratio or "1.0")
     result = model_accuracy(model, ratios, draw=figures)
     metrics = result.best.metrics
     table = Table(title=f"{model}: best checkpoint, step {result.best_step}")
@@ -48,6 +67,47 @@ def accuracy_command(
     for curves in result.best.curves:
         typer.echo(f"{curves.label}: ROC AUC {curves.roc_auc:.3f}, average precision {curves.average_precision:.3f}")
     typer.echo(f"accuracy {metrics.accuracy:.3f}; tables and figures in {Path(model) / 'accuracy'}")
+
+
+def _truth_accuracy(model, truth, predictions, ratio, out, figures, labels, tolerance_ms, collar_ms, offset_fraction, segment_ms) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from hark.evaluate.segment_metrics import ScoringParams
+    from hark.evaluate.truth_accuracy import truth_accuracy
+    from hark.params import validate_params
+
+    if model is not None:
+        raise HarkError(f"--truth scores the predictions in --predictions and takes no model folder ({model}); hark ethogram applied the model")
+    if predictions is None:
+        raise HarkError("--truth needs --predictions: the folder of hark ethogram's <rec>-predicted-<ratio>pr.csv")
+    chosen_ratio = None
+    if ratio is not None:
+        ratios = _ratios(ratio)
+        if len(ratios) > 1:
+            raise HarkError(f"--ratio {ratio!r}: with --truth, give one ratio (that of the predictions to score)")
+        chosen_ratio = ratios[0]
+    chosen = [label.strip() for label in labels.split(",") if label.strip()] if labels else None
+    values = {"tolerance_ms": tolerance_ms, "collar_ms": collar_ms, "offset_fraction": offset_fraction, "segment_ms": segment_ms}
+    params = validate_params(ScoringParams, values, "scoring")
+    result = truth_accuracy(truth, predictions, out=out, ratio=chosen_ratio, labels=chosen, params=params, draw=figures)
+    total = result.total
+    table = Table(title=f"{predictions} ({result.ratio}pr) against {truth}: {len(result.recordings)} recordings")
+    for column in ("measure", "precision", "recall", "F1 / rate", "detail"):
+        table.add_column(column, justify="left" if column in ("measure", "detail") else "right")
+    for name, scores in ((f"onsets ±{params.tolerance_ms:g} ms", total.onsets), (f"offsets ±{params.tolerance_ms:g} ms", total.offsets)):
+        table.add_row(name, _show(scores.precision), _show(scores.recall), _show(scores.f1), f"median {_show(scores.median_error_ms, ' ms', 2)} off")
+    table.add_row("label accuracy", "", "", _show(total.label_accuracy), f"{total.overlapping_pairs} overlapping pairs")
+    table.add_row("syllable error rate", "", "", _show(total.syllable_error_rate), f"{total.edit_distance} edits / {total.reference_syllables}")
+    for name, scores in (("DCASE events", total.dcase_events), ("DCASE segments", total.dcase_segments)):
+        o = scores.overall
+        table.add_row(name, _show(o.precision), _show(o.recall), _show(o.f1), f"error rate {_show(o.error_rate)}")
+    Console(highlight=False).print(table)
+    typer.echo(f"{total.reference_syllables} annotated and {total.predicted_syllables} predicted syllables; tables and figures in {result.out}")
+
+
+def _show(value: float, unit: str = "", digits: int = 3) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.{digits}f}{unit}"
 
 
 def register(app: typer.Typer) -> None:

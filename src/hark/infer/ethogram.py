@@ -9,6 +9,16 @@ alarms and misses; 2.0 prefers precision. ``hark congruence`` writes
 The probabilities are read in blocks, so a recording of any length costs bounded memory;
 runs of frames that cross a block's edge are joined, so the events are those of one pass
 (:func:`hark.evaluate.events.probabilities_to_events`).
+
+Dense models (``supervision`` "dense": column 0 is the background) are segmented instead
+(:func:`hark.evaluate.segments.segment`): one event per syllable, where the probability of
+sound, ``1 - p(background)``, reaches the sound threshold. That threshold is ``1 - t``, ``t``
+being the background's threshold at ratio ``1 / R`` for ``--ratio R``: the background's
+false positives are the sound's misses and its misses the sound's false alarms, so at
+``R = 1`` sound precision equals sound recall, and a larger ``R`` makes the background
+threshold lower, calling sound only where the model is surer (preferring precision, as
+``R`` does for every other model). Without a background row (``thresholds-dense.csv``, which
+``hark congruence`` writes per label) the labels' own thresholds decide what is sound.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ from hark.annotations.songexplorer import write_csv
 from hark.errors import HarkError
 from hark.evaluate import report
 from hark.evaluate.events import frames_to_samples, probability_runs
+from hark.evaluate.segments import SegmentationParams, segment
 from hark.fileio import ensure_writable_dir
 from hark.infer.engines import config_digest
 from hark.infer.probabilities import ProbabilitiesMeta, open_probabilities, read_meta
@@ -65,18 +76,31 @@ def write_ethograms(
     out_dir: str | Path,
     ratio: float,
     dense: bool = False,
+    segmentation: SegmentationParams | None = None,
 ) -> list[Path]:
     """Write ``<rec>-predicted-<ratio>pr.csv`` in ``out_dir`` for each recording; returns the paths.
 
     ``recordings`` are paths or names of recordings classified into ``probabilities_dir``
-    (``None``: all of them). Events carry their run's highest probability as the score.
-    Everything is checked before the first file is written.
+    (``None``: all of them). Events carry their run's highest probability as the score; a
+    dense model's syllables the mean probability of their label. ``segmentation`` (dense
+    models only; None: the defaults) sets how syllables are made. Everything is checked
+    before the first file is written.
     """
     config = load_config(model)
-    thresholds = read_thresholds(model, ratio, dense)
+    segmenting = config.supervision == "dense"
+    if segmentation is not None and not segmenting:
+        raise HarkError(f"{model} was trained with {config.supervision} supervision; segmentation settings apply to dense models only")
+    segmentation = segmentation or SegmentationParams()
+    if segmenting and segmentation.threshold is not None:
+        thresholds = {}
+    elif segmenting and not dense:
+        thresholds = _background_thresholds(model, ratio, config.output_names[0])
+    else:
+        thresholds = read_thresholds(model, ratio, dense)
     unknown = sorted(set(thresholds) - set(config.output_names))
     if unknown:
         raise HarkError(f"{thresholds_path(model, dense)} has thresholds for {unknown[0]!r}, which {model} does not output")
+    sound = sound_threshold(thresholds, config.output_names, segmentation) if segmenting else None
     digest = config_digest(config)
     names = _recording_names(recordings, probabilities_dir)
     out_dir = ensure_writable_dir(out_dir)
@@ -93,7 +117,7 @@ def write_ethograms(
     written = []
     for job in jobs:
         array, meta = open_probabilities(job.recording, probabilities_dir)
-        events = predicted_events(array, meta, thresholds)
+        events = predicted_events(array, meta, thresholds) if sound is None else segmented_events(array, meta, sound, segmentation)
         write_csv(job.output, events, extras=True)
         written.append(job.output)
     return written
@@ -128,6 +152,43 @@ def predicted_events(array: np.ndarray, meta: ProbabilitiesMeta, thresholds: dic
                 events.append(Event(meta.recording, start, stop, Kind.PREDICTED, label, score=peak))
     events.sort(key=lambda e: (e.start, e.stop, e.label))
     return events
+
+
+def _background_thresholds(model: str | Path, ratio: float, background: str) -> dict[str, float]:
+    """The thresholds at ``1 / ratio`` when they hold the background's (see the module doc), else at ``ratio``."""
+    path = thresholds_path(model)
+    rows = report.read_thresholds(path) if path.is_file() else []
+    if not any(row.label == background for row in rows):
+        return read_thresholds(model, ratio)  # the usual thresholds, or the usual error
+    try:
+        return report.thresholds_at_ratio(rows, 1 / ratio)
+    except HarkError as err:
+        raise HarkError(
+            f"{path}: {err}; run hark accuracy {model} --ratio {1 / ratio:g} "
+            f"(a dense model's --ratio {ratio:g} uses the {background} threshold at ratio {1 / ratio:g})"
+        ) from None
+
+
+def sound_threshold(thresholds: dict[str, float], output_names: Sequence[str], params: SegmentationParams) -> float | dict[str, float]:
+    """A dense model's sound threshold (see the module doc), or per-label thresholds without a background row.
+
+    ``thresholds`` are those at ratio ``1 / R`` when they come from ``hark accuracy``.
+    """
+    if params.threshold is not None:
+        return params.threshold
+    background = output_names[0]
+    if background in thresholds:
+        return 1.0 - thresholds[background]  # NaN stays NaN: no syllables
+    return {label: value for label, value in thresholds.items() if label != background}
+
+
+def segmented_events(array: np.ndarray, meta: ProbabilitiesMeta, sound: float | dict[str, float], params: SegmentationParams) -> list[Event]:
+    """The syllables of one recording's dense probabilities (column 0 the background), read in blocks."""
+    return segment(
+        array, meta.output_names, threshold=sound, recording=meta.recording, samplerate=meta.samplerate, hop=meta.stride,
+        offset=meta.offset, length=meta.recording_samples, min_duration_ms=params.min_duration_ms,
+        fill_gap_ms=params.fill_gap_ms, block_rows=BLOCK_ROWS,
+    )  # fmt: skip
 
 
 def _recording_names(recordings: Sequence[str | Path] | None, probabilities_dir: str | Path) -> list[str]:
