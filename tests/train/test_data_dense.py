@@ -140,3 +140,23 @@ def test_an_annotation_past_the_end_is_an_error(tmp_path):
     write_recording(tmp_path, "r.wav", [(100, 400, "a"), (2500, 2600, "a")], frames=2000)
     with pytest.raises(HarkError, match=r"'a' at 2500..2600 lies beyond the end of r.wav \(2000 samples\)"):
         TrainingData.from_folder(tmp_path, DataParams(labels="a", supervision="dense"))
+
+
+def test_segment_gaps_keep_touching_syllables_apart():
+    from pathlib import Path
+
+    from hark.annotations.event import Event
+    from hark.train.data_dense import dense_labels
+    from hark.train.data_load import Annotation
+
+    def ann(start, stop, label):
+        return Annotation(Event("s.wav", start, stop, "annotated", label), Path("s.csv"))
+
+    # a..b touch at 100; b ends 3 samples before c; c and d are far apart
+    annotations = [ann(10, 100, "a"), ann(100, 150, "b"), ann(153, 200, "a"), ann(300, 350, "b")]
+    plain = dense_labels(annotations, 400, ["a", "b"], 0)
+    gapped = dense_labels(annotations, 400, ["a", "b"], 0, gap=5)
+    assert (plain[95:100] == 1).all() and (plain[100:105] == 2).all()
+    assert (gapped[95:100] == 0).all() and (gapped[100:145] == 2).all() and (gapped[148:153] == 0).all()
+    assert (gapped[10:95] == 1).all() and (gapped[300:350] == 2).all()  # far-apart ranges keep their ends
+    assert (gapped[153:200] == 1).all()

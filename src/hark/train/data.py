@@ -63,6 +63,9 @@ class DataParams(Params):
     equalize: bool = Field(True, description="draw training examples equally often per label (dense: per class, background included)")
     background_label: str = Field("background", description="dense: the class of samples no annotation covers")
     point_width_ms: float = Field(10.0, gt=0, description="dense: a point annotation labels this much audio around it (ms)")
+    segment_gap_ms: float = Field(
+        0.0, ge=0, description="dense: background kept between ranges that (nearly) touch, so neighbours stay separate (ms)"
+    )
     dense_blocks: int = Field(10, ge=2, description="dense: blocks per recording when recordings are too few to hold whole ones out")
     augmentations: list[dict[str, Any]] = Field(
         [], description="training-only augmentations in order: [{'name': 'volume', 'params': {...}}, ...] (or names)"
@@ -288,7 +291,8 @@ def _dense(cls, contents: FolderContents, params: DataParams, classes: Classes, 
         if annotation.event.label in wanted and annotation.event.recording in by_recording:
             by_recording[annotation.event.recording].append(annotation)
     half_width = int(round(params.point_width_ms / 1000 * samplerate / 2))
-    classes_of = {name: dense_labels(by_recording[name], len(audio[name]), classes.labels, half_width) for name in stretches}
+    gap = int(round(params.segment_gap_ms / 1000 * samplerate))
+    classes_of = {name: dense_labels(by_recording[name], len(audio[name]), classes.labels, half_width, gap) for name in stretches}
 
     guarded = False
     if validation_recordings is not None:

@@ -28,8 +28,15 @@ from hark.train.splits import complement
 Region = tuple[str, int, int]  # recording, start, stop (samples, stop exclusive)
 
 
-def dense_labels(annotations: Sequence[Annotation], frames: int, labels: Sequence[str], point_half_width: int) -> np.ndarray:
-    """Each sample's class (0 background, i + 1 for ``labels[i]``) in a recording of ``frames`` samples."""
+def dense_labels(
+    annotations: Sequence[Annotation], frames: int, labels: Sequence[str], point_half_width: int, gap: int = 0
+) -> np.ndarray:
+    """Each sample's class (0 background, i + 1 for ``labels[i]``) in a recording of ``frames`` samples.
+
+    ``gap`` > 0 keeps at least that many samples of background between ranges that (nearly)
+    touch, by ending the earlier one sooner: the model then learns where one syllable stops
+    and the next starts, instead of one long segment (DAS's gaps between segments).
+    """
     for annotation in annotations:
         if annotation.event.start >= frames:
             event = annotation.event
@@ -44,10 +51,13 @@ def dense_labels(annotations: Sequence[Annotation], frames: int, labels: Sequenc
         event = annotation.event
         if event.is_point:
             classes[max(event.start - point_half_width, 0) : event.start + point_half_width + 1] = index[event.label]
-    for annotation in annotations:
-        event = annotation.event
-        if not event.is_point:
-            classes[event.start : event.stop] = index[event.label]
+    ranges = sorted((a.event for a in annotations if not a.event.is_point), key=lambda e: e.start)
+    for event in ranges:
+        classes[event.start : event.stop] = index[event.label]
+    if gap > 0:
+        for earlier, later in zip(ranges, ranges[1:]):
+            if later.start - earlier.stop < gap:
+                classes[max(earlier.start, later.start - gap) : later.start] = 0
     return classes
 
 
