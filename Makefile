@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python -m benchmarks.detect
 	$(BIN)/python -m benchmarks.train
 	$(BIN)/python -m benchmarks.classify
+	$(BIN)/python -m benchmarks.stream
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) bench-output test-artifacts

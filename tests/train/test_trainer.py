@@ -101,7 +101,7 @@ def test_bad_inputs_are_one_line_errors(fly_folder, tmp_path):
     cases = [
         (DataParams(labels=["mel-pulse", "purr"]), _params(), "purr"),
         (DataParams(labels=LABELS), _params(batch_size=100_000), "mini-batch|batch"),
-        (DataParams(labels=LABELS, supervision="clip"), _params(), "clip architecture"),
+        (DataParams(labels=LABELS, supervision="clip"), _params(architecture="convnet"), "clip architecture"),
         (DataParams(labels=LABELS), _params(architecture="resnet", architecture_params={}), "whole clips"),
     ]
     for data, train, message in cases:

@@ -34,9 +34,9 @@ def _root(
 
 def _register_commands() -> None:
     # Each command lives in its own module and adds itself to ``app``.
-    from hark.cli import accuracy, classify, congruence, convert, demo, detect, ethogram, freeze, info, misses, train
+    from hark.cli import accuracy, classify, congruence, convert, demo, detect, ethogram, freeze, info, misses, stream, train
 
-    for module in (detect, train, accuracy, freeze, classify, ethogram, misses, congruence, info, convert, demo):
+    for module in (detect, train, accuracy, freeze, classify, ethogram, misses, congruence, info, convert, demo, stream):
         module.register(app)
 
 

@@ -53,6 +53,7 @@ def train_command(
     validation_recordings: str | None = typer.Option(None, "--validation-recordings", help="Recordings held out whole: names (comma-separated), a text file of names, or a subfolder."),
     split_seed: int = typer.Option(1, "--split-seed", help="Seed of the validation split."),
     equalize: bool = typer.Option(True, "--equalize/--no-equalize", help="Draw training examples equally often per label."),
+    data_param: list[str] = typer.Option([], "--data-param", help="Other training-data parameter NAME=VALUE (repeatable), e.g. point_width_ms=5, segment_gap_ms=2, dense_blocks=20."),
     augment: list[str] = typer.Option([], "--augment", help="Augmentation NAME or NAME:PARAM=VALUE,... (repeatable; volume, noise, dc, reverse, invert)."),
     weights_seed: int = typer.Option(1, "--weights-seed", help="Seed of the initial weights (repeatable bit for bit on the CPU)."),
     batch_seed: int = typer.Option(1, "--batch-seed", help="Seed of the order of examples and augmentations."),
@@ -91,6 +92,7 @@ def train_command(
             "channel": channel,
             "reader": reader,
             "reader_params": plugin_values(None, reader_param, "--reader-param") or None,
+            **plugin_values(None, data_param, "--data-param"),
         },
         "hark train",
     )
