@@ -141,7 +141,7 @@ def test_the_real_fly_folder(shared_data):
     assert totals == {"mel-pulse": 140, "mel-sine": 26, "ambient": 33}  # the not_ labels are not used
     assert summary["samplerate"] == 2500
     annotated = ["20161207T102314_ch1.wav", "PS_20130625111709_ch3.wav"]
-    assert summary["recordings"] == {"training": annotated, "validation": annotated}
+    assert summary["recordings"] == {"training": annotated, "validation": annotated, "test": []}
     window = Window(context=255, stride=16, frames=1)
     batch = data.training_batch(np.random.default_rng(0), 64, window)
     assert batch.x.shape == (64, 255) and np.abs(batch.x).max() > 0

@@ -75,7 +75,7 @@ def test_held_out_recordings_never_reach_a_training_batch(tmp_path, fly_demo, ho
     data = TrainingData.from_folder(root, DataParams(labels=LABELS, validation_recordings=spec))
     summary = data.summary()
     assert summary["split"] == "recordings"
-    assert summary["recordings"] == {"training": ["day1/fly-01.wav"], "validation": [held]}
+    assert summary["recordings"] == {"training": ["day1/fly-01.wav"], "validation": [held], "test": []}
     window = Window(context=255, stride=16, frames=4)
     rng = np.random.default_rng(0)
     trained_on = {ref.recording for _ in range(20) for ref in data.training_batch(rng, 64, window).where}

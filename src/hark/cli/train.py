@@ -53,7 +53,7 @@ def train_command(
     validation_recordings: str | None = typer.Option(None, "--validation-recordings", help="Recordings held out whole: names (comma-separated), a text file of names, or a subfolder."),
     split_seed: int = typer.Option(1, "--split-seed", help="Seed of the validation split."),
     equalize: bool = typer.Option(True, "--equalize/--no-equalize", help="Draw training examples equally often per label."),
-    data_param: list[str] = typer.Option([], "--data-param", help="Other training-data parameter NAME=VALUE (repeatable), e.g. point_width_ms=5, segment_gap_ms=2, dense_blocks=20."),
+    data_param: list[str] = typer.Option([], "--data-param", help="Other training-data parameter NAME=VALUE (repeatable), e.g. point_width_ms=5, point_shape=gaussian, segment_gap_ms=2, dense_blocks=20, test_percent=10, test_recordings=a.wav,b.wav."),
     augment: list[str] = typer.Option([], "--augment", help="Augmentation NAME or NAME:PARAM=VALUE,... (repeatable; volume, noise, dc, reverse, invert)."),
     weights_seed: int = typer.Option(1, "--weights-seed", help="Seed of the initial weights (repeatable bit for bit on the CPU)."),
     batch_seed: int = typer.Option(1, "--batch-seed", help="Seed of the order of examples and augmentations."),
@@ -65,6 +65,7 @@ def train_command(
     reader: str = typer.Option("auto", "--reader", help="Audio reader plugin (auto: by file ending; highpass: filtered)."),
     reader_param: list[str] = typer.Option([], "--reader-param", help="Audio reader parameter NAME=VALUE (repeatable)."),
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Show a progress bar (default: on a terminal)."),
+    dataset_only: bool = typer.Option(False, "--dataset-only", help="Only assemble the dataset: write OUT/dataset/ and OUT/split.json, print the summary, do not train."),
 ) -> None:
     """Train a model to find the labelled sounds; writes checkpoints, a log and the configuration to OUT."""
     from hark.train.augment import parse_augmentation
@@ -96,6 +97,9 @@ def train_command(
         },
         "hark train",
     )
+    if dataset_only:
+        _write_dataset(data, data_params, out)
+        return
     base = {
         "architecture": architecture,
         "architecture_params": plugin_values(arch_params_file, arch_param, "--arch-param"),
@@ -120,6 +124,20 @@ def train_command(
             raise typer.Exit(130) from None
         typer.echo(f"trained {folder} for {result.steps} steps")
     typer.echo(f"next: hark accuracy {out if replicates == 1 else out / '1r'}")
+
+
+def _write_dataset(data: Path, data_params, out: Path) -> None:
+    import json
+
+    from hark.fileio import atomic_write_text, ensure_writable_dir
+    from hark.train.data import TrainingData
+    from hark.train.data_store import format_summary, write_dataset_store
+
+    dataset = TrainingData.from_folder(data, data_params)
+    folder = ensure_writable_dir(out)
+    atomic_write_text(folder / "split.json", json.dumps(dataset.split_manifest(), indent=1) + "\n")
+    typer.echo(format_summary(write_dataset_store(dataset, folder)))
+    typer.echo(f"wrote {folder / 'dataset'} and {folder / 'split.json'}")
 
 
 def register(app: typer.Typer) -> None:

@@ -26,10 +26,12 @@ from hark.params import Params, validate_params
 from hark.train.augment import augment, build_augmentations
 from hark.train.data_clip import ClipSource, clip_examples
 from hark.train.data_dense import DenseSource, dense_labels
+from hark.train.data_dense_split import dense_annotation_counts, dense_regions
 from hark.train.data_load import FolderContents, check_labels_present, read_audio, read_folder
 from hark.train.data_types import Batch, ExampleRef, Window
-from hark.train.examples import Classes, Example, SparseSource, sparse_examples
-from hark.train.splits import held_out, pick_by_rank, resolve_validation_recordings, split_blocks
+from hark.train.data_targets import gaussian_targets
+from hark.train.examples import Classes, Example, SparseSource, count_labels, sparse_examples
+from hark.train.splits import held_out, held_out_for_test, resolve_validation_recordings
 
 __all__ = ["Batch", "DataParams", "ExampleRef", "TrainingData", "Window"]
 
@@ -60,9 +62,18 @@ class DataParams(Params):
         description="recordings held out whole (names relative to the folder), or one text file of names or one subfolder; overrides validation_percent",
     )
     split_seed: int = Field(1, ge=0, description="seed of the validation split")
+    test_percent: float = Field(
+        0.0, ge=0, le=100, description="percent held out for testing, from training and validation alike (the hash range just above validation_percent's)"
+    )
+    test_recordings: list[str] | None = Field(
+        None, description="recordings held out whole for testing (like validation_recordings); overrides test_percent"
+    )
     equalize: bool = Field(True, description="draw training examples equally often per label (dense: per class, background included)")
     background_label: str = Field("background", description="dense: the class of samples no annotation covers")
     point_width_ms: float = Field(10.0, gt=0, description="dense: a point annotation labels this much audio around it (ms)")
+    point_shape: Literal["box", "gaussian"] = Field(
+        "box", description="dense: a point labels a box point_width_ms wide, or a Gaussian of sigma point_width_ms / 2 (soft targets)"
+    )
     segment_gap_ms: float = Field(
         0.0, ge=0, description="dense: background kept between ranges that (nearly) touch, so neighbours stay separate (ms)"
     )
@@ -74,7 +85,7 @@ class DataParams(Params):
     reader: str = Field("auto", description="audio reader plugin ('auto': by file ending)")
     reader_params: dict[str, Any] | None = Field(None, description="parameters of the audio reader")
 
-    @field_validator("labels", "kinds", "validation_recordings", mode="before")
+    @field_validator("labels", "kinds", "validation_recordings", "test_recordings", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         return _comma_list(value)
@@ -112,6 +123,8 @@ class DataParams(Params):
                     )
         if self.supervision == "dense" and self.overlapped:
             raise ValueError("dense supervision trains exclusive classes; overlapped classes work with sparse and clip supervision")
+        if self.validation_percent + self.test_percent > 100:
+            raise ValueError(f"validation_percent {self.validation_percent} and test_percent {self.test_percent} add up to more than 100")
         if self.supervision == "dense" and self.background_label in self.labels:
             raise ValueError(f"the background label {self.background_label!r} is implicit in dense supervision; do not list it")
         return self
@@ -145,8 +158,14 @@ class TrainingData:
         validation_recordings = None
         if params.validation_recordings:
             validation_recordings = resolve_validation_recordings(params.validation_recordings, root, contents.recordings)
+        test_recordings = None
+        if params.test_recordings:
+            test_recordings = resolve_validation_recordings(params.test_recordings, root, contents.recordings)
+            both = sorted(set(test_recordings) & set(validation_recordings or ()))
+            if both:
+                raise HarkError(f"recording {both[0]} is held out for both validation and testing; name it in one of the two")
         builder = {"sparse": _sparse, "dense": _dense, "clip": _clip}[params.supervision]
-        return builder(cls, contents, params, classes, validation_recordings)
+        return builder(cls, contents, params, classes, validation_recordings, test_recordings)
 
     # -- batches ---------------------------------------------------------------------------
 
@@ -157,7 +176,7 @@ class TrainingData:
         if self._augmentations:
             batch.x, reversed_rows = augment(batch.x, self._augmentations, rng)
             if self.params.supervision == "dense" and reversed_rows.any():
-                batch.y[reversed_rows] = batch.y[reversed_rows, ::-1]
+                batch.y[reversed_rows] = batch.y[reversed_rows, ..., ::-1]
         return batch
 
     def validation_batches(self, batch_size: int, window: Window | None) -> Iterator[Batch]:
@@ -200,19 +219,23 @@ class TrainingData:
             "samplerate": self.samplerate,
             "outputs": list(self.output_names),
             "split": self._split["method"],
-            "recordings": {"training": self._split["training_recordings"], "validation": self._split["validation_recordings"]},
+            "recordings": {
+                "training": self._split["training_recordings"],
+                "validation": self._split["validation_recordings"],
+                "test": self._split["test_recordings"],
+            },
         }
         if self.params.supervision == "dense":
             summary["annotations"] = self._split["annotation_counts"]
             summary["seconds"] = self.source.seconds(self.samplerate)
         else:
-            summary["examples"] = self.source.counts()
+            summary["examples"] = {**self.source.counts(), "test": count_labels(self._split["test_examples"])}
         return summary
 
     def split_manifest(self) -> dict:
-        """A JSON-serialisable record of what went to training and what to validation."""
+        """A JSON-serialisable record of what went to training, to validation and to testing."""
         p = self.params
-        return {
+        manifest = {
             "root": str(self.root),
             "supervision": p.supervision,
             "labels": list(p.labels),
@@ -222,24 +245,43 @@ class TrainingData:
             "validation_percent": p.validation_percent,
             "validation_recordings": self._split["validation_recordings"] if p.validation_recordings else None,
             "split_seed": p.split_seed,
+            "test_percent": p.test_percent,
+            "test_recordings": self._split["test_recordings"] if p.test_recordings else None,
             **self.source.manifest(),
         }
+        if "test" not in manifest:
+            manifest["test"] = [e.as_dict() for e in self._split["test_examples"]]
+        return manifest
 
 
 # -- one builder per supervision -------------------------------------------------------------
 
 
-def _split_items(items: list[Example], key, params: DataParams, validation_recordings: list[str] | None):
-    """Examples into (training, validation, method), by whole recordings or by a seeded percent."""
-    if validation_recordings is not None:
-        held = set(validation_recordings)
-        chosen = [e.recording in held for e in items]
-        method = "recordings"
-    else:
-        chosen = [held_out(params.split_seed, params.validation_percent, *key(e)) for e in items]
-        method = "percent"
-    training = [e for e, c in zip(items, chosen) if not c]
-    validation = [e for e, c in zip(items, chosen) if c]
+def _split_items(items: list[Example], key, params: DataParams, validation_recordings: list[str] | None, test_recordings=None):
+    """Examples into (training, validation, test, method), by whole recordings or by a seeded percent.
+
+    The test set is taken first: whole ``test_recordings``, or the items whose seeded hash lies
+    in the ``test_percent`` range just above the validation range (so the two never meet).
+    """
+    seed, percent = params.split_seed, params.validation_percent
+    held = set(validation_recordings or ())
+    tested = set(test_recordings or ())
+
+    def side(e: Example) -> str:
+        if test_recordings is not None:
+            if e.recording in tested:
+                return "test"
+        elif params.test_percent > 0 and held_out_for_test(seed, percent, params.test_percent, *key(e)):
+            return "test"
+        if validation_recordings is not None:
+            return "validation" if e.recording in held else "training"
+        return "validation" if held_out(seed, percent, *key(e)) else "training"
+
+    sides = [side(e) for e in items]
+    method = "recordings" if validation_recordings is not None else "percent"
+    training = [e for e, s in zip(items, sides) if s == "training"]
+    validation = [e for e, s in zip(items, sides) if s == "validation"]
+    test = [e for e, s in zip(items, sides) if s == "test"]
     # A label seen only in validation would never be learnt; say so now rather than after training.
     # (With nothing in training at all, check_batch_size says so.)
     trained = {e.label for e in training}
@@ -249,14 +291,16 @@ def _split_items(items: list[Example], key, params: DataParams, validation_recor
             f"label {label!r} has no training examples: all {held} are held out for validation; "
             "annotate more, or change validation_percent, split_seed or validation_recordings"
         )
-    return training, validation, method
+    return training, validation, test, method
 
 
-def _recordings_split(method: str, training: list[Example], validation: list[Example]) -> dict:
+def _recordings_split(method: str, training: list[Example], validation: list[Example], test: list[Example]) -> dict:
     return {
         "method": method,
         "training_recordings": sorted({e.recording for e in training}),
         "validation_recordings": sorted({e.recording for e in validation}),
+        "test_recordings": sorted({e.recording for e in test}),
+        "test_examples": test,
     }
 
 
@@ -265,24 +309,26 @@ def _used_recordings(contents: FolderContents, classes: Classes) -> list[str]:
     return sorted({a.event.recording for a in contents.annotations if a.event.label in wanted})
 
 
-def _sparse(cls, contents: FolderContents, params: DataParams, classes: Classes, validation_recordings):
+def _sparse(cls, contents: FolderContents, params: DataParams, classes: Classes, validation_recordings, test_recordings):
     samplerate, audio = read_audio(contents.root, _used_recordings(contents, classes), params.channel, params.reader, params.reader_params)
     examples = sparse_examples(contents.annotations, classes, {name: len(x) for name, x in audio.items()})
-    training, validation, method = _split_items(examples, Example.key, params, validation_recordings)
+    training, validation, test, method = _split_items(examples, Example.key, params, validation_recordings, test_recordings)
     source = SparseSource(training, validation, audio, classes, params.equalize)
-    return cls(contents.root, params, samplerate, list(classes.labels), source, _recordings_split(method, training, validation))
+    return cls(contents.root, params, samplerate, list(classes.labels), source, _recordings_split(method, training, validation, test))
 
 
-def _clip(cls, contents: FolderContents, params: DataParams, classes: Classes, validation_recordings):
+def _clip(cls, contents: FolderContents, params: DataParams, classes: Classes, validation_recordings, test_recordings):
     samplerate, audio = read_audio(contents.root, _used_recordings(contents, classes), params.channel, params.reader, params.reader_params)
     examples, targets = clip_examples(contents.annotations, classes, {name: len(x) for name, x in audio.items()})
     # Keyed by the clip alone, so that all labels of one clip go the same way.
-    training, validation, method = _split_items(examples, lambda e: ("clip", e.recording), params, validation_recordings)
+    training, validation, test, method = _split_items(
+        examples, lambda e: ("clip", e.recording), params, validation_recordings, test_recordings
+    )
     source = ClipSource(training, validation, targets, audio, classes, params.equalize)
-    return cls(contents.root, params, samplerate, list(classes.labels), source, _recordings_split(method, training, validation))
+    return cls(contents.root, params, samplerate, list(classes.labels), source, _recordings_split(method, training, validation, test))
 
 
-def _dense(cls, contents: FolderContents, params: DataParams, classes: Classes, validation_recordings):
+def _dense(cls, contents: FolderContents, params: DataParams, classes: Classes, validation_recordings, test_recordings):
     stretches = list(contents.annotated)
     samplerate, audio = read_audio(contents.root, stretches, params.channel, params.reader, params.reader_params)
     wanted = set(classes.labels)
@@ -290,41 +336,25 @@ def _dense(cls, contents: FolderContents, params: DataParams, classes: Classes, 
     for annotation in contents.annotations:
         if annotation.event.label in wanted and annotation.event.recording in by_recording:
             by_recording[annotation.event.recording].append(annotation)
-    half_width = int(round(params.point_width_ms / 1000 * samplerate / 2))
     gap = int(round(params.segment_gap_ms / 1000 * samplerate))
-    classes_of = {name: dense_labels(by_recording[name], len(audio[name]), classes.labels, half_width, gap) for name in stretches}
-
-    guarded = False
-    if validation_recordings is not None:
-        method = "recordings"
-        regions = {name: [(0, len(audio[name]))] for name in validation_recordings if name in classes_of}
-    elif len(stretches) >= 2 and round(len(stretches) * params.validation_percent / 100) >= 1:
-        method = "stretches"
-        picked = pick_by_rank(params.split_seed, params.validation_percent, [(name,) for name in stretches])
-        regions = {stretches[i]: [(0, len(audio[stretches[i]]))] for i in picked}
+    soft_of = None
+    if params.point_shape == "gaussian":
+        sigma = params.point_width_ms / 2 / 1000 * samplerate
+        soft_of = {name: gaussian_targets(by_recording[name], len(audio[name]), classes.labels, sigma, gap) for name in stretches}
+        classes_of = {name: soft.argmax(axis=0).astype(np.int16) for name, soft in soft_of.items()}
     else:
-        method, guarded = "blocks", True
-        regions = {
-            name: split_blocks(len(audio[name]), params.dense_blocks, params.split_seed, params.validation_percent, name)
-            for name in stretches
-        }
+        half_width = int(round(params.point_width_ms / 1000 * samplerate / 2))
+        classes_of = {name: dense_labels(by_recording[name], len(audio[name]), classes.labels, half_width, gap) for name in stretches}
+
+    lengths = {name: len(audio[name]) for name in stretches}
+    method, guarded, regions, test_regions = dense_regions(stretches, lengths, params, validation_recordings, test_recordings)
     output_names = [params.background_label, *classes.labels]
-    source = DenseSource(classes_of, audio, regions, guarded, output_names, params.equalize)
+    source = DenseSource(classes_of, audio, regions, guarded, output_names, params.equalize, test_regions, soft_of)
     split = {
         "method": method,
         "training_recordings": sorted({name for name, _, _ in source.training_regions()}),
         "validation_recordings": sorted(name for name, rs in regions.items() if rs),
-        "annotation_counts": _dense_annotation_counts(by_recording, regions),
+        "test_recordings": sorted(name for name, rs in test_regions.items() if rs),
+        "annotation_counts": dense_annotation_counts(by_recording, regions, test_regions),
     }
     return cls(contents.root, params, samplerate, output_names, source, split)
-
-
-def _dense_annotation_counts(by_recording: dict[str, list], regions: dict[str, list[tuple[int, int]]]) -> dict:
-    """Annotations per label on each side, placed by their middle."""
-    counts: dict[str, dict[str, int]] = {"training": {}, "validation": {}}
-    for name, annotations in by_recording.items():
-        for annotation in annotations:
-            middle = (annotation.event.start + annotation.event.stop) // 2
-            side = "validation" if any(lo <= middle < hi for lo, hi in regions.get(name, [])) else "training"
-            counts[side][annotation.event.label] = counts[side].get(annotation.event.label, 0) + 1
-    return {side: dict(sorted(c.items())) for side, c in counts.items()}

@@ -104,8 +104,12 @@ class DenseSource:
         guarded: bool,
         output_names: Sequence[str],
         equalize: bool,
+        test_regions: dict[str, list[tuple[int, int]]] | None = None,
+        soft_of: dict[str, np.ndarray] | None = None,
     ):
         self.classes_of = classes_of
+        self.soft_of = soft_of  # gaussian points: (classes, samples) probabilities per recording
+        self.test_regions = {name: (test_regions or {}).get(name, []) for name in classes_of}
         self.audio = audio
         self.validation_regions = {name: validation_regions.get(name, []) for name in classes_of}
         self.guarded = guarded
@@ -114,12 +118,12 @@ class DenseSource:
         self._plans: dict[Window, _TrainingPlan] = {}
 
     def training_regions(self, guard: int = 0) -> list[Region]:
-        """The training parts of every stretch, ``guard`` samples away from validation blocks."""
+        """The training parts of every stretch, ``guard`` samples away from validation and test blocks."""
         guard = guard if self.guarded else 0
         return [
             (name, lo, hi)
             for name, classes in self.classes_of.items()
-            for lo, hi in complement(len(classes), self.validation_regions[name], guard)
+            for lo, hi in complement(len(classes), self.validation_regions[name] + self.test_regions[name], guard)
         ]
 
     @property
@@ -212,7 +216,10 @@ class DenseSource:
         length = window.length
         offsets = window.frame_time(0) + np.arange(window.frames) * window.stride
         x = np.stack([self.audio[name][s : s + length] for name, s in zip(names, starts)]).astype(np.float32, copy=False)
-        y = np.stack([self.classes_of[name][s + offsets] for name, s in zip(names, starts)]).astype(np.int64)
+        if self.soft_of is not None:
+            y = np.stack([self.soft_of[name][:, s + offsets] for name, s in zip(names, starts)]).astype(np.float32)
+        else:
+            y = np.stack([self.classes_of[name][s + offsets] for name, s in zip(names, starts)]).astype(np.int64)
         centre = window.centre_offset
         where = [
             ExampleRef(name, int(s) + centre, self.output_names[self.classes_of[name][int(s) + centre]])
@@ -221,11 +228,12 @@ class DenseSource:
         return Batch(x, y, mask, where)
 
     def seconds(self, samplerate: int) -> dict[str, dict[str, float]]:
-        """Seconds of each class in the training and validation regions (training before the guard)."""
-        totals = {"training": np.zeros(len(self.output_names)), "validation": np.zeros(len(self.output_names))}
+        """Seconds of each class in the training, validation and test regions (training before the guard)."""
+        totals = {split: np.zeros(len(self.output_names)) for split in ("training", "validation", "test")}
         for split, regions in (
             ("training", self.training_regions()),
             ("validation", [(n, lo, hi) for n, rs in self.validation_regions.items() for lo, hi in rs]),
+            ("test", [(n, lo, hi) for n, rs in self.test_regions.items() for lo, hi in rs]),
         ):
             for name, lo, hi in regions:
                 totals[split] += np.bincount(self.classes_of[name][lo:hi], minlength=len(self.output_names))
@@ -240,5 +248,6 @@ class DenseSource:
             "validation": [
                 {"recording": n, "start": lo, "stop": hi} for n, rs in self.validation_regions.items() for lo, hi in rs
             ],
-            "guard": "training windows keep one window length away from validation blocks" if self.guarded else None,
+            "test": [{"recording": n, "start": lo, "stop": hi} for n, rs in self.test_regions.items() for lo, hi in rs],
+            "guard": "training windows keep one window length away from validation and test blocks" if self.guarded else None,
         }

@@ -69,7 +69,8 @@ class Batch:
     - sparse, exclusive classes: ``y`` (B,) int64, the output index; ``mask`` None;
     - sparse or clip, overlapped classes: ``y`` (B, C) float32 0/1, ``mask`` (B, C) float32,
       1 where the target is known (the label's own annotation or its ``not_`` annotation);
-    - dense: ``y`` (B, frames) int64 per output frame (0 = background); ``mask`` None for
+    - dense: ``y`` (B, frames) int64 per output frame (0 = background), or with Gaussian
+      points (``point_shape`` gaussian) (B, C, frames) float32 class probabilities; ``mask`` None for
       training, and for validation (B, frames) float32 with 0 on frames already counted in
       an earlier window, so that every sample is scored once;
     - clip, exclusive classes: ``y`` (B,) int64.

@@ -15,6 +15,7 @@ from hark.models.base import FrameModel, architectures
 from hark.models.store import ModelConfig, list_checkpoints, load_config, read_checkpoint, save_config
 from hark.train.callbacks import CsvLogger, LineReporter, ProgressDisplay, ValidationSaver
 from hark.train.data import DataParams, TrainingData, Window
+from hark.train.data_store import write_dataset_store
 from hark.train.params import DEFAULT_ARCHITECTURES, TrainParams
 from hark.train.trainer import Objective, Trainer
 
@@ -77,6 +78,7 @@ def train_model(
     _claim_folder(folder, config)
     save_config(folder, config)
     atomic_write_text(folder / "split.json", json.dumps(data.split_manifest(), indent=1) + "\n")
+    write_dataset_store(data, folder)
 
     if is_frame:
         frames = train_params.frames if data_params.supervision == "dense" else 1

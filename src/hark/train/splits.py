@@ -59,9 +59,38 @@ def split_blocks(frames: int, n_blocks: int, seed: int, percent: float, recordin
 
     Adjacent held-out blocks are merged into one region.
     """
+    return split_blocks_with_test(frames, n_blocks, seed, percent, 0.0, recording)[0]
+
+
+def rank_two_ways(seed: int, percent: float, test_percent: float, keys: Sequence[tuple]) -> tuple[set[int], set[int]]:
+    """Validation and test indices: by seeded hash rank, the first ``percent``% then the next ``test_percent``%.
+
+    The validation pick is exactly :func:`pick_by_rank`'s, so a test share never changes it.
+    """
+    order = sorted(range(len(keys)), key=lambda i: seeded_uniform(seed, *keys[i]))
+    n_validation = int(round(len(keys) * percent / 100.0))
+    n_test = int(round(len(keys) * test_percent / 100.0))
+    return set(order[:n_validation]), set(order[n_validation : n_validation + n_test])
+
+
+def split_blocks_with_test(
+    frames: int, n_blocks: int, seed: int, percent: float, test_percent: float, recording: str
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The validation and the test blocks of one recording (:func:`split_blocks`, then the next-ranked blocks for test)."""
     n_blocks = max(1, min(n_blocks, frames))
     edges = np.linspace(0, frames, n_blocks + 1).round().astype(int)
-    chosen = sorted(pick_by_rank(seed, percent, [(recording, "block", i) for i in range(n_blocks)]))
+    validation, test = rank_two_ways(seed, percent, test_percent, [(recording, "block", i) for i in range(n_blocks)])
+    return _merged(edges, sorted(validation)), _merged(edges, sorted(test))
+
+
+def held_out_for_test(seed: int, percent: float, test_percent: float, *key: object) -> bool:
+    """Whether the item identified by ``key`` belongs to the test set: its hash lies in
+    ``[percent, percent + test_percent)`` %, the range just above the validation one."""
+    u = seeded_uniform(seed, *key)
+    return percent / 100.0 <= u < (percent + test_percent) / 100.0
+
+
+def _merged(edges: np.ndarray, chosen: list[int]) -> list[tuple[int, int]]:
     regions: list[tuple[int, int]] = []
     for i in chosen:
         start, stop = int(edges[i]), int(edges[i + 1])

@@ -44,6 +44,7 @@ class Objective:
         return output
 
     def loss(self, logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        """Exclusive classes take class indices, or class probabilities of the logits' shape (soft dense targets)."""
         if self.overlapped:
             per_entry = nn.functional.binary_cross_entropy_with_logits(logits, targets, reduction="none")
             weights = mask if mask is not None else torch.ones_like(per_entry)
@@ -62,10 +63,16 @@ class Objective:
             right = ((logits > 0).float() == targets).float()
             weights = mask if mask is not None else torch.ones_like(right)
             return float((right * weights).sum()), float(weights.sum())
+        targets = class_indices(targets)
         right = (logits.argmax(dim=1) == targets).float()
         if mask is not None:
             return float((right * mask).sum()), float(mask.sum())
         return float(right.sum()), float(targets.numel())
+
+
+def class_indices(targets: torch.Tensor) -> torch.Tensor:
+    """Exclusive targets as class indices: soft (B, C, ...) probabilities become their argmax."""
+    return targets.argmax(dim=1) if targets.is_floating_point() else targets
 
 
 class Trainer:
@@ -182,6 +189,7 @@ class Trainer:
             p = self.objective.probabilities(logits)
             if self.objective.dense:  # every frame is an example: (B, C, F) -> (B*F, C)
                 p = p.permute(0, 2, 1).reshape(-1, p.shape[1])
+                y = class_indices(y)  # soft (gaussian) targets are saved as their most likely class
                 y = y.reshape(-1)
                 if mask is not None:  # each sample once: drop frames a neighbouring window scored
                     keep = mask.reshape(-1) > 0
@@ -214,7 +222,7 @@ class Trainer:
 
     def _tensors(self, batch):
         x = torch.as_tensor(batch.x, dtype=torch.float32, device=self.device).unsqueeze(1)
-        if self.objective.overlapped:
+        if self.objective.overlapped or np.issubdtype(batch.y.dtype, np.floating):  # 0/1 or soft targets
             y = torch.as_tensor(batch.y, dtype=torch.float32, device=self.device)
         else:
             y = torch.as_tensor(batch.y, dtype=torch.int64, device=self.device)
