@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,15 +101,22 @@ class GroundTruthFolder:
         subfolders stay apart. A malformed file raises its FileFormatError; empty CSVs are
         allowed (a detection run over silence writes one).
         """
+        return [event for event, _ in self.annotations(kinds, labels)]
+
+    def annotations(
+        self,
+        kinds: Iterable[Kind | str] | None = None,
+        labels: Iterable[str] | None = None,
+    ) -> Iterator[tuple[Event, Path]]:
+        """Each event of :meth:`load_events` with the annotation file it was read from."""
         wanted = check_kinds(kinds)
-        events: list[Event] = []
         for entry in self.entries:
             for path in entry.annotation_paths(wanted):
-                rows = filter_events(read_annotation_file(path, entry.recording), wanted, labels)
-                events.extend(e.with_(recording=self._relative(path.parent / e.recording)) for e in rows)
-        return events
+                for event in filter_events(read_annotation_file(path, entry.recording), wanted, labels):
+                    yield event.with_(recording=self.relative_name(path.parent / event.recording)), path
 
-    def _relative(self, path: Path) -> str:
+    def relative_name(self, path: Path) -> str:
+        """``path`` relative to the root, POSIX style (as events name their recordings)."""
         try:
             return Path(os.path.normpath(path)).relative_to(os.path.normpath(self.root)).as_posix()
         except ValueError:  # a wavfile column that climbs out of the root with ".."

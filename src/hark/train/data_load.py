@@ -7,7 +7,6 @@ the time. That bounds the data to what fits in memory: an hour at 250 kHz is abo
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from hark.annotations.event import Event
-from hark.annotations.folder import GroundTruthFolder, read_annotation_file, scan_folder
-from hark.annotations.selection import check_kinds, filter_events
+from hark.annotations.folder import scan_folder
+from hark.annotations.selection import check_kinds
 from hark.audio import open_recording
 from hark.errors import HarkError
 
@@ -45,19 +44,10 @@ def read_folder(root: str | Path, kinds: Iterable[str]) -> FolderContents:
     folder = scan_folder(root)
     if not folder.entries:
         raise HarkError(f"{root}: no recordings found (looked for audio files in it and its subfolders)")
+    names = {entry.recording: folder.relative_name(entry.recording) for entry in folder.entries}
     wanted = check_kinds(list(kinds))
-    names = {entry.recording: _relative(entry.recording, root) for entry in folder.entries}
-    annotations: list[Annotation] = []
-    annotated: list[str] = []
-    for entry in folder.entries:
-        files = entry.annotation_paths(wanted)  # SongExplorer CSVs, .not.mat, TextGrid
-        if files:
-            annotated.append(names[entry.recording])
-        for csv in files:
-            for event in filter_events(read_annotation_file(csv, entry.recording), wanted):
-                # As GroundTruthFolder.load_events: the wavfile column, resolved from the CSV's folder.
-                recording = _relative(csv.parent / event.recording, root)
-                annotations.append(Annotation(event.with_(recording=recording), csv))
+    annotated = [names[entry.recording] for entry in folder.entries if entry.annotation_paths(wanted)]
+    annotations = [Annotation(event, path) for event, path in folder.annotations(wanted)]
     known = set(names.values())
     for annotation in annotations:
         if annotation.event.recording not in known:
@@ -100,10 +90,3 @@ def check_labels_present(contents: FolderContents, labels: Sequence[str], kinds:
             raise HarkError(
                 f"label {label!r} has no annotations of kinds {','.join(kinds)} in {contents.root} (labels there: {others})"
             )
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return Path(os.path.normpath(path)).relative_to(os.path.normpath(root)).as_posix()
-    except ValueError:  # a wavfile column that climbs out of the root with ".."
-        return Path(os.path.normpath(path)).as_posix()
