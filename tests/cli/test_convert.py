@@ -97,3 +97,18 @@ def test_several_recordings_to_raven_is_an_error_naming_the_count(tmp_path, caps
     rc, _, err = run(capsys, "--to", "raven", "--rate", "10", tmp_path / "in.csv", tmp_path / "o.txt")
     assert rc == 2 and "belong to 2 recordings" in one_line_error(err)
     assert not (tmp_path / "o.txt").exists()
+
+
+def test_bird_song_annotations_convert_with_the_rate_of_the_recording_beside_them(shared_data, tmp_path, capsys):
+    from hark.annotations.songexplorer import read_csv
+
+    notmat = shared_data / "finch" / "gy6or6_baseline_230312_0808.138.cbin.not.mat"
+    out = tmp_path / "song.csv"
+    assert main(["convert", "--to", "songexplorer", str(notmat), str(out)]) == 0
+    events = read_csv(out)
+    assert len(events) == 78 and events[0].recording == "gy6or6_baseline_230312_0808.138.cbin"
+    assert (events[0].start, events[0].label) == (40889, "i")  # onsets in ms x 32 kHz, exact samples
+    alone = tmp_path / "alone.cbin.not.mat"
+    alone.write_bytes(notmat.read_bytes())
+    assert main(["convert", "--to", "raven", str(alone), str(tmp_path / "x.txt")]) == 2
+    assert "no recording found beside it" in capsys.readouterr().err

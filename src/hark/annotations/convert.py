@@ -19,6 +19,8 @@ from typing import Literal
 
 from hark.annotations.audacity import is_audacity_track, read_audacity, write_audacity
 from hark.annotations.event import Event
+from hark.annotations.folder import read_annotation_file
+from hark.annotations.generic_csv import looks_like_generic_csv, read_generic_csv
 from hark.annotations.naming import parse_annotation_name, recording_candidates
 from hark.annotations.raven import BEGIN_FILE, looks_like_raven, read_raven, write_raven
 from hark.annotations.selection import recordings_of, single_recording
@@ -30,15 +32,22 @@ from hark.errors import FileFormatError, HarkError
 
 Format = Literal["songexplorer", "raven", "audacity"]
 FORMATS: tuple[str, ...] = ("songexplorer", "raven", "audacity")
+# read, not written: bird-song annotations whose times need the recording they annotate
+SourceFormat = Literal["songexplorer", "raven", "audacity", "notmat", "textgrid", "generic"]
 _ONE_RECORDING_FILE = {"raven": "a Raven table", "audacity": "an Audacity label track"}
 _TABLE_SUFFIX = re.compile(r"(\.Table\.[0-9]+\.selections)?\.(txt|tsv|csv)$", re.IGNORECASE)
 
 
-def detect_format(path: str | Path) -> Format:
+def detect_format(path: str | Path) -> SourceFormat:
     """Which format ``path`` holds, from its extension and first line; FileFormatError if none."""
     path = check_input_file(path)
+    if path.name.lower().endswith(".not.mat"):
+        return "notmat"
+    if path.suffix.lower() == ".textgrid":
+        return "textgrid"
     if path.suffix.lower() == ".csv":
-        return "songexplorer"
+        first = first_text_line(read_text_lines(path))
+        return "generic" if first is not None and looks_like_generic_csv(first[1]) else "songexplorer"
     lines = read_text_lines(path)
     first = first_text_line(lines)
     if first is None:
@@ -49,8 +58,9 @@ def detect_format(path: str | Path) -> Format:
         return "audacity"
     raise FileFormatError(
         path,
-        "cannot tell the annotation format: expected a SongExplorer .csv, a Raven selection table "
-        "(tab-separated, with a 'Begin Time (s)' column) or an Audacity label track (start, end, label)",
+        "cannot tell the annotation format: expected a SongExplorer or crowsetta generic .csv, a Raven "
+        "selection table (tab-separated, with a 'Begin Time (s)' column), an Audacity label track "
+        "(start, end, label), an evsonganaly .not.mat or a Praat .TextGrid",
         line=first[0],
     )
 
@@ -82,7 +92,9 @@ def convert_annotations(
         rate = float(audio.samplerate)
 
     source_format = detect_format(src)
-    if source_format == "songexplorer":
+    if source_format in ("notmat", "textgrid", "generic"):
+        events, rate = _read_birdsong(src, source_format, audio, rate)
+    elif source_format == "songexplorer":
         events = _pick_recording(src, read_csv(src), audio.name if audio else None)
         if to != "songexplorer" and rate is None:
             rate = _rate_beside(src, single_recording(events, _ONE_RECORDING_FILE[to]))
@@ -100,6 +112,17 @@ def convert_annotations(
     if to == "raven":
         return write_raven(dst, events, rate)
     return write_audacity(dst, events, rate)
+
+
+def _read_birdsong(src: Path, source_format: str, audio, rate: float | None) -> tuple[list[Event], float | None]:
+    """Events of a .not.mat, TextGrid or generic CSV, and the sample rate (from the recording they annotate)."""
+    if source_format == "generic":
+        events = read_generic_csv(src, rate, basename=True)
+        return events, rate
+    path = audio.path if audio is not None else find_recording_beside(src)
+    if path is None:
+        raise HarkError(f"{src}: no recording found beside it to give times their sample rate; pass --recording")
+    return read_annotation_file(src, path), float(open_recording(path).samplerate)
 
 
 def _check_output(dst: Path, src: Path) -> Path:
