@@ -93,10 +93,10 @@ def test_songexplorer_mistakes_rows_with_a_sixth_column_are_read(tmp_path):
 
 
 BAD_ROWS = [
-    ("a.wav,1,2,annotated\n", 1, "wrong number of columns (4; expected 5, or 8 with low_hz,high_hz,score)"),
+    ("a.wav,1,2,annotated\n", 1, "wrong number of columns (4; expected 5, or 8 or 9 with low_hz,high_hz,score[,status])"),
     ("a.wav,1,2,annotated,x\na.wav,1,2\n", 2, "wrong number of columns (3;"),
-    ("a.wav,1,2,annotated,x,y\n", 1, "(6; expected 5, or 8 with low_hz,high_hz,score) — a label may not contain a comma"),
-    ("a.wav,1,2,annotated,x,y,1,2,3\n", 1, "(9; expected 5, or 8"),
+    ("a.wav,1,2,annotated,x,y\n", 1, "(6; expected 5, or 8 or 9 with low_hz,high_hz,score[,status]) — a label may not contain a comma"),
+    ("a.wav,1,2,annotated,x,y,1,2,3,4\n", 1, "(10; expected 5, or 8 or 9"),
     ("a.wav,9,2,annotated,x\n", 1, "start 9 is after stop 2"),
     ("a.wav,1,2,guessed,x\n", 1, "unknown kind 'guessed'"),
     ("a.wav,1,2,annotated,\n", 1, "the label is empty"),
@@ -214,3 +214,25 @@ def test_replacing_keeps_the_mode_of_the_old_file(tmp_path):
     write_csv(out, [Event("a.wav", 1, 2, "annotated", "x")])
     assert out.stat().st_mode & 0o777 == 0o640
     assert out.read_text() == "a.wav,1,2,annotated,x\n"
+
+
+def test_status_travels_in_a_ninth_column_and_eight_column_files_still_read(tmp_path):
+    from hark.annotations.event import Status
+
+    events = [
+        Event("r.wav", 1, 5, Kind.DETECTED, "usv", low_hz=30000, high_hz=60000, score=0.9, status="accepted"),
+        Event("r.wav", 7, 9, Kind.DETECTED, "usv", status=Status.REJECTED),
+        Event("r.wav", 11, 12, Kind.DETECTED, "usv"),
+    ]
+    path = tmp_path / "r.wav-detected.csv"
+    write_csv(path, events)
+    lines = path.read_text().splitlines()
+    assert lines[0] == "r.wav,1,5,detected,usv,30000,60000,0.9,accepted"
+    assert lines[2] == "r.wav,11,12,detected,usv,,,,"  # nine columns once any event has a status
+    back = read_csv(path)
+    assert [e.status for e in back] == [Status.ACCEPTED, Status.REJECTED, None]
+    path.write_text("r.wav,1,5,detected,usv,1,2,0.5\n")
+    assert read_csv(path)[0].status is None
+    path.write_text("r.wav,1,5,detected,usv,1,2,0.5,maybe\n")
+    with pytest.raises(FileFormatError, match=r"r.wav-detected.csv:1: unknown status 'maybe'"):
+        read_csv(path)

@@ -22,6 +22,19 @@ class Kind(str, Enum):
 
 
 KIND_NAMES = tuple(k.value for k in Kind)
+
+
+class Status(str, Enum):
+    """A person's (or a denoiser's) verdict on an event, as DeepSqueak's accept/reject."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+STATUS_NAMES = tuple(s.value for s in Status)
 FORBIDDEN_LABEL_CHARS = {",": "a comma", "\n": "a line break", "\r": "a line break", "\t": "a tab"}
 
 
@@ -54,6 +67,7 @@ class Event:
     high_hz: float | None = field(default=None, compare=False)
     score: float | None = field(default=None, compare=False)
     annotator: str | None = field(default=None, compare=False)
+    status: Status | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         # Coerce what arrives as strings or numpy scalars, then check; errors are ValueError
@@ -64,6 +78,11 @@ class Event:
             object.__setattr__(self, "kind", Kind(self.kind))
         except ValueError:
             raise ValueError(f"unknown kind {self.kind!r} (known: {', '.join(KIND_NAMES)})") from None
+        if self.status is not None:
+            try:
+                object.__setattr__(self, "status", Status(self.status))
+            except ValueError:
+                raise ValueError(f"unknown status {self.status!r} (known: {', '.join(STATUS_NAMES)})") from None
         if not self.recording:
             raise ValueError("the recording name is empty")
         if self.start < 0:

@@ -1,7 +1,8 @@
 """SongExplorer's annotation CSV: ``wavfile,start,stop,kind,label``, no header, times in samples.
 
-hark's own CSVs may carry three more columns, ``low_hz,high_hz,score`` (an empty cell is a
-missing value); SongExplorer itself reads only the first five. Cells are split on commas
+hark's own CSVs may carry three or four more columns, ``low_hz,high_hz,score[,status]`` (an
+empty cell is a missing value; ``status`` is ``accepted`` or ``rejected``, a review verdict);
+SongExplorer itself reads only the first five. Cells are split on commas
 without CSV quoting, exactly as SongExplorer's files are written, which is why a label may
 not contain a comma: such a row shows up with too many columns.
 """
@@ -19,8 +20,9 @@ from hark.errors import FileFormatError, HarkError
 from hark.fileio import atomic_path
 
 BASE_COLUMNS = ("wavfile", "start", "stop", "kind", "label")
-EXTRA_COLUMNS = ("low_hz", "high_hz", "score")
-_COLUMN_COUNTS = (len(BASE_COLUMNS), len(BASE_COLUMNS) + len(EXTRA_COLUMNS))
+NUMBER_COLUMNS = ("low_hz", "high_hz", "score")
+EXTRA_COLUMNS = NUMBER_COLUMNS + ("status",)
+_COLUMN_COUNTS = (len(BASE_COLUMNS), len(BASE_COLUMNS) + len(NUMBER_COLUMNS), len(BASE_COLUMNS) + len(EXTRA_COLUMNS))
 # SongExplorer's ``mistakes`` writes a sixth column, the label the sound was annotated with,
 # after the label it was classified as. Those rows are read with the classified label; the
 # annotated one has no place in an Event and is dropped.
@@ -53,15 +55,17 @@ def _parse_row(path: Path, number: int, line: str, annotator: str | None, first:
     if len(cells) == 6 and cells[3] in _MISTAKES_KINDS:
         cells = cells[:5]
     if len(cells) not in _COLUMN_COUNTS:
-        reason = f"wrong number of columns ({len(cells)}; expected 5, or 8 with low_hz,high_hz,score)"
+        reason = f"wrong number of columns ({len(cells)}; expected 5, or 8 or 9 with low_hz,high_hz,score[,status])"
         if len(cells) > len(BASE_COLUMNS):
             reason += " — a label may not contain a comma"
         raise FileFormatError(path, reason, line=number)
     if first and cells[1].strip().lower() == "start":
         raise FileFormatError(path, "looks like a header row; SongExplorer CSVs have none", line=number)
-    extras = {}
-    for column, cell in zip(EXTRA_COLUMNS, cells[len(BASE_COLUMNS) :]):
+    extras: dict = {}
+    for column, cell in zip(NUMBER_COLUMNS, cells[len(BASE_COLUMNS) :]):
         extras[column] = _optional_number(path, number, column, cell)
+    if len(cells) == _COLUMN_COUNTS[-1]:
+        extras["status"] = cells[-1].strip() or None
     wavfile, start, stop, kind, label = cells[: len(BASE_COLUMNS)]
     try:
         return Event(wavfile, start, stop, kind, label, annotator=annotator, **extras)
@@ -80,36 +84,41 @@ def _optional_number(path: Path, number: int, column: str, cell: str) -> float |
 
 def has_extras(event: Event) -> bool:
     """Whether ``event`` carries something only hark's extra columns can hold."""
-    return event.low_hz is not None or event.high_hz is not None or event.score is not None
+    return event.low_hz is not None or event.high_hz is not None or event.score is not None or event.status is not None
 
 
-def format_row(event: Event, extras: bool) -> str:
-    """One CSV line (with its ``\\n``); ``extras`` adds ``low_hz,high_hz,score``."""
+def format_row(event: Event, extras: bool, status: bool = False) -> str:
+    """One CSV line (with its ``\\n``); ``extras`` adds ``low_hz,high_hz,score``, and ``status`` then ``status``."""
     for char in (",", "\n", "\r"):
         if char in event.recording:
             raise HarkError(f"recording name {event.recording!r} cannot be written to a CSV: it contains {char!r}")
     cells = [event.recording, str(event.start), str(event.stop), event.kind.value, event.label]
     if extras:
         cells += ["" if v is None else format_number(v) for v in (event.low_hz, event.high_hz, event.score)]
+        if status:
+            cells.append("" if event.status is None else event.status.value)
     return ",".join(cells) + "\n"
 
 
 def write_csv(path: str | Path, events: Iterable[Event], extras: bool | None = None) -> int:
     """Write ``events`` as a SongExplorer CSV, replacing ``path`` atomically; returns the row count.
 
-    ``extras``: True writes hark's eight columns, False SongExplorer's five, None (default)
-    eight only if some event has a frequency bound or a score. Rows are streamed to a
+    ``extras``: True writes hark's extra columns, False SongExplorer's five, None (default)
+    the extra columns only if some event has a frequency bound, a score or a status. The
+    ninth column, ``status``, is written only when some event has one, so files without
+    reviews keep eight columns. Rows are streamed to a
     temporary file, so if ``events`` raises part-way the old ``path`` is left as it was.
     """
     count = 0
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as out:
+        events = list(events)
         if extras is None:
-            events = list(events)
             extras = any(has_extras(e) for e in events)
+        status = extras and any(e.status is not None for e in events)
         for event in events:
             if not isinstance(event, Event):
                 raise TypeError(f"write_csv needs Event objects, got {type(event).__name__}")
-            out.write(format_row(event, extras))
+            out.write(format_row(event, extras, status))
             count += 1
     return count
 
