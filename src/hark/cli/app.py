@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import typer
@@ -32,12 +33,29 @@ def _root(
     """hark: detect, annotate, train, classify and validate animal sounds."""
 
 
-def _register_commands() -> None:
-    # Each command lives in its own module and adds itself to ``app``.
-    from hark.cli import accuracy, classify, congruence, convert, demo, detect, ethogram, freeze, info, misses, stream, train
+# Each command lives in its own module of hark.cli and adds itself to ``app``; this order is
+# the order of ``hark --help``.
+COMMAND_MODULES = (
+    "detect",
+    "train",
+    "accuracy",
+    "freeze",
+    "classify",
+    "ethogram",
+    "misses",
+    "activations",
+    "cluster",
+    "congruence",
+    "info",
+    "convert",
+    "demo",
+    "stream",
+)
 
-    for module in (detect, train, accuracy, freeze, classify, ethogram, misses, congruence, info, convert, demo, stream):
-        module.register(app)
+
+def _register_commands() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"hark.cli.{name}").register(app)
 
 
 _register_commands()
