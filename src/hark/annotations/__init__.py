@@ -7,15 +7,24 @@
 - bird-song formats: evsonganaly ``.not.mat`` files (:func:`read_notmat`), Praat TextGrids
   (:func:`read_textgrid`) and crowsetta's generic-seq CSV (:func:`read_generic_csv`), with
   :func:`check_no_overlaps` for dense annotations;
-- conversion between the three (:func:`convert_annotations`) and counts per kind and label
-  (:func:`count_by_kind_and_label`).
+- rodent-USV call tables of ``start_seconds,end_seconds`` rows (:func:`read_usv_table`,
+  :func:`write_usv_table`) and soundevent/whombat annotation projects, with their annotated
+  clips (:func:`read_soundevent_project`, :func:`read_soundevent_project_with_clips`);
+- conversion between them (:func:`convert_annotations`, :func:`convert_soundevent_project`)
+  and counts per kind and label (:func:`count_by_kind_and_label`).
 
 Every write replaces its file atomically; every malformed input raises a one-line
 :class:`hark.errors.FileFormatError` naming the file and, where there is one, the line.
 """
 
 from hark.annotations.audacity import read_audacity, write_audacity
-from hark.annotations.convert import FORMATS, convert_annotations, detect_format, find_recording_beside
+from hark.annotations.convert import (
+    FORMATS,
+    convert_annotations,
+    convert_soundevent_project,
+    detect_format,
+    find_recording_beside,
+)
 from hark.annotations.event import KIND_NAMES, Event, Kind, label_problem
 from hark.annotations.folder import (
     GroundTruthFolder,
@@ -38,23 +47,35 @@ from hark.annotations.notmat import notmat_path_of, read_notmat, write_notmat
 from hark.annotations.raven import read_raven, write_raven
 from hark.annotations.selection import filter_events, single_recording
 from hark.annotations.songexplorer import read_csv, write_csv
+from hark.annotations.soundevent import (
+    AnnotatedClip,
+    SoundeventProject,
+    SoundeventRecording,
+    read_soundevent_project,
+    read_soundevent_project_with_clips,
+)
 from hark.annotations.summary import count_by_kind_and_label, merge_counts
 from hark.annotations.textgrid import read_textgrid, write_textgrid
 from hark.annotations.timebase import seconds_to_tics, tics_to_seconds
+from hark.annotations.usv_table import read_usv_table, write_usv_table
 
 __all__ = [
     "FORMATS",
     "KIND_NAMES",
+    "AnnotatedClip",
     "AnnotationFileName",
     "Event",
     "GroundTruthFolder",
     "Kind",
     "OrphanCSV",
     "RecordingEntry",
+    "SoundeventProject",
+    "SoundeventRecording",
     "annotation_csv_name",
     "annotation_csv_path",
     "check_no_overlaps",
     "convert_annotations",
+    "convert_soundevent_project",
     "count_by_kind_and_label",
     "detect_format",
     "filter_events",
@@ -72,7 +93,10 @@ __all__ = [
     "read_generic_csv",
     "read_notmat",
     "read_raven",
+    "read_soundevent_project",
+    "read_soundevent_project_with_clips",
     "read_textgrid",
+    "read_usv_table",
     "scan_folder",
     "seconds_to_tics",
     "single_recording",
@@ -83,4 +107,5 @@ __all__ = [
     "write_notmat",
     "write_raven",
     "write_textgrid",
+    "write_usv_table",
 ]

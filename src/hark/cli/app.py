@@ -42,6 +42,7 @@ COMMAND_MODULES = (
     "freeze",
     "classify",
     "ethogram",
+    "calls",
     "misses",
     "activations",
     "cluster",

@@ -1,4 +1,4 @@
-"""`hark convert`: SongExplorer CSV <-> Raven selection table <-> Audacity label track."""
+"""`hark convert`: SongExplorer CSV <-> Raven selection table <-> Audacity label track <-> call table; soundevent projects."""
 
 from __future__ import annotations
 
@@ -12,26 +12,33 @@ from hark.errors import HarkError
 
 EXAMPLE = (
     "Example: hark convert --to raven song.wav-annotated-ann.csv song.Table.1.selections.txt\n\n"
-    "Example: hark convert --to songexplorer --recording song.wav labels.txt song.wav-annotated-ann.csv"
+    "Example: hark convert --to songexplorer --recording song.wav labels.txt song.wav-annotated-ann.csv\n\n"
+    "Example: hark convert --to songexplorer --recording usv/1/rec_1.wav usv/1/gt_1.csv usv/1/rec_1.wav-annotated-gt.csv\n\n"
+    "Example: hark convert --to hark bat/example_annotation_project.json bat-truth/"
 )
 
 
 class Target(str, Enum):
     songexplorer = "songexplorer"
+    hark = "hark"
     raven = "raven"
     audacity = "audacity"
+    usv = "usv"
 
 
 def convert(
-    source: Path = typer.Argument(..., metavar="IN", help="Annotation file to read: a SongExplorer .csv, a Raven table or an Audacity label track."),
-    output: Path = typer.Argument(..., metavar="OUT", help="File to write; an existing one is replaced whole."),
-    to: Target = typer.Option(..., "--to", case_sensitive=False, help="Format of OUT."),
+    source: Path = typer.Argument(..., metavar="IN", help="Annotation file to read: a SongExplorer .csv, a Raven table, an Audacity label track, a start_seconds,end_seconds call table (.csv) or a soundevent/whombat project (.json)."),
+    output: Path = typer.Argument(..., metavar="OUT", help="File to write; an existing one is replaced whole. For a .json project: the folder to write one file per recording into."),
+    to: Target = typer.Option(..., "--to", case_sensitive=False, help="Format of OUT: songexplorer (five columns), hark (SongExplorer's CSV plus low_hz,high_hz,score[,status]), raven, audacity or usv (start_seconds,end_seconds rows)."),
     rate: float | None = typer.Option(None, "--rate", metavar="HZ", help="Sample rate of the recording (default: read from --recording or the audio file beside IN)."),
-    recording: Path | None = typer.Option(None, "--recording", metavar="WAV", help="The annotated recording: gives the sample rate and its name, and picks its rows from a CSV of several recordings."),
+    recording: Path | None = typer.Option(None, "--recording", metavar="WAV", help="The annotated recording: gives the sample rate and its name, and picks its rows from a CSV of several recordings. A call table names no recording, so give it unless the table's folder holds only one audio file."),
+    label: str | None = typer.Option(None, "--label", help="Label of the events of a start_seconds,end_seconds call table (default: usv); other formats carry their own."),
+    annotator: str | None = typer.Option(None, "--annotator", metavar="WHO", help="For a .json project: the <who> of the <rec>-annotated-<who>.csv files (default: each annotation's whombat user name)."),
+    tag_key: str = typer.Option("species", "--tag-key", metavar="KEY", help="For a .json project: the key of the tag whose value is an event's label."),
 ) -> None:
-    """Convert annotations between SongExplorer, Raven and Audacity.
+    """Convert annotations between SongExplorer, hark, Raven, Audacity and call-table formats.
 
-    Times are samples in SongExplorer CSVs and seconds in Raven and Audacity files, so the sample rate is needed; times are rounded to the nearest sample. Frequency bounds travel between Raven and Audacity; converting to SongExplorer keeps its five columns. OUT is written whole or not at all; IN is never changed.
+    Times are samples in SongExplorer CSVs and seconds in the other formats, so the sample rate is needed; times are rounded to the nearest sample. Frequency bounds travel between hark CSVs, Raven and Audacity; converting to songexplorer keeps its five columns. A soundevent/whombat project (.json) converts into a folder: one <rec>-annotated-<who>.csv (or table, or track) per recording, with its boxes' frequency bounds in the hark format. OUT is written whole or not at all; IN is never changed.
     """
     # Check everything the user typed before reading or writing anything.
     if not source.exists():
@@ -42,6 +49,25 @@ def convert(
         raise HarkError(f"--rate {rate:g}: the sample rate must be a positive number of Hz")
     if recording is not None and not recording.is_file():
         raise HarkError(f"--recording {recording}: no such file")
+    if label is not None:
+        from hark.annotations.event import label_problem
+
+        problem = label_problem(label)
+        if problem:
+            raise HarkError(f"--label: {problem}")
+    if source.suffix.lower() == ".json":
+        if output.exists() and not output.is_dir():
+            raise HarkError(f"{output}: is a file; a soundevent project converts into a folder, one file per recording")
+        if rate is not None or recording is not None or label is not None:
+            raise HarkError("--rate, --recording and --label do not apply to a soundevent project (it holds its recordings' sample rates and labels)")
+        from hark.annotations.convert import convert_soundevent_project
+
+        written = convert_soundevent_project(source, output, to.value, annotator=annotator, label_key=tag_key)
+        total = sum(count for _, count in written)
+        typer.echo(f"wrote {total} event{'s' if total != 1 else ''} to {len(written)} file{'s' if len(written) != 1 else ''} in {output} ({to.value})")
+        return
+    if annotator is not None:
+        raise HarkError("--annotator applies only to a soundevent project (.json); name the output file instead")
     if output.is_dir():
         raise HarkError(f"{output}: is a folder; give the output file's name")
     if output.parent.exists() and not output.parent.is_dir():
@@ -51,7 +77,7 @@ def convert(
 
     from hark.annotations.convert import convert_annotations
 
-    count = convert_annotations(source, output, to.value, samplerate=rate, recording=recording)
+    count = convert_annotations(source, output, to.value, samplerate=rate, recording=recording, label=label)
     typer.echo(f"wrote {count} event{'s' if count != 1 else ''} to {output} ({to.value})")
 
 
