@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python -m benchmarks.train
 	$(BIN)/python -m benchmarks.classify
 	$(BIN)/python -m benchmarks.stream
+	$(BIN)/python -m benchmarks.jobs
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) bench-output test-artifacts

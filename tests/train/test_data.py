@@ -35,7 +35,7 @@ def test_params_accept_comma_separated_strings_and_describe_every_field():
 @pytest.mark.parametrize(
     "values, message",
     [
-        ({"labels": "a", "supervision": "weak"}, "supervision: Input should be 'sparse', 'dense' or 'clip'"),
+        ({"labels": "a", "supervision": "weak"}, "supervision: Input should be 'sparse', 'dense', 'clip'"),
         ({"labels": "a", "batch": 3}, "batch: unknown parameter"),
         ({"labels": "a,a"}, "label 'a' is listed twice"),
         ({"labels": ""}, "give at least one label"),

@@ -7,6 +7,10 @@ SongExplorer names a CSV after the recording it annotates, in one of two styles:
   drop it: ``<rec>-detected.csv``, ``<rec>-predicted-1.0pr.csv``, ``<rec>-missed.csv``,
   ``<rec>-mistakes.csv``).
 
+hark adds ``<rec>-denoised.csv`` (``hark denoise``): a detected or predicted file's events,
+each marked accepted or rejected by a denoiser; they are ``predicted`` events, but the file
+has no precision-recall ratio (``AnnotationFileName.denoised``).
+
 hark reads both and always writes the first style, which keeps the audio extension so that
 ``song.wav`` and ``song.flac`` in one folder cannot claim each other's CSVs.
 
@@ -29,11 +33,13 @@ from hark.errors import HarkError
 # ``mistakes`` writes correct and mistaken sounds into the same ``-mistakes.csv``.
 _FIXED_SUFFIXES = {Kind.DETECTED: "detected", Kind.MISSED: "missed", Kind.MISTAKEN: "mistakes"}
 _RATIO = r"[0-9]+(?:\.[0-9]+)?"
+_DENOISED_PATTERN = re.compile(r"(?P<recording>.+)-denoised\.csv")
 # The fixed endings are tried before ``-annotated-<who>`` so that ``x-annotated-y-detected.csv``
 # is a detection file, not an annotation by someone called "y-detected".
 _PATTERNS = [
     *((kind, re.compile(rf"(?P<recording>.+)-{suffix}\.csv")) for kind, suffix in _FIXED_SUFFIXES.items()),
     (Kind.PREDICTED, re.compile(rf"(?P<recording>.+)-predicted-(?P<ratio>{_RATIO})pr\.csv")),
+    (Kind.PREDICTED, _DENOISED_PATTERN),
     # Greedy: the recording part runs to the last "-annotated-", so annotators may use hyphens.
     (Kind.ANNOTATED, re.compile(r"(?P<recording>.+)-annotated-(?P<annotator>[^/\\]+)\.csv")),
 ]
@@ -55,6 +61,7 @@ class AnnotationFileName:
     kind: Kind
     annotator: str | None = None
     ratio: str | None = None
+    denoised: bool = False  # ``<rec>-denoised.csv``: predicted events without a ratio
 
     @property
     def row_kinds(self) -> tuple[Kind, ...]:
@@ -69,7 +76,8 @@ def parse_annotation_name(name: str | PurePath) -> AnnotationFileName | None:
         match = pattern.fullmatch(name)
         if match:
             groups = match.groupdict()
-            return AnnotationFileName(match["recording"], kind, groups.get("annotator"), groups.get("ratio"))
+            denoised = pattern is _DENOISED_PATTERN
+            return AnnotationFileName(match["recording"], kind, groups.get("annotator"), groups.get("ratio"), denoised)
     return None
 
 
@@ -101,6 +109,14 @@ def annotation_csv_name(
     if kind is Kind.CORRECT:
         kind = Kind.MISTAKEN
     return f"{recording}-{_FIXED_SUFFIXES[kind]}.csv"
+
+
+def denoised_csv_name(recording: str | PurePath) -> str:
+    """The name ``hark denoise`` writes for ``recording``: ``song.wav-denoised.csv``."""
+    name = PurePath(recording).name
+    if not name:
+        raise HarkError("cannot name a denoised file for an empty recording name")
+    return f"{name}-denoised.csv"
 
 
 def annotation_csv_path(recording: str | Path, kind: Kind | str, **naming) -> Path:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hark.cli.common import plugin_values, progress_bar
+from hark.cli.common import CLUSTER_HELP, cluster_settings, given_on_command_line, plugin_values, progress_bar
 from hark.cli.detect import expand_recordings
 from hark.errors import HarkError
 
@@ -15,6 +15,7 @@ EXAMPLE = """Example:
   hark classify --model model --out probabilities recordings/*.wav
   hark classify --model model --out probabilities --prior mel-pulse=0.02 --prior mel-sine=0.03 song.wav
   hark classify --model model --out probabilities --engine onnx --device cpu long.wav
+  hark classify --model model --out probabilities --cluster tcp://labserver:8786 recordings/
 
 Each recording gets DIR/<rec>-probabilities.npy (float32, frames x labels) and a .json
 saying what rows and columns mean; hark ethogram turns them into events.
@@ -22,6 +23,7 @@ saying what rows and columns mean; hark ethogram turns them into events.
 
 
 def classify_command(
+    context: typer.Context,
     recordings: list[Path] = typer.Argument(..., help="Recordings, or folders of recordings, to classify."),
     model: Path = typer.Option(..., "--model", "-m", help="Model folder (written by hark train)."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for the probabilities."),
@@ -33,7 +35,8 @@ def classify_command(
     channel: int = typer.Option(0, "--channel", min=0, help="Channel of multi-channel recordings (from 0)."),
     reader: str = typer.Option("auto", "--reader", help="Audio reader plugin (auto: by file ending; highpass: filtered)."),
     reader_param: list[str] = typer.Option([], "--reader-param", help="Audio reader parameter NAME=VALUE (repeatable)."),
-    workers: int = typer.Option(1, "--workers", "-j", min=1, help="Recordings classified at once, in separate processes sharing the cores."),
+    workers: int = typer.Option(1, "--workers", "-j", min=1, help="Recordings classified at once, in separate processes sharing the cores; with --cluster local, its worker processes."),
+    cluster: str | None = typer.Option(None, "--cluster", help=CLUSTER_HELP),
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Show a progress bar (default: on a terminal)."),
 ) -> None:
     """Classify recordings with a trained model; writes <rec>-probabilities.npy and .json to OUT."""
@@ -47,10 +50,11 @@ def classify_command(
     priors = parse_priors(prior)
     paths = expand_recordings(recordings)
     reader_values = plugin_values(None, reader_param, "--reader-param") or None
+    settings = cluster_settings(cluster, paths, workers if given_on_command_line(context, "workers") else None)
     with progress_bar(f"classifying {len(paths)} recording(s)", progress) as on_progress:
         results = classify_recordings(
             model, paths, out, engine, device, chunk_seconds, priors or None, workers, on_progress,
-            checkpoint=checkpoint, channel=channel, reader=reader, reader_params=reader_values,
+            checkpoint=checkpoint, channel=channel, reader=reader, reader_params=reader_values, cluster=settings,
         )
     for result in results:
         if result.ok:

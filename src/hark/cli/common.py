@@ -76,6 +76,31 @@ def progress_bar(description: str, enabled: bool | None) -> Iterator[Callable[[f
         yield lambda fraction: progress.update(task, completed=fraction)
 
 
+CLUSTER_HELP = (
+    "Where the jobs run: local, tcp://HOST:PORT (a Dask scheduler), slurm, lsf, pbs or sge, over hark.toml's "
+    "[cluster] settings (default: hark.toml's, else this machine as before; see docs/jobs.md)."
+)
+
+
+def cluster_settings(option: str | None, recordings: Sequence[Path], workers: int | None = None):
+    """The cluster settings for a command on ``recordings``: ``--cluster`` over the nearest
+    hark.toml in their common folder or above it (else in the current folder); None when neither
+    says anything. ``workers`` (an explicit ``--workers``) sizes a local cluster."""
+    from hark.jobs.settings import resolve_cluster
+
+    settings = resolve_cluster(option, [Path(p).parent for p in recordings])
+    if settings is not None and workers and settings.kind == "local":
+        settings = settings.model_copy(update={"workers": workers})
+    return settings
+
+
+def given_on_command_line(context, name: str) -> bool:
+    """Whether the user typed option ``name`` (not just its default)."""
+    from click.core import ParameterSource
+
+    return context.get_parameter_source(name) == ParameterSource.COMMANDLINE
+
+
 def lazy_epilog(example: str, plugin_listing: Callable[[], str]):
     """A command class whose epilog is ``example`` plus a plugin listing built when help is shown.
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from hark.audio import audio_suffixes
-from hark.cli.common import lazy_epilog, params_help, plugin_values, progress_bar
+from hark.cli.common import CLUSTER_HELP, cluster_settings, given_on_command_line, lazy_epilog, params_help, plugin_values, progress_bar
 from hark.detect import detectors
 from hark.detect.run import detect_files
 from hark.errors import HarkError
@@ -17,6 +17,7 @@ EXAMPLE = """Example:
 
   hark detect --out detections recordings/*.wav
   hark detect -p time_sigma=6,3 -p frequency_range=100-800 song.wav
+  hark detect --cluster tcp://labserver:8786 --out detections recordings/
 """
 
 
@@ -45,6 +46,7 @@ def _detector_listing() -> str:
 
 
 def detect_command(
+    context: typer.Context,
     recordings: list[Path] = typer.Argument(..., help="Recordings, or folders of recordings, to detect sounds in."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Folder for the CSVs (default: beside each recording)."),
     detector: str = typer.Option("time-freq-threshold", "--detector", "-d", help="Detector plugin to use."),
@@ -53,16 +55,18 @@ def detect_command(
     channel: int = typer.Option(0, "--channel", min=0, help="Channel of multi-channel recordings (from 0)."),
     reader: str = typer.Option("auto", "--reader", help="Audio reader plugin (auto: by file ending; highpass: filtered)."),
     reader_param: list[str] = typer.Option([], "--reader-param", help="Audio reader parameter NAME=VALUE (repeatable)."),
-    workers: int = typer.Option(0, "--workers", "-j", min=0, help="Recordings processed at once (0: one per CPU core)."),
+    workers: int = typer.Option(0, "--workers", "-j", min=0, help="Recordings processed at once (0: one per CPU core); with --cluster local, its worker processes."),
+    cluster: str | None = typer.Option(None, "--cluster", help=CLUSTER_HELP),
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Show a progress bar (default: on a terminal)."),
 ) -> None:
     """Detect sounds in recordings; writes <recording>-detected.csv with labels time, frequency and neither."""
     paths = expand_recordings(recordings)
     values = plugin_values(params_file, param)
     reader_values = plugin_values(None, reader_param, "--reader-param") or None
+    settings = cluster_settings(cluster, paths, workers if given_on_command_line(context, "workers") else None)
     workers = workers or min(os.cpu_count() or 1, len(paths))
     with progress_bar(f"detecting in {len(paths)} recording(s)", progress) as on_progress:
-        results = detect_files(paths, detector, values, out, channel, reader, reader_values, workers, on_progress)
+        results = detect_files(paths, detector, values, out, channel, reader, reader_values, workers, on_progress, settings)
     failed = [r for r in results if not r.ok]
     for result in results:
         if result.ok:

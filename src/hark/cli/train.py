@@ -14,15 +14,26 @@ EXAMPLE = """Example:
 
   hark train --data groundtruth --labels mel-pulse,mel-sine,ambient --kinds annotated --out model
   hark train --data clips --labels upcall,noise --supervision clip --architecture resnet --out whale
+  hark train --data reviewed --labels usv,noise --supervision events --out denoiser
+  hark train --data recordings --supervision unsupervised --out autoencoder
+  hark train --data groundtruth --labels song,ambient --transfer model --keep-layers 2 --new-layers 32 --out song
 """
 
 
 def _architecture_listing() -> str:
     from hark.models import architectures
+    from hark.models.transfer import NewLayersParams
 
     parts = ["Architectures and their parameters (-a NAME=VALUE):"]
+    made = []
     for name, cls in architectures.items():
+        if getattr(cls, "made_by", None):
+            made.append(f"{name} (made by {cls.made_by})")
+            continue
         parts.append(params_help(f"{name} ({cls.kind}): {(cls.__doc__ or '').strip().splitlines()[0]}", cls.Params))
+    parts.append(params_help("With --transfer, -a sets the new layers on top of the kept ones:", NewLayersParams))
+    if made:
+        parts.append("Not trained with --architecture: " + ", ".join(made))
     return "\n\n".join(parts)
 
 
@@ -34,13 +45,13 @@ def _split_list(text: str | None) -> list[str] | None:
 
 def train_command(
     data: Path = typer.Option(..., "--data", help="Ground-truth folder: recordings with their annotation CSVs."),
-    labels: str = typer.Option(..., "--labels", help="Labels to learn, comma-separated (e.g. mel-pulse,mel-sine,ambient)."),
+    labels: str | None = typer.Option(None, "--labels", help="Labels to learn, comma-separated (e.g. mel-pulse,mel-sine,ambient); none with --supervision unsupervised."),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write (resumes when it holds this model's checkpoints)."),
     kinds: str = typer.Option("annotated", "--kinds", help="Kinds of events to learn from, comma-separated."),
-    supervision: str = typer.Option("sparse", "--supervision", help="sparse (labelled points and ranges), dense (every sample) or clip (one label per file)."),
+    supervision: str = typer.Option("sparse", "--supervision", help="sparse (labelled points and ranges), dense (every sample), clip (one label per file), events (each reviewed event's crop: a denoiser) or unsupervised (windows of every recording, no labels: an autoencoder)."),
     overlapped: bool = typer.Option(False, "--overlapped", help="One sigmoid per label, trained with not_<label> annotations."),
     not_prefix: str = typer.Option("not_", "--not-prefix", help="Prefix of the negative labels of overlapped classes."),
-    architecture: str | None = typer.Option(None, "--architecture", help="Architecture plugin (listed below); default: convnet for sparse, tcn for dense, resnet for clip supervision."),
+    architecture: str | None = typer.Option(None, "--architecture", help="Architecture plugin (listed below); default: convnet for sparse, tcn for dense, resnet for clip and events, autoencoder for unsupervised supervision."),
     arch_param: list[str] = typer.Option([], "--arch-param", "-a", help="Architecture parameter NAME=VALUE (repeatable)."),
     arch_params_file: Path | None = typer.Option(None, "--arch-params", help="JSON or TOML file of architecture parameters."),
     optimizer: str = typer.Option("adam", "--optimizer", help="adam, adamw, sgd or rmsprop."),
@@ -66,6 +77,11 @@ def train_command(
     reader_param: list[str] = typer.Option([], "--reader-param", help="Audio reader parameter NAME=VALUE (repeatable)."),
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Show a progress bar (default: on a terminal)."),
     dataset_only: bool = typer.Option(False, "--dataset-only", help="Only assemble the dataset: write OUT/dataset/ and OUT/split.json, print the summary, do not train."),
+    transfer: list[Path] = typer.Option([], "--transfer", help="Start from the first layers of this trained frame model (repeatable: their features are concatenated)."),
+    keep_layers: int | None = typer.Option(None, "--keep-layers", help="With --transfer: layers kept of each model after its front end (convnet: conv1, conv2, ..., dense1, ...)."),
+    fine_tune: bool = typer.Option(False, "--fine-tune/--freeze-kept", help="With --transfer: train the kept layers too, or keep them frozen (weights and batch-norm statistics)."),
+    new_layers: str | None = typer.Option(None, "--new-layers", help="With --transfer: feature maps of each new conv layer, comma-separated (default 32; empty for none)."),
+    new_dense: str | None = typer.Option(None, "--new-dense", help="With --transfer: units of each new dense layer before the output, comma-separated (default 32; empty for none)."),
 ) -> None:
     """Train a model to find the labelled sounds; writes checkpoints, a log and the configuration to OUT."""
     from hark.train.augment import parse_augmentation
@@ -80,7 +96,7 @@ def train_command(
     data_params = validate_params(
         DataParams,
         {
-            "labels": _split_list(labels),
+            "labels": _split_list(labels) or [],
             "kinds": _split_list(kinds),
             "supervision": supervision,
             "overlapped": overlapped,
@@ -100,9 +116,15 @@ def train_command(
     if dataset_only:
         _write_dataset(data, data_params, out)
         return
+    if transfer or any(v is not None for v in (keep_layers, new_layers, new_dense)):
+        _check_transfer_options(transfer, keep_layers, architecture)
     base = {
         "architecture": architecture,
-        "architecture_params": plugin_values(arch_params_file, arch_param, "--arch-param"),
+        "architecture_params": {
+            **plugin_values(arch_params_file, arch_param, "--arch-param"),
+            **({"conv_layers": new_layers} if new_layers is not None else {}),
+            **({"dense_layers": new_dense} if new_dense is not None else {}),
+        },
         "optimizer": optimizer,
         "learning_rate": learning_rate,
         "steps": steps,
@@ -114,6 +136,8 @@ def train_command(
         "device": device,
         "threads": threads,
     }
+    if transfer:
+        base["transfer"] = {"models": [str(m) for m in transfer], "keep_layers": keep_layers, "fine_tune": fine_tune}
     for replicate in range(1, replicates + 1):
         folder = out if replicates == 1 else out / f"{replicate}r"
         train_params = validate_params(TrainParams, {**base, "weights_seed": weights_seed + replicate - 1}, "hark train")
@@ -123,7 +147,23 @@ def train_command(
             typer.echo(f"hark: interrupted; the last checkpoint is in {folder}; the same command resumes", err=True)
             raise typer.Exit(130) from None
         typer.echo(f"trained {folder} for {result.steps} steps")
-    typer.echo(f"next: hark accuracy {out if replicates == 1 else out / '1r'}")
+    first = out if replicates == 1 else out / "1r"
+    if data_params.supervision == "unsupervised":
+        typer.echo(f"next: hark train --data GT --labels ... --transfer {first} --keep-layers N --out MODEL")
+    else:
+        typer.echo(f"next: hark accuracy {first}")
+
+
+def _check_transfer_options(transfer: list[Path], keep_layers: int | None, architecture: str | None) -> None:
+    if not transfer:
+        raise HarkError("--keep-layers, --new-layers and --new-dense go with --transfer MODEL")
+    if keep_layers is None:
+        raise HarkError("--transfer needs --keep-layers N: how many layers of each model to keep")
+    if architecture is not None:
+        raise HarkError(f"--transfer builds its own architecture; drop --architecture {architecture}")
+    for model in transfer:
+        if not model.is_dir():
+            raise HarkError(f"{model}: no such model folder")
 
 
 def _write_dataset(data: Path, data_params, out: Path) -> None:

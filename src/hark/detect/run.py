@@ -23,6 +23,7 @@ from hark.detect.base import detectors
 from hark.errors import HarkError
 from hark.fileio import ensure_writable_dir
 from hark.jobs.local import ProgressTracker, run_in_processes
+from hark.jobs.settings import ClusterSettings
 
 
 @dataclass(frozen=True)
@@ -105,14 +106,19 @@ def detect_files(
     reader_params: dict[str, Any] | None = None,
     workers: int = 1,
     progress: Callable[[float], None] | None = None,
+    cluster: ClusterSettings | str | None = None,
 ) -> list[DetectionResult]:
     """Detect sounds in ``recordings`` and write one ``-detected.csv`` per recording.
 
     ``workers`` > 1 runs recordings in that many local processes. ``progress`` is called
     with the fraction of all audio done. Results come back in the order of ``recordings``;
-    a recording that fails mid-way has ``error`` set and the others still run.
+    a recording that fails mid-way has ``error`` set and the others still run. ``cluster``
+    (settings or a ``--cluster`` value) runs one ``detect`` job per recording there instead,
+    each with its log ``<rec>-detected.log`` beside its CSV (docs/jobs.md).
     """
     jobs = plan_detection(recordings, detector, params, out_dir, channel, reader, reader_params)
+    if cluster is not None:
+        return detect_as_jobs(jobs, cluster, progress)
     # cores not used by parallel recordings go to each recording's own threads
     threads = max(1, (os.cpu_count() or 1) // max(1, min(workers, len(jobs))))
     jobs = [replace(job, threads=threads) for job in jobs]
@@ -120,3 +126,25 @@ def detect_files(
     if workers <= 1 or len(jobs) == 1:
         return [run_detection_job(job, tracker.callback(i)) for i, job in enumerate(jobs)]
     return run_in_processes(run_detection_job, jobs, min(workers, len(jobs)), tracker, [detectors.get(jobs[0].detector).__module__])
+
+
+def detect_as_jobs(
+    jobs: Sequence[DetectionJob], cluster: ClusterSettings | str, progress: Callable[[float], None] | None = None
+) -> list[DetectionResult]:
+    """One ``detect`` job per recording, run where ``cluster`` says; results in order."""
+    from hark.jobs import Job, run_jobs
+
+    specs = [Job("detect", _json_fields(job), f"detect {job.recording.name}", job.output.absolute().with_suffix(".log")) for job in jobs]
+    outcomes = run_jobs(specs, cluster, progress)
+    return [
+        DetectionResult(job.recording, job.output, dict(o.result["counts"])) if o.ok else DetectionResult(job.recording, None, {}, o.error)
+        for job, o in zip(jobs, outcomes)
+    ]
+
+
+def _json_fields(job: DetectionJob) -> dict[str, Any]:
+    """A job record as a JSON table (paths as strings), to travel as a job's parameters."""
+    import dataclasses
+
+    # absolute: a worker elsewhere (another folder, another machine) reads and writes them
+    return {name: str(value.absolute()) if isinstance(value, Path) else value for name, value in dataclasses.asdict(job).items()}

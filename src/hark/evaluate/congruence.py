@@ -246,7 +246,7 @@ def find_dense_files(folder: str | Path) -> DenseFiles:
         name = parse_annotation_name(path.name)
         if name is not None and name.kind is Kind.ANNOTATED:
             annotated[name.annotator].append(path)
-        elif name is not None and name.kind is Kind.PREDICTED:
+        elif name is not None and name.kind is Kind.PREDICTED and not name.denoised:  # a denoised file has no ratio
             predicted[name.ratio].append(path)
     return DenseFiles({k: tuple(v) for k, v in annotated.items()}, {k: tuple(v) for k, v in predicted.items()})
 

@@ -114,7 +114,7 @@ def _predictions(folder: Path, ratio: float | None, truth: Path, rates: dict[str
     files: dict[str, list[tuple[Path, str]]] = defaultdict(list)
     for path in sorted(folder.glob("*.csv")):
         parsed = parse_annotation_name(path.name)
-        if parsed is not None and parsed.kind is Kind.PREDICTED:
+        if parsed is not None and parsed.kind is Kind.PREDICTED and not parsed.denoised:  # a denoised file has no ratio
             files[parsed.ratio].append((path, parsed.recording))
     if not files:
         raise HarkError(f"{folder}: holds no <rec>-predicted-<ratio>pr.csv files; run hark ethogram --model MODEL --out {folder} first")

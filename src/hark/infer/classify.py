@@ -28,6 +28,7 @@ from hark.infer.engines import Engine, EngineName, ModelSpec, open_engine
 from hark.infer.priors import prior_weights, reweight, training_prevalences
 from hark.infer.probabilities import ProbabilitiesMeta, probabilities_paths, probabilities_writer
 from hark.jobs.local import ProgressTracker, run_in_processes
+from hark.jobs.settings import ClusterSettings
 from hark.models.store import load_config
 
 # Samples of new audio per chunk when not given: long enough that the overlap between chunks
@@ -138,6 +139,7 @@ def classify_recordings(
     channel: int = 0,
     reader: str = "auto",
     reader_params: dict[str, Any] | None = None,
+    cluster: ClusterSettings | str | None = None,
 ) -> list[ClassificationResult]:
     """Write ``<rec>-probabilities.npy`` and ``.json`` in ``out_dir`` for each recording.
 
@@ -148,12 +150,18 @@ def classify_recordings(
     recordings come from (see :mod:`hark.infer.priors`). ``workers`` > 1 classifies that many
     recordings at once in local processes, sharing the CPU cores. ``progress`` is called
     with the fraction of all audio done. Results come back in the order of ``recordings``; a
-    recording that fails mid-way has ``error`` set and the others still run.
+    recording that fails mid-way has ``error`` set and the others still run. ``cluster``
+    (settings or a ``--cluster`` value) runs one ``classify`` job per recording there instead,
+    each with its log ``<rec>-probabilities.log`` beside its output (docs/jobs.md).
     """
     jobs, opened = plan_classification(
         model, recordings, out_dir, engine, device, chunk_seconds, priors,
         checkpoint=checkpoint, channel=channel, reader=reader, reader_params=reader_params,
     )
+    if cluster is not None:
+        del opened
+        # "auto" is decided on the worker that runs the job: it may have a GPU where this machine has none
+        return classify_as_jobs([replace(job, device=device) for job in jobs], cluster, progress)
     tracker = ProgressTracker([job.samples for job in jobs], progress)
     workers = max(1, min(workers, len(jobs)))
     if workers == 1:
@@ -162,6 +170,36 @@ def classify_recordings(
     threads = max(1, (os.cpu_count() or 1) // workers)
     jobs = [replace(job, threads=threads) for job in jobs]
     return run_in_processes(run_classification_job, jobs, workers, tracker, _plugin_modules(jobs[0].model))
+
+
+def classify_as_jobs(
+    jobs: Sequence[ClassificationJob], cluster: ClusterSettings | str, progress: Callable[[float], None] | None = None
+) -> list[ClassificationResult]:
+    """One ``classify`` job per recording, run where ``cluster`` says; results in order."""
+    from hark.jobs import Job, run_jobs
+
+    # a worker imports the module of an architecture registered by code, not by an entry point
+    modules = _plugin_modules(jobs[0].model) if jobs else []
+    specs = [
+        Job("classify", {**_json_fields(job), "modules": modules}, f"classify {job.recording.name}", job.output.absolute().with_suffix(".log"))
+        for job in jobs
+    ]
+    outcomes = run_jobs(specs, cluster, progress)
+    return [
+        ClassificationResult(job.recording, job.output, int(o.result["frames"])) if o.ok else ClassificationResult(job.recording, None, 0, o.error)
+        for job, o in zip(jobs, outcomes)
+    ]
+
+
+def _json_fields(job) -> dict[str, Any]:
+    """A job record as a JSON table (paths as strings), to travel as a job's parameters."""
+    import dataclasses
+
+    # absolute: a worker elsewhere (another folder, another machine) reads and writes them
+    fields = {name: str(value.absolute()) if isinstance(value, Path) else value for name, value in dataclasses.asdict(job).items()}
+    if fields.get("checkpoint"):
+        fields["checkpoint"] = str(Path(fields["checkpoint"]).absolute())
+    return fields
 
 
 def run_classification_job(

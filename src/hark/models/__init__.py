@@ -19,9 +19,12 @@ from typing import Any
 from torch import nn
 
 from hark.errors import HarkError
+from hark.models import autoencoder as _autoencoder  # noqa: F401
 from hark.models import convnet as _convnet  # noqa: F401  (registers the shipped architectures)
+from hark.models import ensemble as _ensemble  # noqa: F401
 from hark.models import resnet as _resnet  # noqa: F401
 from hark.models import tcn as _tcn  # noqa: F401
+from hark.models import transfer as _transfer  # noqa: F401
 from hark.models.base import Architecture, ClipModel, FrameModel, ModelKind, architectures, register_architecture
 from hark.models.convnet import ConvNet, ConvNetParams
 from hark.models.export import export_onnx

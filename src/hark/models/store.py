@@ -47,7 +47,7 @@ class ModelConfig(Params):
     output_names: list[str]
     labels: list[str]
     overlapped: bool = False
-    supervision: Literal["sparse", "dense", "clip"] = "sparse"
+    supervision: Literal["sparse", "dense", "clip", "events", "unsupervised"] = "sparse"
     context: int = 0
     stride: int = 0
     data_root: str = ""

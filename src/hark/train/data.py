@@ -21,21 +21,24 @@ from pydantic import Field, field_validator, model_validator
 
 from hark.annotations.event import label_problem
 from hark.annotations.selection import check_kinds
+from hark.audio import open_recording
 from hark.errors import HarkError
 from hark.params import Params, validate_params
+from hark.train import data_events
 from hark.train.augment import augment, build_augmentations
 from hark.train.data_clip import ClipSource, clip_examples
 from hark.train.data_dense import DenseSource, dense_labels
 from hark.train.data_dense_split import dense_annotation_counts, dense_regions
 from hark.train.data_load import FolderContents, check_labels_present, read_audio, read_folder
 from hark.train.data_types import Batch, ExampleRef, Window
+from hark.train.data_unsupervised import unlabelled_data
 from hark.train.data_targets import gaussian_targets
 from hark.train.examples import Classes, Example, SparseSource, count_labels, sparse_examples
-from hark.train.splits import held_out, held_out_for_test, resolve_validation_recordings
+from hark.train.splits import assign_folds, held_out, held_out_for_test, resolve_validation_recordings
 
-__all__ = ["Batch", "DataParams", "ExampleRef", "TrainingData", "Window"]
+__all__ = ["Batch", "DataParams", "ExampleRef", "TrainingData", "Window", "split_examples"]
 
-Supervision = Literal["sparse", "dense", "clip"]
+Supervision = Literal["sparse", "dense", "clip", "events", "unsupervised"]
 
 
 def _comma_list(value: Any) -> Any:
@@ -47,10 +50,14 @@ def _comma_list(value: Any) -> Any:
 class DataParams(Params):
     """What to train on and how to split it."""
 
-    labels: list[str] = Field(description="labels to use (one output each); a comma-separated string is accepted")
+    labels: list[str] = Field(
+        [], description="labels to use (one output each); a comma-separated string is accepted; none for unsupervised supervision"
+    )
     kinds: list[str] = Field(["annotated"], description="kinds of annotation to use (annotated, detected, ...)")
     supervision: Supervision = Field(
-        "sparse", description="sparse: labelled points and ranges; dense: every sample of annotated recordings; clip: one label per file"
+        "sparse",
+        description="sparse: labelled points and ranges; dense: every sample of annotated recordings; clip: one label per file; "
+        "events: each reviewed event's crop (a denoiser); unsupervised: windows of every recording, no labels (an autoencoder)",
     )
     overlapped: bool = Field(False, description="one sigmoid per label instead of a softmax; negatives come from '<not_prefix><label>' annotations")
     not_prefix: str = Field("not_", min_length=1, description="prefix of the labels of negative examples for overlapped classes")
@@ -62,6 +69,12 @@ class DataParams(Params):
         description="recordings held out whole (names relative to the folder), or one text file of names or one subfolder; overrides validation_percent",
     )
     split_seed: int = Field(1, ge=0, description="seed of the validation split")
+    folds: int = Field(
+        0,
+        description="k-fold cross-validation (sparse, clip, events): deal the annotations or clips into |folds| folds per label; "
+        "positive: validate on fold validation_fold, train on the others; negative: train on it, validate on the others; 0: off",
+    )
+    validation_fold: int = Field(1, ge=1, description="with folds: the fold (from 1) that validates (positive folds) or trains (negative)")
     test_percent: float = Field(
         0.0, ge=0, le=100, description="percent held out for testing, from training and validation alike (the hash range just above validation_percent's)"
     )
@@ -78,6 +91,9 @@ class DataParams(Params):
         0.0, ge=0, description="dense: background kept between ranges that (nearly) touch, so neighbours stay separate (ms)"
     )
     dense_blocks: int = Field(10, ge=2, description="dense: blocks per recording when recordings are too few to hold whole ones out")
+    rejected_label: str = Field("noise", description="events: the label that rejected events count as (accepted ones keep their own)")
+    crop_ms: float = Field(100.0, gt=0, le=60_000, description="events: length of the audio the model sees of each event, centred on it (ms)")
+    margin_ms: float = Field(5.0, ge=0, le=1000, description="events: audio kept on each side of an event, faded out; beyond it the crop is silent (ms)")
     augmentations: list[dict[str, Any]] = Field(
         [], description="training-only augmentations in order: [{'name': 'volume', 'params': {...}}, ...] (or names)"
     )
@@ -101,8 +117,6 @@ class DataParams(Params):
     @field_validator("labels")
     @classmethod
     def _check_labels(cls, labels: list[str]) -> list[str]:
-        if not labels:
-            raise ValueError("give at least one label")
         for label in labels:
             problem = label_problem(label)
             if problem:
@@ -114,6 +128,10 @@ class DataParams(Params):
 
     @model_validator(mode="after")
     def _check_combination(self) -> DataParams:
+        if not self.labels and self.supervision != "unsupervised":
+            raise ValueError("labels: give at least one label")
+        if self.supervision == "unsupervised" and (self.labels or self.overlapped or self.folds):
+            raise ValueError("unsupervised supervision learns from unlabelled audio: give no labels, overlapped or folds")
         if self.overlapped:
             for label in self.labels:
                 if label.startswith(self.not_prefix):
@@ -123,11 +141,30 @@ class DataParams(Params):
                     )
         if self.supervision == "dense" and self.overlapped:
             raise ValueError("dense supervision trains exclusive classes; overlapped classes work with sparse and clip supervision")
+        if self.supervision == "events" and self.overlapped:
+            raise ValueError("events supervision trains exclusive classes (a call or noise); overlapped classes work with sparse and clip supervision")
+        if self.supervision == "events":
+            problem = label_problem(self.rejected_label)
+            if problem:
+                raise ValueError(f"rejected_label: {problem}")
+        if self.folds:
+            _check_folds(self)
         if self.validation_percent + self.test_percent > 100:
             raise ValueError(f"validation_percent {self.validation_percent} and test_percent {self.test_percent} add up to more than 100")
         if self.supervision == "dense" and self.background_label in self.labels:
             raise ValueError(f"the background label {self.background_label!r} is implicit in dense supervision; do not list it")
         return self
+
+
+def _check_folds(params: DataParams) -> None:
+    if abs(params.folds) < 2:
+        raise ValueError(f"folds {params.folds}: give at least 2 folds (or at most -2), or 0 for no cross-validation")
+    if params.validation_fold > abs(params.folds):
+        raise ValueError(f"validation_fold {params.validation_fold} is beyond the {abs(params.folds)} folds")
+    if params.validation_recordings:
+        raise ValueError("folds and validation_recordings are two ways to choose the validation set; give one")
+    if params.supervision == "dense":
+        raise ValueError("folds deal annotations (sparse) or clips (clip); with dense supervision hold out recordings (hark generalize)")
 
 
 class TrainingData:
@@ -151,10 +188,11 @@ class TrainingData:
         root = Path(root)
         kinds = sorted(k.value for k in check_kinds(params.kinds))
         contents = read_folder(root, kinds)
-        if not contents.annotations:
+        if not contents.annotations and params.supervision != "unsupervised":
             raise HarkError(f"{root}: no annotations of kinds {','.join(kinds)}")
         classes = Classes(tuple(params.labels), params.overlapped, params.not_prefix)
-        check_labels_present(contents, classes.annotation_labels, kinds)
+        if params.supervision not in ("events", "unsupervised"):  # there a rejected event counts as rejected_label: the builder checks
+            check_labels_present(contents, classes.annotation_labels, kinds)
         validation_recordings = None
         if params.validation_recordings:
             validation_recordings = resolve_validation_recordings(params.validation_recordings, root, contents.recordings)
@@ -164,7 +202,7 @@ class TrainingData:
             both = sorted(set(test_recordings) & set(validation_recordings or ()))
             if both:
                 raise HarkError(f"recording {both[0]} is held out for both validation and testing; name it in one of the two")
-        builder = {"sparse": _sparse, "dense": _dense, "clip": _clip}[params.supervision]
+        builder = {"sparse": _sparse, "dense": _dense, "clip": _clip, "events": _events, "unsupervised": unlabelled_data}[params.supervision]
         return builder(cls, contents, params, classes, validation_recordings, test_recordings)
 
     # -- batches ---------------------------------------------------------------------------
@@ -185,7 +223,7 @@ class TrainingData:
         return self.source.validation_batches(batch_size, window)
 
     def _check_window(self, window: Window | None) -> None:
-        if (window is None or window.length == 0) and self.params.supervision != "clip":
+        if (window is None or window.length == 0) and self.params.supervision not in ("clip", "events"):
             raise HarkError(f"{self.params.supervision} supervision needs a window of at least one sample")
 
     @property
@@ -245,6 +283,8 @@ class TrainingData:
             "validation_percent": p.validation_percent,
             "validation_recordings": self._split["validation_recordings"] if p.validation_recordings else None,
             "split_seed": p.split_seed,
+            "folds": p.folds or None,
+            "validation_fold": p.validation_fold if p.folds else None,
             "test_percent": p.test_percent,
             "test_recordings": self._split["test_recordings"] if p.test_recordings else None,
             **self.source.manifest(),
@@ -252,6 +292,45 @@ class TrainingData:
         if "test" not in manifest:
             manifest["test"] = [e.as_dict() for e in self._split["test_examples"]]
         return manifest
+
+
+def split_examples(root: str | Path, params: DataParams) -> dict[str, list[Example]]:
+    """The training, validation and test examples (sparse, clip or events) as training would
+    split them, read from the annotations and the recordings' headers only, without their audio.
+
+    Planning cross-validation folds checks each fold's labels with this before any training.
+    """
+    if params.supervision not in ("sparse", "clip", "events"):
+        raise HarkError(f"{params.supervision} supervision does not split labelled examples")
+    root = Path(root)
+    kinds = sorted(k.value for k in check_kinds(params.kinds))
+    contents = read_folder(root, kinds)
+    if not contents.annotations:
+        raise HarkError(f"{root}: no annotations of kinds {','.join(kinds)}")
+    classes = Classes(tuple(params.labels), params.overlapped, params.not_prefix)
+    if params.supervision != "events":
+        check_labels_present(contents, classes.annotation_labels, kinds)
+    validation_recordings = test_recordings = None
+    if params.validation_recordings:
+        validation_recordings = resolve_validation_recordings(params.validation_recordings, root, contents.recordings)
+    if params.test_recordings:
+        test_recordings = resolve_validation_recordings(params.test_recordings, root, contents.recordings)
+    if params.supervision == "events":
+        used = sorted({a.event.recording for a in contents.annotations})
+        _, recordings = data_events.open_recordings(root, used, params.channel, params.reader, params.reader_params)
+        frames_of = {name: recording.frames for name, recording in recordings.items()}
+        examples, key = data_events.event_examples(contents.annotations, classes, params.rejected_label, frames_of), Example.key
+    else:
+        frames_of = {
+            name: open_recording(root / name, channel=params.channel, reader=params.reader, reader_params=params.reader_params).frames
+            for name in _used_recordings(contents, classes)
+        }
+        if params.supervision == "clip":
+            examples, key = clip_examples(contents.annotations, classes, frames_of)[0], lambda e: ("clip", e.recording)
+        else:
+            examples, key = sparse_examples(contents.annotations, classes, frames_of), Example.key
+    training, validation, test, _ = _split_items(examples, key, params, validation_recordings, test_recordings)
+    return {"training": training, "validation": validation, "test": test}
 
 
 # -- one builder per supervision -------------------------------------------------------------
@@ -267,18 +346,26 @@ def _split_items(items: list[Example], key, params: DataParams, validation_recor
     held = set(validation_recordings or ())
     tested = set(test_recordings or ())
 
-    def side(e: Example) -> str:
+    def is_test(e: Example) -> bool:
         if test_recordings is not None:
-            if e.recording in tested:
-                return "test"
-        elif params.test_percent > 0 and held_out_for_test(seed, percent, params.test_percent, *key(e)):
-            return "test"
+            return e.recording in tested
+        return params.test_percent > 0 and held_out_for_test(seed, percent, params.test_percent, *key(e))
+
+    def side(e: Example) -> str:
         if validation_recordings is not None:
             return "validation" if e.recording in held else "training"
         return "validation" if held_out(seed, percent, *key(e)) else "training"
 
-    sides = [side(e) for e in items]
-    method = "recordings" if validation_recordings is not None else "percent"
+    sides = ["test" if is_test(e) else "" for e in items]
+    if params.folds:
+        # dealt among what testing leaves, so each fold holds its share of every label
+        free = [i for i, s in enumerate(sides) if not s]
+        folds = assign_folds(seed, abs(params.folds), [key(items[i]) for i in free], [items[i].label for i in free])
+        for i, fold in zip(free, folds):
+            sides[i] = "validation" if (fold == params.validation_fold) == (params.folds > 0) else "training"
+    else:
+        sides = [s or side(e) for e, s in zip(items, sides)]
+    method = "recordings" if validation_recordings is not None else "folds" if params.folds else "percent"
     training = [e for e, s in zip(items, sides) if s == "training"]
     validation = [e for e, s in zip(items, sides) if s == "validation"]
     test = [e for e, s in zip(items, sides) if s == "test"]
@@ -289,7 +376,7 @@ def _split_items(items: list[Example], key, params: DataParams, validation_recor
         held = sum(e.label == label for e in validation)
         raise HarkError(
             f"label {label!r} has no training examples: all {held} are held out for validation; "
-            "annotate more, or change validation_percent, split_seed or validation_recordings"
+            "annotate more, or change validation_percent, split_seed, folds or validation_recordings"
         )
     return training, validation, test, method
 
@@ -314,6 +401,21 @@ def _sparse(cls, contents: FolderContents, params: DataParams, classes: Classes,
     examples = sparse_examples(contents.annotations, classes, {name: len(x) for name, x in audio.items()})
     training, validation, test, method = _split_items(examples, Example.key, params, validation_recordings, test_recordings)
     source = SparseSource(training, validation, audio, classes, params.equalize)
+    return cls(contents.root, params, samplerate, list(classes.labels), source, _recordings_split(method, training, validation, test))
+
+
+def _events(cls, contents: FolderContents, params: DataParams, classes: Classes, validation_recordings, test_recordings):
+    """Events supervision: see :mod:`hark.train.data_events` (only the events' samples are read)."""
+    kinds = sorted(k.value for k in check_kinds(params.kinds))
+    used = sorted({a.event.recording for a in contents.annotations})
+    samplerate, recordings = data_events.open_recordings(contents.root, used, params.channel, params.reader, params.reader_params)
+    frames_of = {name: recording.frames for name, recording in recordings.items()}
+    examples = data_events.event_examples(contents.annotations, classes, params.rejected_label, frames_of)
+    data_events.check_examples_cover_labels(examples, classes, contents.root, kinds, params.rejected_label)
+    training, validation, test, method = _split_items(examples, Example.key, params, validation_recordings, test_recordings)
+    cropper = data_events.EventCropper.from_ms(params.crop_ms, params.margin_ms, samplerate)
+    regions = data_events.read_regions([*training, *validation], recordings, cropper)
+    source = data_events.EventSource(training, validation, regions, cropper, params.equalize)
     return cls(contents.root, params, samplerate, list(classes.labels), source, _recordings_split(method, training, validation, test))
 
 

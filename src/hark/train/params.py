@@ -9,14 +9,25 @@ from pydantic import Field, field_validator
 from hark.params import Params
 
 
-DEFAULT_ARCHITECTURES = {"sparse": "convnet", "dense": "tcn", "clip": "resnet"}
+DEFAULT_ARCHITECTURES = {"sparse": "convnet", "dense": "tcn", "clip": "resnet", "events": "resnet", "unsupervised": "autoencoder"}
+
+
+class TransferParams(Params):
+    """Transfer learning: start from the first layers of trained frame models (see docs/models.md).
+
+    The new layers on top are the ``transfer`` architecture's parameters (``architecture_params``).
+    """
+
+    models: list[str] = Field(min_length=1, max_length=16, description="trained model folders whose first layers are kept")
+    keep_layers: int = Field(ge=0, le=256, description="layers kept of each model after its front end (convnet: conv1, conv2, ...)")
+    fine_tune: bool = Field(False, description="train the kept layers too; else they stay frozen (weights and batch-norm statistics)")
 
 
 class TrainParams(Params):
     """How to train: the architecture, the optimiser and the schedule of steps and checks."""
 
     architecture: str | None = Field(
-        None, description="architecture plugin (hark train --help lists them); default by supervision: sparse convnet, dense tcn, clip resnet"
+        None, description="architecture plugin (hark train --help lists them); default by supervision: sparse convnet, dense tcn, clip and events resnet, unsupervised autoencoder"
     )
     architecture_params: dict[str, Any] = Field(default_factory=dict, description="the architecture's parameters")
     optimizer: Literal["adam", "adamw", "sgd", "rmsprop"] = Field("adam", description="optimisation algorithm")
@@ -31,6 +42,7 @@ class TrainParams(Params):
     threads: int = Field(
         0, ge=0, le=512, description="CPU threads for training (0: one for models under a million parameters, else all cores)"
     )
+    transfer: TransferParams | None = Field(None, description="start from the first layers of trained models (architecture transfer)")
 
     @field_validator("optimizer", mode="before")
     @classmethod

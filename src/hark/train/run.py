@@ -13,11 +13,13 @@ from hark.errors import HarkError
 from hark.fileio import atomic_write_text, ensure_writable_dir
 from hark.models.base import FrameModel, architectures
 from hark.models.store import ModelConfig, list_checkpoints, load_config, read_checkpoint, save_config
+from hark.models.transfer import load_kept_weights, plan_transfer
 from hark.train.callbacks import CsvLogger, LineReporter, ProgressDisplay, ValidationSaver
 from hark.train.data import DataParams, TrainingData, Window
+from hark.train.data_events import EVENTS_RESNET_DEFAULTS
 from hark.train.data_store import write_dataset_store
 from hark.train.params import DEFAULT_ARCHITECTURES, TrainParams
-from hark.train.trainer import Objective, Trainer
+from hark.train.trainer import Objective, ReconstructionObjective, Trainer
 
 
 @dataclass(frozen=True)
@@ -45,11 +47,17 @@ def train_model(
     schedule). ``progress``: a progress bar (True), one line per validation (False), or
     the bar on a terminal only (None).
     """
+    if train_params.transfer is not None:
+        train_params = _with_transfer_architecture(train_params, data_params)
     if train_params.architecture is None:
         train_params = train_params.model_copy(update={"architecture": DEFAULT_ARCHITECTURES[data_params.supervision]})
     architecture = architectures.get(train_params.architecture)
+    if data_params.supervision == "events" and train_params.architecture == "resnet":
+        # resnet's defaults are for clips of seconds; an event's crop needs shorter windows
+        train_params = train_params.model_copy(update={"architecture_params": {**EVENTS_RESNET_DEFAULTS, **train_params.architecture_params}})
     arch_params = architecture.validate(train_params.architecture_params)
     _check_kind(architecture.kind, data_params.supervision, train_params.architecture)
+    reconstructs = _check_objective(architecture, data_params.supervision, train_params)
     if restore is not None:
         read_checkpoint(restore)  # a bad --restore fails now, not after the data are loaded
     folder = ensure_writable_dir(out)
@@ -58,14 +66,22 @@ def train_model(
 
     if train_params.weights_seed is not None:
         torch.manual_seed(train_params.weights_seed)
-    module = architecture.build(arch_params, data.samplerate, len(data.output_names))
+    output_names = architecture.output_names(arch_params) if reconstructs else list(data.output_names)
+    module = architecture.build(arch_params, data.samplerate, len(output_names))
+    if train_params.transfer is not None:
+        load_kept_weights(module, arch_params)
     is_frame = isinstance(module, FrameModel)
+    if data_params.supervision == "events" and getattr(module, "min_samples", 0) > data.source.longest:
+        raise HarkError(
+            f"crop_ms {data_params.crop_ms:g} is shorter than one spectrogram window of {train_params.architecture} "
+            f"({module.min_samples} samples); lengthen crop_ms or shorten window_ms"
+        )
     config = ModelConfig(
         architecture=train_params.architecture,
         architecture_params=arch_params.model_dump(mode="json"),
         kind=architecture.kind,
         samplerate=data.samplerate,
-        output_names=list(data.output_names),
+        output_names=output_names,
         labels=list(data_params.labels),
         overlapped=data_params.overlapped,
         supervision=data_params.supervision,
@@ -81,14 +97,19 @@ def train_model(
     write_dataset_store(data, folder)
 
     if is_frame:
-        frames = train_params.frames if data_params.supervision == "dense" else 1
+        frames = train_params.frames if data_params.supervision in ("dense", "unsupervised") else 1
         window = Window(module.context, module.stride, frames)
     else:
         window = Window(0, 1, 1)
-    callbacks = [CsvLogger(folder / "log.csv"), ValidationSaver(folder)]
+    # an autoencoder's validation has no probabilities for hark accuracy to score
+    callbacks = [CsvLogger(folder / "log.csv")] + ([] if reconstructs else [ValidationSaver(folder)])
     show_bar = progress if progress is not None else _stderr_is_terminal()
     callbacks.append(ProgressDisplay(train_params.steps) if show_bar else LineReporter())
-    objective = Objective(overlapped=data_params.overlapped, dense=data_params.supervision == "dense")
+    objective = (
+        ReconstructionObjective()
+        if reconstructs
+        else Objective(overlapped=data_params.overlapped, dense=data_params.supervision == "dense")
+    )
     trainer = Trainer(module, data, window, train_params, folder, objective, callbacks)
     _remove_stale_temporaries(folder)
     resumed_from = trainer.resume()
@@ -102,10 +123,40 @@ def train_model(
 
 
 def _check_kind(kind: str, supervision: str, name: str) -> None:
-    if supervision == "clip" and kind != "clip":
-        raise HarkError(f"--supervision clip needs a clip architecture (e.g. resnet); {name} classifies frames")
-    if supervision != "clip" and kind == "clip":
-        raise HarkError(f"architecture {name} classifies whole clips; use it with --supervision clip")
+    if supervision in ("clip", "events") and kind != "clip":
+        raise HarkError(f"--supervision {supervision} needs a clip architecture (e.g. resnet); {name} classifies frames")
+    if supervision not in ("clip", "events") and kind == "clip":
+        raise HarkError(f"architecture {name} classifies whole clips; use it with --supervision clip or events")
+
+
+def _check_objective(architecture, supervision: str, train_params: TrainParams) -> bool:
+    """Whether the architecture learns by reconstructing its input (an autoencoder), which
+    goes with unsupervised supervision and only with it."""
+    name = train_params.architecture
+    made_by = getattr(architecture, "made_by", None)
+    if made_by and not (name == "transfer" and train_params.transfer is not None):
+        raise HarkError(f"architecture {name} is made by {made_by}, not trained with --architecture")
+    reconstructs = getattr(architecture, "objective", "classification") == "reconstruction"
+    if reconstructs and supervision != "unsupervised":
+        raise HarkError(f"architecture {name} learns from unlabelled audio; use it with --supervision unsupervised")
+    if supervision == "unsupervised" and not reconstructs:
+        raise HarkError(f"--supervision unsupervised trains an autoencoder (--architecture autoencoder); {name} learns labels")
+    return reconstructs
+
+
+def _with_transfer_architecture(train_params: TrainParams, data_params: DataParams) -> TrainParams:
+    """``--transfer``: the architecture ``transfer``, its parameters planned from the pretrained
+    models (read and checked here, before any audio) and the new layers' parameters."""
+    if train_params.architecture not in (None, "transfer"):
+        raise HarkError(
+            f"--transfer builds the architecture transfer; --architecture {train_params.architecture} cannot go with it "
+            "(give the new layers with --new-layers, --new-dense or --arch-param)"
+        )
+    if data_params.supervision not in ("sparse", "dense"):
+        raise HarkError(f"--transfer builds a frame model (for sparse or dense supervision), not one for --supervision {data_params.supervision}")
+    transfer = train_params.transfer
+    params = plan_transfer(transfer.models, transfer.keep_layers, transfer.fine_tune, train_params.architecture_params)
+    return train_params.model_copy(update={"architecture": "transfer", "architecture_params": params.model_dump(mode="json")})
 
 
 def _claim_folder(folder: Path, config: ModelConfig) -> None:

@@ -1,6 +1,6 @@
 """Training/validation splits, decided before any audio is cut into windows.
 
-Three ways to hold audio out:
+Four ways to hold audio out:
 
 - **by percent of items** (annotations for sparse supervision, clips for clip supervision):
   each item gets a number in [0, 1) from a seeded hash of what identifies it and is held out
@@ -8,6 +8,9 @@ Three ways to hold audio out:
   seed, so adding annotations later never moves the old ones between splits, and duplicate
   annotations (two annotators marking the same sound) always land together;
 - **by whole recordings** named by the user (:func:`resolve_validation_recordings`);
+- **by folds** for k-fold cross-validation (:func:`assign_folds`): items are dealt into
+  k folds, label by label, in seeded-hash order; one fold validates (or, with negative k,
+  one fold trains) and the others train;
 - **by blocks of a recording's timeline** (dense supervision with too few recordings to hold
   whole ones out): each recording is cut into contiguous blocks and a fixed share of them is
   held out (:func:`split_blocks`).
@@ -81,6 +84,32 @@ def split_blocks_with_test(
     edges = np.linspace(0, frames, n_blocks + 1).round().astype(int)
     validation, test = rank_two_ways(seed, percent, test_percent, [(recording, "block", i) for i in range(n_blocks)])
     return _merged(edges, sorted(validation)), _merged(edges, sorted(test))
+
+
+def assign_folds(seed: int, folds: int, keys: Sequence[tuple], strata: Sequence[str]) -> list[int]:
+    """The fold (1 to ``folds``) of each item, for k-fold cross-validation.
+
+    Stratified: the items of each stratum (label) are dealt out in turn, in the order of their
+    seeded hashes, so every fold gets a share of every label within one item, and the deal
+    goes on from stratum to stratum so the folds' sizes differ by at most one. Items with
+    equal keys (two annotators marking the same sound) share one fold, the one of the first;
+    they are dealt once, in the stratum of the first of them.
+    """
+    if folds < 1:
+        raise ValueError(f"folds must be positive, not {folds}")
+    first_of: dict[tuple, int] = {}
+    for i, key in enumerate(keys):
+        first_of.setdefault(tuple(key), i)
+    by_stratum: dict[str, list[tuple]] = {}
+    for key, i in first_of.items():
+        by_stratum.setdefault(str(strata[i]), []).append(key)
+    fold_of_key: dict[tuple, int] = {}
+    dealt = 0
+    for stratum in sorted(by_stratum):
+        for key in sorted(by_stratum[stratum], key=lambda k: (seeded_uniform(seed, *k), k)):
+            fold_of_key[key] = dealt % folds + 1
+            dealt += 1
+    return [fold_of_key[tuple(key)] for key in keys]
 
 
 def held_out_for_test(seed: int, percent: float, test_percent: float, *key: object) -> bool:

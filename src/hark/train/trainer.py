@@ -36,6 +36,11 @@ class Objective:
 
     overlapped: bool
     dense: bool
+    classifies = True
+
+    def apply(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """What ``loss`` and ``correct`` compare with the targets: the logits of the batch."""
+        return self.logits_of(module(x))
 
     def logits_of(self, output: torch.Tensor) -> torch.Tensor:
         """(B, C) for one output per example, (B, C, frames) for dense targets."""
@@ -70,6 +75,36 @@ class Objective:
         return float(right.sum()), float(targets.numel())
 
 
+@dataclass(frozen=True)
+class ReconstructionObjective:
+    """An autoencoder's: the mean squared error between its input features and their reconstruction.
+
+    Labels play no part (``targets`` and ``mask`` are ignored). What the training log calls
+    accuracy is the fraction of the features' variance the reconstruction explains (R²,
+    1 - SSE / SST with each channel's mean over the batch as the constant prediction): 0 for
+    the best constant prediction, 1 for a perfect reconstruction.
+    """
+
+    classifies = False
+    overlapped = False  # (batches carry no targets to convert)
+
+    def apply(self, module: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if not hasattr(module, "reconstruct"):
+            raise HarkError(f"{type(module).__name__} cannot reconstruct its input; train an autoencoder")
+        return module.reconstruct(x)
+
+    def loss(self, outputs: tuple[torch.Tensor, torch.Tensor], targets=None, mask=None) -> torch.Tensor:
+        target, reconstruction = outputs
+        return nn.functional.mse_loss(reconstruction, target)
+
+    def correct(self, outputs: tuple[torch.Tensor, torch.Tensor], targets=None, mask=None) -> tuple[float, float]:
+        """(variance explained, 1): R² of the batch."""
+        target, reconstruction = outputs
+        total = (target - target.mean(dim=(0, 2), keepdim=True)).pow(2).sum()
+        error = (reconstruction - target).pow(2).sum()
+        return float(1.0 - error / total.clamp_min(1e-12)), 1.0
+
+
 def class_indices(targets: torch.Tensor) -> torch.Tensor:
     """Exclusive targets as class indices: soft (B, C, ...) probabilities become their argmax."""
     return targets.argmax(dim=1) if targets.is_floating_point() else targets
@@ -78,7 +113,10 @@ def class_indices(targets: torch.Tensor) -> torch.Tensor:
 class Trainer:
     """Trains ``module`` on ``data`` for ``params.steps`` steps, checkpointing into ``folder``."""
 
-    def __init__(self, module: nn.Module, data, window, params: TrainParams, folder: Path, objective: Objective, callbacks: list[Callback]):
+    def __init__(
+        self, module: nn.Module, data, window, params: TrainParams, folder: Path,
+        objective: Objective | ReconstructionObjective, callbacks: list[Callback],
+    ):
         self.module = module
         self.data = data
         self.window = window
@@ -162,12 +200,13 @@ class Trainer:
         self.module.train()
         batch = self.data.training_batch(self.batch_rng, self.params.batch_size, self.window)
         x, y, mask = self._tensors(batch)
-        logits = self.objective.logits_of(self.module(x))
+        logits = self.objective.apply(self.module, x)
         loss = self.objective.loss(logits, y, mask)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
-        right, judged = self.objective.correct(logits.detach(), y, mask)
+        with torch.no_grad():
+            right, judged = self.objective.correct(logits, y, mask)
         if not torch.isfinite(loss):
             raise HarkError(f"training diverged at step {self.step + 1} (loss {loss.item()}); try a smaller --learning-rate")
         return float(loss.item()), right / max(judged, 1.0)
@@ -175,12 +214,14 @@ class Trainer:
     @torch.inference_mode()
     def validate(self) -> ValidationResult:
         self.module.eval()
+        if not self.objective.classifies:
+            return self._validate_reconstruction()
         losses, weights, probabilities, targets, masks = [], [], [], [], []
         recordings, positions = [], []
         right_total = judged_total = 0.0
         for batch in self.data.validation_batches(self.params.batch_size, self.window):
             x, y, mask = self._tensors(batch)
-            logits = self.objective.logits_of(self.module(x))
+            logits = self.objective.apply(self.module, x)
             losses.append(float(self.objective.loss(logits, y, mask)) * len(x))
             weights.append(len(x))
             right, judged = self.objective.correct(logits, y, mask)
@@ -213,6 +254,21 @@ class Trainer:
             recordings=recordings,
             positions=positions,
         )
+
+    def _validate_reconstruction(self) -> ValidationResult:
+        """Loss and variance explained over the validation windows; no probabilities to save."""
+        total_loss = total_explained = 0.0
+        count = 0
+        for batch in self.data.validation_batches(self.params.batch_size, self.window):
+            x, y, mask = self._tensors(batch)
+            outputs = self.objective.apply(self.module, x)
+            total_loss += float(self.objective.loss(outputs, y, mask)) * len(x)
+            total_explained += self.objective.correct(outputs, y, mask)[0] * len(x)
+            count += len(x)
+        if not count:
+            raise HarkError("the validation set is empty; use a larger --validation-percent or name validation recordings")
+        empty = np.zeros((0, 0), dtype=np.float32)
+        return ValidationResult(self.step, total_loss / count, total_explained / count, empty, np.zeros(0, dtype=np.int64))
 
     def _validate_and_save(self) -> None:
         result = self.validate()

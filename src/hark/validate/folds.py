@@ -1,0 +1,267 @@
+"""Planning cross-validation: which data each model of a run trains and validates on.
+
+Two plans, both a list of :class:`FoldRun` (one model each), checked before any training:
+
+- :func:`plan_xvalidation`: k-fold over annotations (sparse) or clips (clip supervision).
+  The items are dealt into |k| folds label by label (``DataParams.folds``); with positive k
+  each model validates on one fold and trains on the others, with negative k it trains on
+  one fold and validates on the others (to ask whether more annotation would help).
+- :func:`plan_generalization`: whole recordings withheld (``DataParams.validation_recordings``):
+  ``one`` model per withheld recording, ``some``: one per partition of the recordings,
+  ``all``: one model that withholds every recording given (SongExplorer's "omit all").
+
+Replicates repeat every fold with successive weight seeds. Models are named
+``<fold>k_<replicate>r`` (xvalidate) and ``<fold>w_<replicate>r`` (generalize: "w" for
+withheld, as SongExplorer suffixes them), folders below the run's folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from hark.errors import HarkError
+from hark.params import validate_params
+from hark.train.data import DataParams, split_examples
+from hark.train.params import TrainParams
+
+Omit = Literal["one", "some", "all"]
+
+
+@dataclass(frozen=True)
+class FoldRun:
+    """One model of a cross-validation: its folder name and what it trains on."""
+
+    name: str
+    fold: int
+    replicate: int
+    data: DataParams
+    training: TrainParams
+    withheld: tuple[str, ...] = ()  # generalize: the recordings it validates on
+
+
+@dataclass(frozen=True)
+class ValidationPlan:
+    """Every model of one cross-validation run, and notes on what the folds lack."""
+
+    kind: Literal["xvalidate", "generalize"]
+    data_root: Path
+    folds: int  # xvalidate: k (negative: train on one fold); generalize: the number of withheld sets
+    replicates: int
+    runs: tuple[FoldRun, ...]
+    omit: Omit | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.runs[0].data.labels)
+
+    def manifest(self) -> dict:
+        """JSON-able: what ``hark compare`` and a later look need to know of the run."""
+        first = self.runs[0]
+        return {
+            "kind": self.kind,
+            "data_root": str(Path(self.data_root).resolve()),
+            "folds": self.folds,
+            "replicates": self.replicates,
+            "omit": self.omit,
+            "labels": self.labels,
+            "data": first.data.model_dump(mode="json", exclude={"folds", "validation_fold", "validation_recordings"}),
+            "training": first.training.model_dump(mode="json", exclude={"weights_seed"}),
+            "weights_seeds": sorted({run.training.weights_seed for run in self.runs}, key=lambda s: (s is None, s)),
+            "models": [
+                {"name": run.name, "fold": run.fold, "replicate": run.replicate, "withheld": list(run.withheld)}
+                for run in self.runs
+            ],
+            "notes": list(self.notes),
+        }
+
+
+def check_training(data: DataParams, training: TrainParams) -> None:
+    """The architecture and its parameters, checked now rather than in every job."""
+    from hark.models.base import architectures
+    from hark.train.params import DEFAULT_ARCHITECTURES
+
+    name = training.architecture or DEFAULT_ARCHITECTURES[data.supervision]
+    architectures.get(name).validate(training.architecture_params)
+
+
+def _check_supervised(data: DataParams) -> None:
+    if not data.labels:
+        raise HarkError(f"cross-validation scores labelled sounds; {data.supervision} training has no labels to score")
+
+
+def replicate_training(training: TrainParams, replicates: int) -> list[TrainParams]:
+    """One set of training parameters per replicate: weight seeds ``seed, seed + 1, ...``
+    (as ``hark train --replicates``); the batch order stays, so replicates differ in their start only."""
+    if replicates < 1:
+        raise HarkError(f"--replicates {replicates}: train at least one model per fold")
+    if training.weights_seed is None:
+        return [training] * replicates
+    return [training.model_copy(update={"weights_seed": training.weights_seed + r}) for r in range(replicates)]
+
+
+# -- k-fold --------------------------------------------------------------------------------
+
+
+def plan_xvalidation(data_root: str | Path, data: DataParams, training: TrainParams, folds: int, replicates: int = 1) -> ValidationPlan:
+    """|folds| x ``replicates`` models; every fold is checked to train on and validate every label."""
+    root = Path(data_root)
+    _check_supervised(data)
+    if abs(folds) < 2:
+        raise HarkError(f"--folds {folds}: give at least 2 folds (each validates on 1/k), or at most -2 (each trains on 1/|k|)")
+    if data.supervision == "dense":
+        raise HarkError("hark xvalidate deals annotations (sparse, events) or clips (clip) into folds; with dense supervision use hark generalize")
+    if data.validation_recordings:
+        raise HarkError("hark xvalidate chooses the validation sets itself; leave out validation_recordings (hark generalize withholds recordings)")
+    check_training(data, training)
+    trainings = replicate_training(training, replicates)
+    runs, per_fold = [], {}
+    for fold in range(1, abs(folds) + 1):
+        values = {**data.model_dump(), "folds": folds, "validation_fold": fold}
+        fold_data = validate_params(DataParams, values, "hark xvalidate")
+        per_fold[fold] = _fold_split(root, fold_data, f"fold {fold} of {folds}")
+        _check_batch(per_fold[fold], training.batch_size, f"fold {fold} of {folds}")
+        runs += [FoldRun(f"{fold}k_{r}r", fold, r, fold_data, t) for r, t in enumerate(trainings, start=1)]
+    _check_every_label(per_fold, folds, data.labels)
+    return ValidationPlan("xvalidate", root, folds, replicates, tuple(runs))
+
+
+def _fold_split(root: Path, data: DataParams, what: str) -> dict[str, dict[str, int]]:
+    try:
+        split = split_examples(root, data)
+    except HarkError as err:
+        raise HarkError(f"{what}: {err}") from None
+    return {side: _count(split[side]) for side in ("training", "validation")}
+
+
+def _check_batch(counts: dict[str, dict[str, int]], batch_size: int, what: str) -> None:
+    n = sum(counts["training"].values())
+    if n < batch_size:
+        raise HarkError(f"{what} trains on only {n} examples, fewer than the mini-batch of {batch_size}; lower --batch-size or use fewer folds")
+
+
+def _count(examples) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for example in examples:
+        counts[example.label] = counts.get(example.label, 0) + 1
+    return counts
+
+
+def _check_every_label(per_fold: dict[int, dict[str, dict[str, int]]], folds: int, labels: Sequence[str]) -> None:
+    """Each fold must train on and validate every annotated label (``not_x`` too, with overlapped classes)."""
+    present = sorted({label for counts in per_fold.values() for side in counts.values() for label in side})
+    for fold, counts in per_fold.items():
+        for side in ("validation", "training"):
+            for label in present:
+                if counts[side].get(label, 0) == 0:
+                    total = sum(per_fold[1][s].get(label, 0) for s in ("training", "validation"))
+                    raise HarkError(
+                        f"fold {fold} of {folds} has no {side} examples of {label!r}: the label has {total} "
+                        f"annotation{'s' if total != 1 else ''} for {abs(folds)} folds; use fewer folds or annotate more"
+                    )
+
+
+# -- withheld recordings -------------------------------------------------------------------
+
+
+def plan_generalization(
+    data_root: str | Path,
+    data: DataParams,
+    training: TrainParams,
+    omit: Omit,
+    recordings: Sequence[str] | None = None,
+    partitions: int | None = None,
+    replicates: int = 1,
+) -> ValidationPlan:
+    """Models that each validate on withheld recordings and train on all the others.
+
+    ``recordings``: the recordings to withhold (names, a text file of names or a subfolder, as
+    ``validation_recordings`` takes them); by default (``one``, ``some``) every recording
+    with annotations of the labels. ``partitions``: how many sets ``some`` makes.
+    """
+    from hark.train.data_load import read_folder
+    from hark.train.splits import resolve_validation_recordings, seeded_uniform
+
+    root = Path(data_root)
+    _check_supervised(data)
+    if omit not in ("one", "some", "all"):
+        raise HarkError(f"--omit {omit!r}: choose one, some or all")
+    if data.validation_recordings:
+        raise HarkError("hark generalize chooses the validation recordings itself; give them with --recordings")
+    if data.folds:
+        raise HarkError("hark generalize withholds recordings; leave out folds (that is hark xvalidate)")
+    contents = read_folder(root, data.kinds)
+    annotated = _annotated_recordings(contents, data)
+    if recordings:
+        candidates = resolve_validation_recordings(list(recordings), root, contents.recordings)
+    elif omit == "all":
+        raise HarkError("--omit all trains one model that withholds the recordings named by --recordings; name them")
+    else:
+        candidates = annotated
+    if data.test_recordings:
+        tested = set(resolve_validation_recordings(data.test_recordings, root, contents.recordings))
+        candidates = [name for name in candidates if name not in tested]
+    if not candidates:
+        raise HarkError(f"{root}: no recordings with annotations of {','.join(data.labels)} to withhold")
+    if omit == "one":
+        sets = [[name] for name in candidates]
+    elif omit == "all":
+        sets = [list(candidates)]
+    else:
+        if partitions is None or partitions < 2:
+            raise HarkError(f"--omit some needs --partitions of at least 2, not {partitions}")
+        if len(candidates) < partitions:
+            raise HarkError(
+                f"only {len(candidates)} recording{'s' if len(candidates) != 1 else ''} to withhold, fewer than the "
+                f"{partitions} partitions; lower --partitions or use --omit one"
+            )
+        # dealt in seeded-hash order, so the partitions are fixed by the split seed and differ by at most one recording
+        order = sorted(candidates, key=lambda name: (seeded_uniform(data.split_seed, "partition", name), name))
+        sets = [sorted(order[i::partitions]) for i in range(partitions)]
+    if len(sets) == 1 and set(sets[0]) >= set(annotated):
+        raise HarkError("withholding every annotated recording leaves nothing to train on; name fewer with --recordings")
+    check_training(data, training)
+    trainings = replicate_training(training, replicates)
+    runs, notes = [], []
+    for fold, withheld in enumerate(sets, start=1):
+        values = {**data.model_dump(), "validation_recordings": withheld}
+        fold_data = validate_params(DataParams, values, "hark generalize")
+        notes += _check_withheld(root, contents, fold_data, fold, withheld, training.batch_size)
+        runs += [FoldRun(f"{fold}w_{r}r", fold, r, fold_data, t, tuple(withheld)) for r, t in enumerate(trainings, start=1)]
+    return ValidationPlan("generalize", root, len(sets), replicates, tuple(runs), omit, tuple(notes))
+
+
+def _annotated_recordings(contents, data: DataParams) -> list[str]:
+    from hark.train.examples import Classes
+
+    if data.supervision == "dense":
+        return list(contents.annotated)
+    if data.supervision == "events":  # rejected events train too, as the rejected label
+        return sorted({a.event.recording for a in contents.annotations})
+    wanted = set(Classes(tuple(data.labels), data.overlapped, data.not_prefix).annotation_labels)
+    return sorted({a.event.recording for a in contents.annotations if a.event.label in wanted})
+
+
+def _check_withheld(root: Path, contents, data: DataParams, fold: int, withheld: list[str], batch_size: int) -> list[str]:
+    """Errors for what cannot train or validate; notes for labels a withheld set lacks."""
+    shown = withheld[0] if len(withheld) == 1 else f"{len(withheld)} recordings ({withheld[0]}, ...)"
+    what = f"fold {fold} (withholding {shown})"
+    if data.supervision == "dense":
+        counts = {"training": {}, "validation": {}}
+        held = set(withheld)
+        for annotation in contents.annotations:
+            if annotation.event.label in data.labels:
+                side = counts["validation" if annotation.event.recording in held else "training"]
+                side[annotation.event.label] = side.get(annotation.event.label, 0) + 1
+    else:
+        counts = _fold_split(root, data, what)
+        _check_batch(counts, batch_size, what)
+    if not counts["validation"]:
+        raise HarkError(f"{what} has no annotations of {','.join(data.labels)} to validate on")
+    for label in data.labels:
+        if counts["training"].get(label, 0) == 0:
+            raise HarkError(f"{what} has no training examples of {label!r}: every one is in the withheld recordings")
+    return [f"{what} validates no {label!r}" for label in data.labels if counts["validation"].get(label, 0) == 0]
