@@ -61,3 +61,36 @@ def test_a_failing_submit_command_is_one_line(tmp_path):
         run_jobs([Job("test-power", {"x": 1, "p": 1}, f"p{i}") for i in range(2)], settings)
     assert str(err.value).startswith(f"slurm: submitting a batch job failed: '{failing} ")
     assert str(err.value).endswith("failed: sbatch: error: invalid partition specified: nope") and "\n" not in str(err.value)
+
+
+def test_cross_validation_on_slurm_workers_equals_the_same_runs_in_process(fake_slurm, tmp_path):
+    """2 folds x 2 replicates as batch jobs: the same checkpoints, bit for bit, as in this process."""
+    import torch
+
+    from hark.demo import generate_fly
+    from hark.jobs.spec import execute_job
+    from hark.models.store import list_checkpoints
+    from hark.train.data import DataParams
+    from hark.train.params import TrainParams
+    from hark.validate import fold_jobs, plan_xvalidation
+
+    data = tmp_path / "gt"
+    generate_fly(data, n_recordings=3, duration_s=20.0, seed=6)
+    training = TrainParams(architecture_params={"n_conv_layers": 2, "feature_maps": 8, "dense_layers": [8]},
+                           steps=10, validation_period=10, batch_size=8)  # fmt: skip
+    plan = plan_xvalidation(data, DataParams(labels="mel-pulse,mel-sine,ambient"), training, folds=2, replicates=2)
+    settings = ClusterSettings(
+        kind="slurm", workers=2, cores=1, memory="2GB", walltime="00:10:00",
+        job_script_prologue=[f"export PYTHONPATH={REPO_ROOT}"],
+        submit_command=fake_slurm["submit_command"], cancel_command=fake_slurm["cancel_command"], timeout=60,
+    )
+    there = run_jobs(fold_jobs(plan, tmp_path / "slurm"), settings)
+    assert all(o.ok for o in there), [o.error for o in there]
+    assert all(o.worker and o.worker.startswith("tcp://") for o in there)
+    assert len(sorted(fake_slurm["queue"].glob("job-*.sh"))) == 2  # two batch jobs started the workers
+    for job in fold_jobs(plan, tmp_path / "here"):
+        assert execute_job(job).ok
+    for name in ("1k_1r", "1k_2r", "2k_1r", "2k_2r"):
+        (_, theirs), (_, ours) = list_checkpoints(tmp_path / "slurm" / name)[-1], list_checkpoints(tmp_path / "here" / name)[-1]
+        a, b = torch.load(theirs, weights_only=True)["model"], torch.load(ours, weights_only=True)["model"]
+        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), name
