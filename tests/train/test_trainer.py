@@ -97,6 +97,22 @@ def test_a_folder_of_another_model_is_not_overwritten(fly_folder, tmp_path):
     assert result.resumed_from == 10 and [s for s, _ in list_checkpoints(tmp_path / "m")] == [10, 20]
 
 
+def test_a_folder_trained_before_a_setting_existed_still_resumes(fly_folder, tmp_path):
+    import json
+
+    train_model(fly_folder, DataParams(labels=LABELS), _params(steps=10), tmp_path / "m", progress=False)
+    config_path = tmp_path / "m" / "config.json"
+    config = json.loads(config_path.read_text())
+    del config["data"]["folds"], config["data"]["validation_fold"], config["training"]["transfer"]  # as an older hark wrote it
+    config_path.write_text(json.dumps(config))
+    result = train_model(fly_folder, DataParams(labels=LABELS), _params(steps=20), tmp_path / "m", progress=False)
+    assert result.resumed_from == 10
+    config["data"]["folds"] = 3  # a setting that differs from the default is another model
+    config_path.write_text(json.dumps(config))
+    with pytest.raises(HarkError, match="other settings"):
+        train_model(fly_folder, DataParams(labels=LABELS), _params(steps=30), tmp_path / "m", progress=False)
+
+
 def test_bad_inputs_are_one_line_errors(fly_folder, tmp_path):
     cases = [
         (DataParams(labels=["mel-pulse", "purr"]), _params(), "purr"),

@@ -163,7 +163,7 @@ def _claim_folder(folder: Path, config: ModelConfig) -> None:
     """Refuse to mix a new configuration into a folder that holds another model's checkpoints."""
     if not list_checkpoints(folder):
         return
-    previous = load_config(folder)
+    previous = _with_current_defaults(load_config(folder))
     mine = config.model_dump(exclude={"training"})
     theirs = previous.model_dump(exclude={"training"})
     # the number of steps may grow between runs (train longer); the rest must agree
@@ -175,6 +175,17 @@ def _claim_folder(folder: Path, config: ModelConfig) -> None:
             f"{folder} holds checkpoints of a model trained with other settings; "
             "give another --out folder (or delete its checkpoints to start over)"
         )
+
+
+def _with_current_defaults(config: ModelConfig) -> ModelConfig:
+    """``config`` with the data and training settings of this version's defaults filled in, so that
+    a folder trained before a setting existed still resumes (its value was then the default)."""
+    try:
+        data = DataParams.model_validate(config.data).model_dump(mode="json")
+        training = TrainParams.model_validate(config.training).model_dump(mode="json")
+    except ValueError:
+        return config  # settings this version no longer knows: compared as they are, so refused
+    return config.model_copy(update={"data": data, "training": training})
 
 
 def _remove_stale_temporaries(folder: Path) -> None:
