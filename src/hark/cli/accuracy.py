@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from hark.cli.common import JOB_CLUSTER_HELP, folder_cluster_settings, run_jobs_or_exit
 from hark.errors import HarkError
 
 
@@ -33,6 +34,7 @@ def accuracy_command(
     collar_ms: float = typer.Option(200.0, "--collar-ms", min=0, help="With --truth: DCASE event-based on- and offset collar."),
     offset_fraction: float = typer.Option(0.2, "--offset-fraction", min=0, max=1, help="With --truth: DCASE event-based offsets may also be off by this fraction of the annotated duration."),
     segment_ms: float = typer.Option(1000.0, "--segment-ms", min=0, help="With --truth: DCASE segment-based segment length."),
+    cluster: str | None = typer.Option(None, "--cluster", help=JOB_CLUSTER_HELP),
 ) -> None:
     """Confusion matrices, precision, recall and F1 of every checkpoint, the best one, thresholds per precision/recall ratio, curves and figures; or, with --truth, syllable scores against annotated test recordings.
 
@@ -55,6 +57,14 @@ def accuracy_command(
     from hark.evaluate.model_accuracy import model_accuracy
 
     ratios = _ratios(ratio or "1.0")
+    settings = folder_cluster_settings(cluster, model)
+    if settings is not None:
+        from hark.jobs import Job
+
+        job = Job("accuracy", {"model": str(model.resolve()), "ratios": ratios, "draw": figures}, f"accuracy {model}", model.resolve() / "accuracy.log")
+        result = run_jobs_or_exit([job], settings)[0].result
+        typer.echo(f"best step {result['best_step']}: macro F1 {result['macro_f1']:.3f}, accuracy {result['accuracy']:.3f}; tables and figures in {model / 'accuracy'}")
+        return
     result = model_accuracy(model, ratios, draw=figures)
     metrics = result.best.metrics
     table = Table(title=f"{model}: best checkpoint, step {result.best_step}")

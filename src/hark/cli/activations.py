@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hark.cli.common import progress_bar
+from hark.cli.common import JOB_CLUSTER_HELP, folder_cluster_settings, progress_bar, run_jobs_or_exit
 
 EXAMPLE = """Example:
 
@@ -31,6 +31,7 @@ def activations_command(
     checkpoint: str | None = typer.Option(None, "--checkpoint", help="Checkpoint: a step, best or last (default: best, else last)."),
     seed: int = typer.Option(1, "--seed", help="Seed of the random choice of sounds."),
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Show a progress bar (default: on a terminal)."),
+    cluster: str | None = typer.Option(None, "--cluster", help=JOB_CLUSTER_HELP),
 ) -> None:
     """Run chosen sounds through a trained model and keep each hidden layer's activations."""
     from hark.embed import ActivationParams, compute_activations
@@ -39,6 +40,17 @@ def activations_command(
     values = {"kinds": kinds, "labels": labels, "max_sounds": max_sounds, "equalize_ratio": equalize_ratio,
               "layers": layer or None, "seed": seed}  # fmt: skip
     params = validate_params(ActivationParams, values, "activations")
+    settings = folder_cluster_settings(cluster, data)
+    if settings is not None:
+        import hark.embed.jobs  # noqa: F401  (registers the job kinds activations and cluster)
+        from hark.jobs import Job
+
+        job_params = {"model": str(model.resolve()), "data_root": str(data.resolve()), "out": str(out.resolve()),
+                      "checkpoint": checkpoint, "params": params.model_dump(mode="json")}  # fmt: skip
+        with progress_bar("activations", progress) as on_progress:
+            outcome = run_jobs_or_exit([Job("activations", job_params, f"activations {out}", out.resolve() / "activations.log")], settings, on_progress)
+        typer.echo(f"{outcome[0].result['sounds']} sounds; map them with: hark cluster {out}")
+        return
     with progress_bar("activations", progress) as on_progress:
         result = compute_activations(model, data, params, out, checkpoint, on_progress)
     found = result.meta["events_found"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hark.cli.common import lazy_epilog, params_help, plugin_values
+from hark.cli.common import JOB_CLUSTER_HELP, folder_cluster_settings, lazy_epilog, params_help, plugin_values, run_jobs_or_exit
 
 EXAMPLE = """Example:
 
@@ -35,6 +35,7 @@ def cluster_command(
     seed: int = typer.Option(1, "--seed", help="Seed of the clusterer."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Folder for the map (default: the activations folder)."),
     figure: bool = typer.Option(True, "--figure/--no-figure", help="Also draw the map as cluster-<layer>.png."),
+    cluster: str | None = typer.Option(None, "--cluster", help=JOB_CLUSTER_HELP),
 ) -> None:
     """Map each sound's activations to a point in 2-D or 3-D, coloured by label in a figure."""
     from hark.embed import ClusterParams, cluster_activations
@@ -43,6 +44,17 @@ def cluster_command(
     values = {"method": method, "method_params": plugin_values(None, param), "dims": dims, "layer": layer,
               "pca_dims": pca_dims, "seed": seed}  # fmt: skip
     params = validate_params(ClusterParams, values, "cluster")
+    settings = folder_cluster_settings(cluster, activations)
+    if settings is not None:
+        import hark.embed.jobs  # noqa: F401  (registers the job kinds activations and cluster)
+        from hark.jobs import Job
+
+        job_params = {"activations": str(activations.resolve()), "out": str(out.resolve()) if out else None, "figure": figure,
+                      "params": params.model_dump(mode="json")}  # fmt: skip
+        log = (out or activations).resolve() / "cluster.log"
+        outcome = run_jobs_or_exit([Job("cluster", job_params, f"cluster {activations}", log)], settings)[0]
+        typer.echo(f"{outcome.result['sounds']} sounds mapped: {outcome.result['map']}")
+        return
     result = cluster_activations(activations, params, out, figure, report=typer.echo)
     typer.echo(f"{len(result.sounds)} sounds mapped: {result.csv_path}")
 

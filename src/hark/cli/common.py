@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import typer
+
 from hark.errors import HarkError
 from hark.params import Params, describe_params, parse_assignments
 
@@ -92,6 +94,37 @@ def cluster_settings(option: str | None, recordings: Sequence[Path], workers: in
     if settings is not None and workers and settings.kind == "local":
         settings = settings.model_copy(update={"workers": workers})
     return settings
+
+
+JOB_CLUSTER_HELP = (
+    "Run this as a job there: local, tcp://HOST:PORT (a Dask scheduler), slurm, lsf, pbs or sge, over hark.toml's "
+    "[cluster] settings (default: hark.toml's, else right here; see docs/jobs.md)."
+)
+
+
+def folder_cluster_settings(option: str | None, folder: Path):
+    """``--cluster`` over the nearest hark.toml of ``folder`` (else the current folder's); None when
+    neither says anything, and the command then runs right here as it always has."""
+    from hark.jobs.settings import resolve_cluster
+
+    return resolve_cluster(option, [folder])
+
+
+def run_jobs_or_exit(jobs: Sequence, settings, progress: Callable[[float], None] | None = None) -> list:
+    """Run ``jobs`` where ``settings`` say; one line per job (where it ran, its log), and exit 2
+    after reporting every failure, so one failed replicate does not hide the others' results."""
+    from hark.jobs import run_jobs
+
+    outcomes = run_jobs(jobs, settings, progress)
+    for outcome in outcomes:
+        if outcome.ok:
+            where = f" on {outcome.worker}" if outcome.worker else ""
+            typer.echo(f"{outcome.job.name}: done{where} in {outcome.seconds:.1f} s (log: {outcome.job.log})")
+        else:
+            typer.echo(f"hark: error: {outcome.error}", err=True)
+    if any(not outcome.ok for outcome in outcomes):
+        raise typer.Exit(2)
+    return outcomes
 
 
 def given_on_command_line(context, name: str) -> bool:

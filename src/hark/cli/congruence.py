@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from hark.cli.common import JOB_CLUSTER_HELP, folder_cluster_settings, run_jobs_or_exit
+
 
 def congruence_command(
     truth: Path = typer.Option(..., "--truth", help="Folder of dense human annotations (<rec>-annotated-<name>.csv)."),
@@ -14,6 +16,7 @@ def congruence_command(
     tolerance_ms: float = typer.Option(10.0, "--tolerance-ms", min=0, help="Point events match within this many ms."),
     labels: str | None = typer.Option(None, "--labels", help="Labels to compare, comma-separated (default: all the annotators used)."),
     rate: int | None = typer.Option(None, "--rate", min=1, help="Sample rate, when neither probabilities nor recordings give it."),
+    cluster: str | None = typer.Option(None, "--cluster", help=JOB_CLUSTER_HELP),
 ) -> None:
     """Tic- and event-level agreement (everyone, only X, not X), precision, recall and F1 against each annotator, and dense thresholds.
 
@@ -24,6 +27,16 @@ def congruence_command(
     from hark.evaluate.dense_congruence import folder_congruence
 
     chosen = [label.strip() for label in labels.split(",") if label.strip()] if labels else None
+    settings = folder_cluster_settings(cluster, truth)
+    if settings is not None:
+        from hark.jobs import Job
+
+        params = {"truth": str(truth.resolve()), "predictions": str(predictions.resolve()), "out": str(out.resolve()) if out else None,
+                  "tolerance_ms": tolerance_ms, "labels": chosen, "samplerate": rate}  # fmt: skip
+        log = (out or predictions / "congruence").resolve() / "congruence.log"
+        outcome = run_jobs_or_exit([Job("congruence", params, f"congruence of {predictions}", log)], settings)[0]
+        typer.echo(f"tables and figures in {outcome.result['out']}")
+        return
     result = folder_congruence(truth, predictions, out, tolerance_ms, chosen, rate)
     for name, congruence in result.results.items():
         for agreement in congruence.agreements:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hark.cli.common import lazy_epilog, params_help, plugin_values
+from hark.cli.common import JOB_CLUSTER_HELP, folder_cluster_settings, lazy_epilog, params_help, plugin_values, progress_bar, run_jobs_or_exit
 from hark.errors import HarkError
 from hark.params import validate_params
 
@@ -17,6 +17,7 @@ EXAMPLE = """Example:
   hark train --data reviewed --labels usv,noise --supervision events --out denoiser
   hark train --data recordings --supervision unsupervised --out autoencoder
   hark train --data groundtruth --labels song,ambient --transfer model --keep-layers 2 --new-layers 32 --out song
+  hark train --data groundtruth --labels mel-pulse,mel-sine --replicates 4 --cluster slurm --out models
 """
 
 
@@ -77,6 +78,7 @@ def train_command(
     reader_param: list[str] = typer.Option([], "--reader-param", help="Audio reader parameter NAME=VALUE (repeatable)."),
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Show a progress bar (default: on a terminal)."),
     dataset_only: bool = typer.Option(False, "--dataset-only", help="Only assemble the dataset: write OUT/dataset/ and OUT/split.json, print the summary, do not train."),
+    cluster: str | None = typer.Option(None, "--cluster", help=JOB_CLUSTER_HELP + " Replicates train at once there."),
     transfer: list[Path] = typer.Option([], "--transfer", help="Start from the first layers of this trained frame model (repeatable: their features are concatenated)."),
     keep_layers: int | None = typer.Option(None, "--keep-layers", help="With --transfer: layers kept of each model after its front end (convnet: conv1, conv2, ..., dense1, ...)."),
     fine_tune: bool = typer.Option(False, "--fine-tune/--freeze-kept", help="With --transfer: train the kept layers too, or keep them frozen (weights and batch-norm statistics)."),
@@ -138,9 +140,12 @@ def train_command(
     }
     if transfer:
         base["transfer"] = {"models": [str(m) for m in transfer], "keep_layers": keep_layers, "fine_tune": fine_tune}
-    for replicate in range(1, replicates + 1):
-        folder = out if replicates == 1 else out / f"{replicate}r"
-        train_params = validate_params(TrainParams, {**base, "weights_seed": weights_seed + replicate - 1}, "hark train")
+    folders = [out] if replicates == 1 else [out / f"{replicate}r" for replicate in range(1, replicates + 1)]
+    all_params = [validate_params(TrainParams, {**base, "weights_seed": weights_seed + i}, "hark train") for i in range(replicates)]
+    settings = folder_cluster_settings(cluster, data)
+    if settings is not None:
+        _train_as_jobs(data, data_params, all_params, folders, restore, settings, progress)
+    for folder, train_params in zip(folders, all_params if settings is None else []):
         try:
             result = train_model(data, data_params, train_params, folder, restore, progress, report=typer.echo)
         except KeyboardInterrupt:
@@ -152,6 +157,22 @@ def train_command(
         typer.echo(f"next: hark train --data GT --labels ... --transfer {first} --keep-layers N --out MODEL")
     else:
         typer.echo(f"next: hark accuracy {first}")
+
+
+def _train_as_jobs(data: Path, data_params, all_params, folders: list[Path], restore: Path | None, settings, progress) -> None:
+    """Each replicate is one ``train`` job (hark.jobs), run where the cluster settings say."""
+    from hark.jobs import Job
+
+    absolute = lambda path: str(Path(path).resolve())  # noqa: E731  (jobs run elsewhere: no relative paths)
+    jobs = [
+        Job("train", {"data_root": absolute(data), "data": data_params.model_dump(mode="json"), "training": params.model_dump(mode="json"),
+                      "out": absolute(folder), "restore": absolute(restore) if restore else None},  # fmt: skip
+            f"train {folder}", Path(folder).resolve() / "train.log")
+        for folder, params in zip(folders, all_params)
+    ]
+    with progress_bar(f"training {len(jobs)} model(s)", progress) as on_progress:
+        for outcome in run_jobs_or_exit(jobs, settings, on_progress):
+            typer.echo(f"trained {outcome.result['folder']} for {outcome.result['steps']} steps")
 
 
 def _check_transfer_options(transfer: list[Path], keep_layers: int | None, architecture: str | None) -> None:
