@@ -51,6 +51,7 @@ COMMAND_MODULES = (
     "activations",
     "cluster",
     "congruence",
+    "gui",
     "info",
     "convert",
     "demo",

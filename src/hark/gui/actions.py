@@ -1,0 +1,261 @@
+"""The GUI's actions: which declared parameter models make up each form, and the jobs they start.
+
+An action's form has one section per parameter model: the models the command line and job
+kinds already declare (``DataParams``, ``TrainParams``, a detector's ``Params``,
+``AccuracyJobParams``, ...), plus, where a command takes files, a small model of those files.
+:func:`plan_action` validates every section, resolves every path inside the data folder
+(:meth:`hark.gui.paths.DataFolder.resolve`) and plans the jobs with the same library
+functions as the commands, so a mistake is reported before anything starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from hark.errors import HarkError
+from hark.gui.forms import parse_form
+from hark.gui.paths import DataFolder
+from hark.jobs.spec import Job
+from hark.params import Params
+
+
+class DetectFiles(Params):
+    """Recordings for hark detect."""
+
+    recordings: list[str] = Field(min_length=1, description="Recordings, or folders of recordings, inside the data folder.")
+    out: str | None = Field(None, description="Folder for the CSVs (default: beside each recording).")
+    detector: str = Field("time-freq-threshold", description="Detector plugin.")
+
+
+class TrainFolders(Params):
+    """Folders for hark train."""
+
+    data_root: str = Field(".", description="Ground-truth folder (inside the data folder).")
+    out: str = Field(description="Model folder to write.")
+    restore: str | None = Field(None, description="Checkpoint to start from.")
+
+
+class ClassifyFiles(Params):
+    """Model and recordings for hark classify."""
+
+    model: str = Field(description="Model folder written by hark train.")
+    recordings: list[str] = Field(min_length=1, description="Recordings, or folders of recordings, to classify.")
+    out: str = Field(description="Folder for the probabilities.")
+    engine: Literal["auto", "torch", "onnx"] = Field("auto", description="torch: a checkpoint; onnx: frozen.onnx; auto: onnx when up to date.")
+    device: str = Field("auto", description="auto, cpu or cuda.")
+    chunk_seconds: float | None = Field(None, gt=0, description="Audio per chunk (default: about a million samples).")
+    checkpoint: str | None = Field(None, description="A step, best or last (default: best, else last).")
+
+
+class ActivationFolders(Params):
+    """Folders for hark activations."""
+
+    model: str = Field(description="Model folder written by hark train.")
+    data_root: str = Field(".", description="Ground-truth folder whose events to embed.")
+    out: str = Field("activations", description="Folder for the activations.")
+    checkpoint: str | None = Field(None, description="A step, best or last (default: best, else last).")
+
+
+class ClusterFolders(Params):
+    """Folders for hark cluster."""
+
+    activations: str = Field("activations", description="Folder written by hark activations.")
+    out: str | None = Field(None, description="Folder for the map (default: the activations folder).")
+    figure: bool = Field(True, description="Also draw the map as cluster-<layer>.png.")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of a form: a parameter model, and which of its fields are paths in the data folder."""
+
+    key: str
+    title: str
+    model: type[Params]
+    paths: tuple[str, ...] = ()
+
+
+JobMaker = Callable[[dict[str, Any], DataFolder, Callable[[str], Path]], list[Job]]
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button of the Actions tab; ``sections()`` imports the models only when the form is opened."""
+
+    name: str
+    description: str
+    sections: Callable[[], tuple[Section, ...]]
+    make_jobs: JobMaker
+
+
+def resolve_paths(section: Section, params: Params, folder: DataFolder) -> dict[str, Any]:
+    """``params`` as a table, each path field made absolute and checked to lie inside the data folder."""
+    values = params.model_dump(mode="json")
+    for name in section.paths:
+        value = values.get(name)
+        what = f"{section.key}.{name}"
+        if isinstance(value, list):
+            values[name] = [str(folder.resolve(v, what=what)) for v in value]
+        elif value is not None:
+            values[name] = str(folder.resolve(value, what=what))
+    return values
+
+
+def plan_action(action: Action, texts: dict[str, dict[str, Any]], folder: DataFolder, log_for: Callable[[str], Path]) -> list[Job]:
+    """Validate every section's texts and plan the jobs; any mistake is one HarkError, before anything runs."""
+    sections = action.sections()
+    checked = {section.key: parse_form(section.model, texts.get(section.key, {}), f"{action.name} {section.key}") for section in sections}
+    # "key" holds a section's checked model, "key@" its values with absolute paths
+    resolved = {f"{section.key}@": resolve_paths(section, checked[section.key], folder) for section in sections}
+    jobs = action.make_jobs({**checked, **resolved}, folder, log_for)
+    if not jobs:
+        raise HarkError(f"{action.name}: nothing to do")
+    return jobs
+
+
+def _recordings_in(paths: list[str], folder: DataFolder) -> list[Path]:
+    """Recordings named directly, and every recording inside a named folder (recursively)."""
+    from hark.audio import audio_suffixes
+
+    suffixes = set(audio_suffixes())
+    found: list[Path] = []
+    for text in paths:
+        path = Path(text)
+        if path.is_dir():
+            inside = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes and not _hidden(p, path))
+            inside = [folder.resolve(p) for p in inside]  # a link out of the data folder is refused
+            if not inside:
+                raise HarkError(f"{folder.relative(path)}: folder holds no recordings")
+            found.extend(inside)
+        elif not path.exists():
+            raise HarkError(f"{folder.relative(path)}: no such file or folder")
+        else:
+            found.append(path)
+    return found
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _json_fields(record) -> dict[str, Any]:
+    return {name: str(value) if isinstance(value, Path) else value for name, value in dataclasses.asdict(record).items()}
+
+
+def _detect_jobs(checked, folder, log_for) -> list[Job]:
+    from hark.detect.run import plan_detection
+
+    files = checked["files@"]
+    planned = plan_detection(_recordings_in(files["recordings"], folder), files["detector"], checked["detector"].model_dump(mode="json"),
+                             files["out"])  # fmt: skip
+    return [Job("detect", _json_fields(job), f"detect {folder.relative(job.recording)}", log_for("detect")) for job in planned]
+
+
+def _train_jobs(checked, folder, log_for) -> list[Job]:
+    folders = checked["folders@"]
+    params = {"data_root": folders["data_root"], "data": checked["data"].model_dump(mode="json"),
+              "training": checked["training"].model_dump(mode="json"), "out": folders["out"], "restore": folders["restore"]}  # fmt: skip
+    return [Job("train", params, f"train {folder.relative(folders['out'])}", log_for("train"))]
+
+
+def _classify_jobs(checked, folder, log_for) -> list[Job]:
+    from hark.infer.classify import plan_classification
+    from hark.models.base import architectures
+    from hark.models.store import load_config
+
+    files = checked["files@"]
+    planned, opened = plan_classification(files["model"], _recordings_in(files["recordings"], folder), files["out"], files["engine"],
+                                          files["device"], files["chunk_seconds"], checkpoint=files["checkpoint"])  # fmt: skip
+    del opened
+    config = load_config(files["model"])
+    modules = [architectures.get(config.architecture).__module__] if config.architecture in architectures else []
+    return [Job("classify", {**_json_fields(job), "device": files["device"], "modules": modules}, f"classify {folder.relative(job.recording)}",
+                log_for("classify")) for job in planned]  # fmt: skip
+
+
+def _single(kind: str, section: str, name_field: str) -> JobMaker:
+    """An action whose one section is its job kind's own parameter model."""
+
+    def make(checked, folder, log_for) -> list[Job]:
+        params = checked[f"{section}@"]
+        return [Job(kind, dict(params), f"{kind} {folder.relative(params[name_field])}", log_for(kind))]
+
+    return make
+
+
+def _activations_jobs(checked, folder, log_for) -> list[Job]:
+    import hark.embed.jobs  # noqa: F401  (registers the job kind)
+
+    folders = checked["folders@"]
+    params = {**folders, "params": checked["activations"].model_dump(mode="json")}
+    return [Job("activations", params, f"activations {folder.relative(folders['out'])}", log_for("activations"))]
+
+
+def _cluster_jobs(checked, folder, log_for) -> list[Job]:
+    import hark.embed.jobs  # noqa: F401  (registers the job kind)
+
+    folders = checked["folders@"]
+    params = {**folders, "params": checked["cluster"].model_dump(mode="json")}
+    return [Job("cluster", params, f"cluster {folder.relative(folders['activations'])}", log_for("cluster"))]
+
+
+def _detect_sections() -> tuple[Section, ...]:
+    from hark.detect import detectors
+
+    return (Section("files", "Recordings", DetectFiles, ("recordings", "out")),
+            Section("detector", "Detector (time-freq-threshold)", detectors.get("time-freq-threshold").Params))  # fmt: skip
+
+
+def _train_sections() -> tuple[Section, ...]:
+    from hark.train.data import DataParams
+    from hark.train.params import TrainParams
+
+    return (Section("folders", "Folders", TrainFolders, ("data_root", "out", "restore")), Section("data", "Training data", DataParams),
+            Section("training", "Training", TrainParams))  # fmt: skip
+
+
+def _job_section(kind: str, model_name: str, paths: tuple[str, ...]) -> Callable[[], tuple[Section, ...]]:
+    def sections() -> tuple[Section, ...]:
+        import hark.jobs.kinds as kinds
+
+        return (Section(kind, kind.capitalize(), getattr(kinds, model_name), paths),)
+
+    return sections
+
+
+def _activations_sections() -> tuple[Section, ...]:
+    from hark.embed.activations import ActivationParams  # loads torch: only when this form is opened
+
+    return (Section("folders", "Folders", ActivationFolders, ("model", "data_root", "out")), Section("activations", "Sounds", ActivationParams))
+
+
+def _cluster_sections() -> tuple[Section, ...]:
+    from hark.embed.cluster import ClusterParams
+
+    return (Section("folders", "Folders", ClusterFolders, ("activations", "out")), Section("cluster", "Map", ClusterParams))
+
+
+# name, what it does, its form's sections (imported only when the form is opened), its jobs
+ACTIONS: tuple[Action, ...] = (
+    Action("detect", "Find candidate sounds with time and frequency thresholds.", _detect_sections, _detect_jobs),
+    Action("train", "Train a model on the annotations of a ground-truth folder.", _train_sections, _train_jobs),
+    Action("accuracy", "Evaluate a model's checkpoints on its validation sounds.",
+           _job_section("accuracy", "AccuracyJobParams", ("model",)), _single("accuracy", "accuracy", "model")),
+    Action("freeze", "Export a model to ONNX.", _job_section("freeze", "FreezeJobParams", ("model",)), _single("freeze", "freeze", "model")),
+    Action("classify", "Run a model over recordings: probabilities per frame.",
+           lambda: (Section("files", "Model and recordings", ClassifyFiles, ("model", "recordings", "out")),), _classify_jobs),
+    Action("ethogram", "Turn probabilities into predicted events.",
+           _job_section("ethogram", "EthogramJobParams", ("model", "probabilities", "out", "recordings")), _single("ethogram", "ethogram", "out")),
+    Action("misses", "Detected sounds that no prediction covers.",
+           _job_section("misses", "MissesJobParams", ("recordings", "out")), _single("misses", "misses", "out")),
+    Action("activations", "Hidden-layer activations of chosen sounds, for the cluster view.", _activations_sections, _activations_jobs),
+    Action("cluster", "Map activations to 2-D or 3-D (UMAP, t-SNE, PCA).", _cluster_sections, _cluster_jobs),
+    Action("congruence", "Agreement between annotators and a model.",
+           _job_section("congruence", "CongruenceJobParams", ("truth", "predictions", "out")), _single("congruence", "congruence", "predictions")),
+)  # fmt: skip
+ACTIONS_BY_NAME = {action.name: action for action in ACTIONS}

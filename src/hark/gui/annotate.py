@@ -1,0 +1,377 @@
+"""Annotating (SongExplorer's gestures) and reviewing (DeepSqueak's) in the context window.
+
+Annotate mode: pick a label (buttons with counters, number keys, or the species and word
+menus that split labels at the hyphen); double-click a detected or predicted event (or
+another person's annotation) to give it the label; drag across the waveform or the lanes to
+lay a range (across the spectrogram: a box with a frequency extent); double-click blank space
+to lay a point; double-click one of your annotations to delete it.
+
+Review mode: the arrow keys step through the events of the recording, each shown with its
+score; A accepts, R rejects, a number key relabels, and a drag redraws the current box.
+
+Every change goes through :class:`hark.annotations.edits.AnnotationEditor`, which saves
+at once; this module only turns gestures into its calls.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bokeh.layouts import column, row
+from bokeh.models import Button, Div, RadioButtonGroup, Select, TextInput
+
+from hark.annotations.event import Event, Status, label_problem
+from hark.errors import HarkError
+from hark.gui.loaded import LoadedRecording, ShownEvent, own_lane
+
+if TYPE_CHECKING:
+    from hark.gui.session import GuiSession
+
+MODES = ["Annotate", "Review"]
+
+
+class AnnotatePanel:
+    """Label choice, gestures, review stepping and undo/redo for one session."""
+
+    def __init__(self, session: GuiSession):
+        self.session = session
+        self.current_label: str | None = None
+        self._position: tuple | None = None  # review: (start, stop, lane, label) of the current event
+
+        self.mode = RadioButtonGroup(labels=MODES, active=0, name="mode")
+        self.mode.on_change("active", lambda attr, old, new: self._mode_changed())
+        self.label_buttons = RadioButtonGroup(labels=[], active=None, name="labels")
+        self.label_buttons.on_change("active", lambda attr, old, new: self._pick_label_index(new))
+        self.new_label = TextInput(title="New label (species-word)", width=200, name="new-label")
+        self.add_label = Button(label="Add label", width=90)
+        self.add_label.on_click(lambda: self.add_new_label(self.new_label.value))
+        self.species = Select(title="Species", options=[], width=140)
+        self.word = Select(title="Word", options=[], width=140)
+        self.species.on_change("value", lambda attr, old, new: self._species_changed())
+        self.word.on_change("value", lambda attr, old, new: self._word_changed())
+        self.undo_button = Button(label="Undo (Ctrl+Z)", width=110)
+        self.redo_button = Button(label="Redo (Ctrl+Y)", width=110)
+        self.undo_button.on_click(self.undo)
+        self.redo_button.on_click(self.redo)
+        self.previous_button = Button(label="← Previous", width=100)
+        self.next_button = Button(label="Next →", width=100)
+        self.accept_button = Button(label="Accept (A)", button_type="success", width=100)
+        self.reject_button = Button(label="Reject (R)", button_type="danger", width=100)
+        self.previous_button.on_click(lambda: self.step(-1))
+        self.next_button.on_click(lambda: self.step(+1))
+        self.accept_button.on_click(lambda: self.set_status(Status.ACCEPTED))
+        self.reject_button.on_click(lambda: self.set_status(Status.REJECTED))
+        self.review_info = Div(text="", width=520, name="review-info")
+        self.file_info = Div(text="", width=520, name="file-info")
+        self.refresh_labels()
+
+    def layout(self):
+        return column(
+            row(self.mode, self.undo_button, self.redo_button),
+            Div(text="<b>Label</b> (number keys choose; double-click a detected box to give it the label)"),
+            self.label_buttons,
+            row(self.species, self.word, self.new_label, column(Div(text=""), self.add_label)),
+            row(self.previous_button, self.next_button, self.accept_button, self.reject_button),
+            self.review_info,
+            self.file_info,
+        )  # fmt: skip
+
+    # -- labels ----------------------------------------------------------------------------
+
+    @property
+    def view(self):
+        return self.session.view
+
+    @property
+    def loaded(self) -> LoadedRecording | None:
+        return self.session.view.loaded
+
+    def recording_opened(self, loaded: LoadedRecording) -> None:
+        self.session.add_labels(loaded.labels())
+        self._position = None
+        self.refresh_labels()
+        self._show_review_info(None)
+
+    def refresh_labels(self) -> None:
+        """Label buttons with the number of the person's annotations of each label in this recording."""
+        labels = self.session.labels
+        own = self.loaded.editor.events if self.loaded is not None and self.loaded.editor is not None else ()
+        counts = {label: sum(1 for e in own if e.label == label) for label in labels}
+        self.label_buttons.labels = [
+            f"{i + 1}: {label} ({counts[label]})" if i < 9 else f"{label} ({counts[label]})" for i, label in enumerate(labels)
+        ]
+        self.label_buttons.active = labels.index(self.current_label) if self.current_label in labels else None
+        species = sorted({label.split("-", 1)[0] for label in labels})
+        self.species.options = [""] + species
+        if self.current_label:
+            chosen_species, _, chosen_word = self.current_label.partition("-")
+            self.species.value = chosen_species
+            self.word.options = [""] + self._words_of(chosen_species)
+            self.word.value = chosen_word
+        self.undo_button.disabled = not (self.loaded and self.loaded.editor and self.loaded.editor.can_undo)
+        self.redo_button.disabled = not (self.loaded and self.loaded.editor and self.loaded.editor.can_redo)
+        if self.loaded is not None and self.loaded.editor is not None:
+            editor = self.loaded.editor
+            self.file_info.text = f"Saving to <code>{self.session.folder.relative(editor.path)}</code> ({len(editor.events)} rows)"
+
+    def _words_of(self, species: str) -> list[str]:
+        return sorted({label.partition("-")[2] for label in self.session.labels if label.partition("-")[0] == species} - {""})
+
+    def _pick_label_index(self, index: int | None) -> None:
+        if index is not None and 0 <= index < len(self.session.labels):
+            self.choose_label(self.session.labels[index])
+
+    def choose_label(self, label: str) -> None:
+        if label != self.current_label:
+            self.current_label = label
+            self.refresh_labels()
+
+    def add_new_label(self, label: str) -> None:
+        label = label.strip()
+        problem = label_problem(label)
+        if problem:
+            self.session.report(f"cannot add that label: {problem}", error=True)
+            return
+        self.session.add_labels([label])
+        self.new_label.value = ""
+        self.current_label = label
+        self.refresh_labels()
+
+    def _species_changed(self) -> None:
+        species = self.species.value
+        self.word.options = [""] + self._words_of(species)
+        if species and species in self.session.labels and not self._words_of(species):
+            self.choose_label(species)
+        elif self.current_label is None or self.current_label.partition("-")[0] != species:
+            self.word.value = ""
+
+    def _word_changed(self) -> None:
+        if self.species.value and self.word.value:
+            self.choose_label(f"{self.species.value}-{self.word.value}")
+        elif self.species.value in self.session.labels:
+            self.choose_label(self.species.value)
+
+    # -- gestures --------------------------------------------------------------------------
+
+    def _editor(self):
+        if self.loaded is None:
+            self.session.report("open a recording first", error=True)
+            return None
+        if self.loaded.editor is None:
+            self.session.report(f"editing is off for {self.loaded.relative}: its annotation file could not be read", error=True)
+            return None
+        return self.loaded.editor
+
+    def _label_or_complain(self) -> str | None:
+        if not self.current_label:
+            self.session.report("choose a label first (a label button, a number key, or type a new one)", error=True)
+        return self.current_label
+
+    def on_double_tap(self, which: str, x: float, y: float) -> None:
+        editor = self._editor()
+        if editor is None:
+            return
+        hit = self.view.event_in_lane(x, y) if which == "lanes" else self.view.event_in_box(x, y) if which == "spectrogram" else None
+        if hit is not None and hit.own:
+            self._edit(lambda: editor.delete(hit.event), None)
+            return
+        label = self._label_or_complain()
+        if label is None:
+            return
+        if hit is not None:
+            self._edit(lambda: editor.relabel(hit.event, label), hit)
+        else:
+            tic = self._tic(x)
+            self._edit(lambda: editor.add(tic, tic, label), None)
+
+    def on_drag(self, start_s: float, stop_s: float, frequency: tuple[float, float] | None) -> None:
+        editor = self._editor()
+        if editor is None:
+            return
+        start, stop = self._tic(start_s), self._tic(stop_s)
+        current = self.session.view.highlight
+        if self.reviewing and current is not None:
+            self._edit(lambda: editor.reshape(current.event, start, stop, frequency), current)
+            return
+        label = self._label_or_complain()
+        if label is None:
+            return
+        low, high = frequency if frequency is not None else (None, None)
+        self._edit(lambda: editor.add(start, stop, label, low, high), None)
+
+    def _tic(self, seconds: float) -> int:
+        return int(min(max(0, round(seconds * self.loaded.samplerate)), self.loaded.recording.frames))
+
+    def _edit(self, change, target: ShownEvent | None) -> Event | None:
+        """Run one editor call; report it (or its error), redraw, and follow the edited event."""
+        editor = self.loaded.editor
+        try:
+            result = change()
+        except HarkError as err:
+            self.session.report(str(err), error=True)
+            return None
+        for notice in editor.notices:
+            self.session.report(notice, error=True)
+        editor.notices.clear()
+        self.session.report(f"{editor.history[-1] if editor.history else 'done'} — saved to {editor.path.name}")
+        highlight = self.session.view.highlight
+        if result is not None and target is not None and highlight is not None and _position_of(target) == _position_of(highlight):
+            self.session.view.highlight = ShownEvent(result, own_lane(self.loaded.annotator), True)
+            self._position = _position_of(self.session.view.highlight)
+        self.after_edit()
+        return result
+
+    def after_edit(self) -> None:
+        if self.session.view.highlight is not None and self.loaded is not None:
+            self.session.view.highlight = self._find_position()
+        self.refresh_labels()
+        self.session.view.draw_events()
+        self._show_review_info(self.session.view.highlight)
+
+    def undo(self) -> None:
+        editor = self._editor()
+        if editor is not None:
+            self._undo_redo(editor.undo(), "undid", "nothing to undo")
+
+    def redo(self) -> None:
+        editor = self._editor()
+        if editor is not None:
+            self._undo_redo(editor.redo(), "redid", "nothing to redo")
+
+    def _undo_redo(self, description: str | None, verb: str, nothing: str) -> None:
+        for notice in self.loaded.editor.notices:
+            self.session.report(notice, error=True)
+        self.loaded.editor.notices.clear()
+        self.session.report(f"{verb}: {description} — saved to {self.loaded.editor.path.name}" if description else nothing)
+        self.after_edit()
+
+    # -- review ----------------------------------------------------------------------------
+
+    @property
+    def reviewing(self) -> bool:
+        return self.mode.active == 1
+
+    def _mode_changed(self) -> None:
+        if not self.reviewing:
+            self.session.view.highlight = None
+            self.session.view.draw_events()
+            self._show_review_info(None)
+        else:
+            self.step(+1 if self._position is None else 0)
+
+    def _review_list(self) -> list[ShownEvent]:
+        return self.loaded.review_list(self.session.view.shown_kinds()) if self.loaded is not None else []
+
+    def _find_position(self) -> ShownEvent | None:
+        """The review list's event at the remembered position (an edit may have replaced it by a copy)."""
+        if self._position is None:
+            return None
+        events = self._review_list()
+        exact = [s for s in events if _position_of(s) == self._position]
+        same_place = [s for s in events if (s.event.start, s.event.stop) == self._position[:2]]
+        return (exact or same_place or [None])[0]
+
+    def step(self, direction: int) -> None:
+        """Go to the next (+1), previous (-1) or current (0) event of the review list."""
+        if self.loaded is None:
+            self.session.report("open a recording first", error=True)
+            return
+        if not self.reviewing:
+            self.mode.active = 1  # stepping is reviewing; the mode callback steps
+            return
+        events = self._review_list()
+        if not events:
+            self.session.report("no events of the shown kinds to review in this recording", error=True)
+            return
+        keys = [_position_of(s) for s in events]
+        if self._position is None:  # start with what is in view
+            rate = self.loaded.samplerate
+            visible = [s for s in events if s.event.stop / rate >= self.session.view.x_range.start]
+            chosen = (visible or events)[0] if direction >= 0 else events[-1]
+        elif direction > 0:
+            chosen = next((s for s, k in zip(events, keys) if k > self._position), events[-1])
+        elif direction < 0:
+            chosen = next((s for s, k in zip(reversed(events), reversed(keys)) if k < self._position), events[0])
+        else:
+            chosen = self._find_position() or events[0]
+        self._position = _position_of(chosen)
+        self.session.view.highlight = chosen
+        rate = self.loaded.samplerate
+        self.session.view.show_around(chosen.event.start / rate, chosen.event.stop / rate)
+        self.session.view.draw_events()
+        self._show_review_info(chosen)
+
+    def _show_review_info(self, shown: ShownEvent | None) -> None:
+        if shown is None or self.loaded is None:
+            self.review_info.text = "Review: press → or Next to step through the events (A accept, R reject, 1-9 relabel)."
+            return
+        events = self._review_list()
+        number = next((i + 1 for i, s in enumerate(events) if _position_of(s) == _position_of(shown)), "?")
+        event, rate = shown.event, self.loaded.samplerate
+        score = "—" if event.score is None else f"{event.score:.3g}"
+        status = event.status.value if event.status is not None else "not reviewed"
+        frequency = f", {event.low_hz:.0f}–{event.high_hz:.0f} Hz" if event.has_frequency else ""
+        self.review_info.text = (
+            f"<b>Event {number} of {len(events)}</b>: {shown.lane}, <b>{event.label}</b>, "
+            f"{event.start / rate:.3f}–{event.stop / rate:.3f} s{frequency}, score <b>{score}</b>, <b>{status}</b>"
+        )
+
+    def set_status(self, status: Status) -> None:
+        current = self.session.view.highlight
+        if current is None or not self.reviewing:
+            self.session.report("switch to Review and step to an event (→) before accepting or rejecting", error=True)
+            return
+        editor = self._editor()
+        if editor is not None:
+            self._edit(lambda: editor.set_status(current.event, status), current)
+
+    def relabel_current(self, label: str) -> None:
+        current = self.session.view.highlight
+        editor = self._editor()
+        if current is not None and editor is not None:
+            self._edit(lambda: editor.relabel(current.event, label), current)
+
+    # -- keys ------------------------------------------------------------------------------
+
+    def on_key(self, key: str) -> None:
+        view = self.session.view
+        lowered = key.lower() if len(key) == 1 else key
+        if lowered in ("+", "="):
+            view.zoom(0.5)
+        elif lowered in ("-", "_"):
+            view.zoom(2.0)
+        elif key in ("ArrowLeft", "ArrowRight"):
+            direction = -1 if key == "ArrowLeft" else 1
+            if self.reviewing:
+                self.step(direction)
+            else:
+                view.pan(0.5 * direction)
+        elif key in ("shift+ArrowLeft", "shift+ArrowRight", "PageUp", "PageDown"):
+            view.pan(-1.0 if key in ("shift+ArrowLeft", "PageUp") else 1.0)
+        elif key == "Home":
+            view.go_start()
+        elif key == "End":
+            view.go_end()
+        elif lowered.isdigit() and lowered != "0":
+            index = int(lowered) - 1
+            if index < len(self.session.labels):
+                label = self.session.labels[index]
+                self.choose_label(label)
+                if self.reviewing and view.highlight is not None:
+                    self.relabel_current(label)
+        elif lowered == "a":
+            self.set_status(Status.ACCEPTED)
+        elif lowered == "r":
+            self.set_status(Status.REJECTED)
+        elif key == "ctrl+z":
+            self.undo()
+        elif key in ("ctrl+y", "ctrl+shift+z"):
+            self.redo()
+        elif key == " ":
+            view.play()
+        elif key == "Escape" and self.reviewing:
+            self.mode.active = 0
+
+
+def _position_of(shown: ShownEvent) -> tuple:
+    return (shown.event.start, shown.event.stop, shown.lane, shown.event.label)

@@ -1,0 +1,138 @@
+"""A recording opened in the GUI: its audio, the person's editor and everyone else's events.
+
+Opening never writes anything. A recording that cannot be read raises a one-line HarkError
+(the page shows it and keeps what it had); an annotation file with malformed rows is left
+out with its ``file:line: reason`` in ``problems``; if the person's own file is the
+malformed one, editing is switched off for the recording so that it is never overwritten.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hark.annotations.edits import AnnotationEditor, own_file_of
+from hark.annotations.event import Event, Kind
+from hark.annotations.folder import RecordingEntry, read_annotation_file
+from hark.audio.recording import Recording, open_recording
+from hark.errors import HarkError
+from hark.gui.paths import DataFolder
+
+def own_lane(annotator: str) -> str:
+    return f"annotated: {annotator}"
+
+
+def lane_of(event: Event) -> str:
+    """The lane of an event from someone else's file: one per annotator, one per machine kind."""
+    if event.kind is Kind.ANNOTATED:
+        return own_lane(event.annotator or "others")
+    return event.kind.value
+
+
+@dataclass(frozen=True)
+class ShownEvent:
+    """An event as drawn: the lane (row) it sits in and whether the person's own file holds it."""
+
+    event: Event
+    lane: str
+    own: bool
+
+
+@dataclass
+class LoadedRecording:
+    relative: str
+    recording: Recording
+    annotator: str
+    editor: AnnotationEditor | None
+    others: list[Event] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def path(self) -> Path:
+        return self.recording.path
+
+    @property
+    def samplerate(self) -> int:
+        return self.recording.samplerate
+
+    def lanes(self, kinds: set[Kind]) -> list[str]:
+        """Lane names for ``kinds``, top to bottom: own annotations, each other annotator's, then each machine kind."""
+        names = []
+        if Kind.ANNOTATED in kinds:
+            names += [own_lane(self.annotator), *sorted(self._annotator_lanes - {own_lane(self.annotator)})]
+        return names + [kind.value for kind in Kind if kind in kinds and kind is not Kind.ANNOTATED]
+
+    def __post_init__(self) -> None:
+        # others' events never change while the recording is open: sorted once, so that a
+        # redraw finds those in view by bisection instead of looking at every one
+        self._others = sorted((ShownEvent(e, lane_of(e), False) for e in self.others), key=lambda s: (s.event.start, s.event.stop))
+        self._other_starts = [s.event.start for s in self._others]
+        self._longest_other = max((s.event.duration_tics for s in self._others), default=0)
+        self._other_counts = Counter((s.event.kind, s.lane, s.event.label) for s in self._others)
+        self._annotator_lanes = {s.lane for s in self._others if s.event.kind is Kind.ANNOTATED}
+
+    def shown(self, kinds: set[Kind], start: int | None = None, stop: int | None = None) -> list[ShownEvent]:
+        """The events of ``kinds`` (overlapping samples ``[start, stop]`` when given), own ones first, each with its lane."""
+        lo = 0 if start is None else start
+        hi = float("inf") if stop is None else stop
+        own = [] if self.editor is None else [
+            ShownEvent(e, own_lane(self.annotator), True) for e in self.editor.events if e.stop >= lo and e.start <= hi
+        ]  # fmt: skip
+        if start is None and stop is None:
+            others = self._others
+        else:
+            first = bisect.bisect_left(self._other_starts, lo - self._longest_other)
+            last = bisect.bisect_right(self._other_starts, hi)
+            others = [s for s in self._others[first:last] if s.event.stop >= lo]
+        return [s for s in own + others if s.event.kind in kinds]
+
+    def counts(self, kinds: set[Kind]) -> Counter:
+        """How many events of ``kinds`` there are per ``(lane, label)``."""
+        counts = Counter({(lane, label): n for (kind, lane, label), n in self._other_counts.items() if kind in kinds})
+        if self.editor is not None and Kind.ANNOTATED in kinds:
+            counts.update((own_lane(self.annotator), e.label) for e in self.editor.events if e.kind in kinds)
+        return counts
+
+    def review_list(self, kinds: set[Kind]) -> list[ShownEvent]:
+        """The events to step through when reviewing, in time order.
+
+        An event the person already edited (a detection they labelled or rejected) is
+        stepped through once, as their annotated copy (one at the same place and frequency).
+        """
+        shown = self.shown(kinds)
+        if self.editor is not None:
+            places = {(e.start, e.stop, e.low_hz, e.high_hz) for e in self.editor.events}
+            shown = [s for s in shown if s.own or (s.event.start, s.event.stop, s.event.low_hz, s.event.high_hz) not in places]
+        return sorted(shown, key=lambda s: (s.event.start, s.event.stop, s.lane, s.event.label))
+
+    def labels(self) -> list[str]:
+        """Labels of the annotated events here (the person's and others'), sorted."""
+        own = self.editor.events if self.editor is not None else ()
+        return sorted({e.label for e in (*own, *self.others) if e.kind is Kind.ANNOTATED})
+
+
+def load_recording(folder: DataFolder, relative: str, annotator: str, entry: RecordingEntry | None = None) -> LoadedRecording:
+    """Open ``relative`` (a path inside the data folder) with its annotation files."""
+    path = folder.resolve(relative, must_exist=True, what="recording")
+    recording = open_recording(path)
+    relative = folder.relative(path)
+    problems: list[str] = []
+    own_path = own_file_of(path, annotator)
+    try:
+        editor = AnnotationEditor(path, annotator, frames=recording.frames)
+    except HarkError as err:
+        editor = None
+        problems.append(f"{err} — editing is off for this recording until {own_path.name} is fixed; it was not changed")
+    others: list[Event] = []
+    for annotation_path in (entry.annotation_paths() if entry is not None else []):
+        if annotation_path.resolve() == own_path.resolve():
+            continue
+        try:
+            events = read_annotation_file(annotation_path, path)
+        except HarkError as err:
+            problems.append(f"{err} — its events are not shown")
+            continue
+        others.extend(e.with_(recording=path.name) for e in events)
+    return LoadedRecording(relative, recording, annotator, editor, others, problems)

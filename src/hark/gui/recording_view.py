@@ -1,0 +1,432 @@
+"""The context window: waveform, spectrogram and event lanes of the visible stretch of a recording.
+
+Only the visible stretch is ever computed (:mod:`hark.gui.signal`), one column per pixel,
+and only the events that overlap it are sent to the browser, so a redraw costs the same
+for a ten-second file and a ten-hour one. The three plots share one time axis in seconds;
+the lanes plot has one row per kind of event (the person's own annotations on top).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import numpy as np
+from bokeh.events import DoubleTap, RangesUpdate, SelectionGeometry
+from bokeh.layouts import column, row
+from bokeh.models import (
+    BoxSelectTool,
+    Button,
+    CheckboxButtonGroup,
+    ColumnDataSource,
+    DataTable,
+    Div,
+    FixedTicker,
+    HTMLTemplateFormatter,
+    LinearColorMapper,
+    PanTool,
+    Range1d,
+    RangeSlider,
+    Select,
+    Slider,
+    TableColumn,
+    WheelZoomTool,
+)
+from bokeh.palettes import Viridis256
+from bokeh.plotting import figure
+
+from hark.annotations.event import Kind
+from hark.errors import HarkError
+from hark.gui.loaded import LoadedRecording, ShownEvent, load_recording
+from hark.gui.signal import compute_view, default_nfft, playback_wav, wav_data_url
+from hark.gui.tables import replace_table_data
+
+if TYPE_CHECKING:
+    from hark.gui.session import GuiSession
+
+WIDTH = 1100  # plot width in pixels: one spectrum and one waveform column per pixel
+SPECTROGRAM_HEIGHT = 260
+WAVEFORM_HEIGHT = 130
+LANE_PIXELS = 26
+KIND_NAMES = [kind.value for kind in Kind]
+SHOWN_BY_DEFAULT = [Kind.ANNOTATED, Kind.DETECTED, Kind.PREDICTED, Kind.MISSED, Kind.MISTAKEN]
+SPEEDS = {"1x": 1.0, "1/2x": 0.5, "1/4x": 0.25, "1/8x": 0.125, "1/16x": 0.0625}
+MAX_LABELS_SHOWN = 400  # more events in view than this: their boxes are drawn, their labels not
+PLAY_SECONDS = 30.0  # the longest stretch played at once (the browser holds it in memory)
+
+
+class RecordingView:
+    """Plots, navigation and playback of one session's open recording."""
+
+    def __init__(self, session: GuiSession):
+        self.session = session
+        self.loaded: LoadedRecording | None = None
+        self.shown: list[ShownEvent] = []  # row i of the lane and box sources is shown[i]
+        self.lane_names: list[str] = []
+        self.highlight: ShownEvent | None = None
+        self._drawn: tuple | None = None  # what the last redraw showed, to skip repeats
+        self._ceiling_db = 0.0
+
+        self.x_range = Range1d(0, 1, bounds=(0, 1), min_interval=1e-4)
+        self.recording_menu = Select(title="Recording", options=[], width=420, name="recording")
+        self.recording_menu.on_change("value", lambda attr, old, new: self._on_pick(new))
+        self.rescan_button = Button(label="Rescan folder", width=110)
+        self.rescan_button.on_click(lambda: self.session.rescan())
+        self.kinds = CheckboxButtonGroup(labels=KIND_NAMES, active=[KIND_NAMES.index(k.value) for k in SHOWN_BY_DEFAULT])
+        self.kinds.on_change("active", lambda attr, old, new: self.draw_events())
+        self.nav_buttons = []
+        for label, action in (("|◀ Start", self.go_start), ("◀ Back", lambda: self.pan(-0.5)), ("Forward ▶", lambda: self.pan(0.5)),
+                              ("End ▶|", self.go_end), ("Zoom in (+)", lambda: self.zoom(0.5)), ("Zoom out (−)", lambda: self.zoom(2.0)),
+                              ("Whole recording", self.go_whole)):  # fmt: skip
+            button = Button(label=label, width=118)
+            button.on_click(action)
+            self.nav_buttons.append(button)
+        self.play_button = Button(label="▶ Play visible", button_type="success", width=120)
+        self.play_button.on_click(self.play)
+        self.speed = Select(title="Playback speed", options=list(SPEEDS), value="1x", width=110)
+        self.audio = Div(text="", width=320, name="audio")
+        self.position = Div(text="", width=420, name="position")
+
+        self.mapper = LinearColorMapper(palette=Viridis256, low=-100, high=0)
+        self.dynamic_range = Slider(title="Contrast: dynamic range (dB)", start=10, end=140, step=1, value=60, width=230)
+        self.brightness = Slider(title="Brightness (dB)", start=-60, end=60, step=1, value=0, width=200)
+        for slider in (self.dynamic_range, self.brightness):
+            slider.on_change("value_throttled", lambda attr, old, new: self._apply_contrast())
+        self.frequency = RangeSlider(title="Frequency range (Hz)", start=0, end=1, value=(0, 1), step=1, width=300)
+        self.frequency.on_change("value_throttled", lambda attr, old, new: self.redraw(force=True))
+        self.nfft = Select(title="Window (samples)", options=[str(2**k) for k in range(5, 13)], value="256", width=110)
+        self.nfft.on_change("value", lambda attr, old, new: self.redraw(force=True))
+
+        self._build_plots()
+        self.counts_source = ColumnDataSource({"lane": [], "label": [], "count": [], "color": []})
+        swatch = HTMLTemplateFormatter(template='<span style="color:<%= color %>">■</span> <%= value %>')
+        self.counts_table = DataTable(
+            source=self.counts_source, width=360, height=220, index_position=None, name="counts",
+            columns=[TableColumn(field="lane", title="Kind", width=150), TableColumn(field="label", title="Label", formatter=swatch, width=150),
+                     TableColumn(field="count", title="Count", width=60)],
+        )  # fmt: skip
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def _build_plots(self) -> None:
+        common = {"x_range": self.x_range, "width": WIDTH, "min_border_left": 110, "min_border_right": 20, "output_backend": "canvas"}
+        self.waveform = figure(height=WAVEFORM_HEIGHT, tools="", name="waveform", y_range=Range1d(-1, 1), **common)
+        self.spectrogram = figure(height=SPECTROGRAM_HEIGHT, tools="", name="spectrogram", y_range=Range1d(0, 1), **common)
+        self.lanes = figure(height=80, tools="", name="lanes", y_range=Range1d(0, 1), **common)
+        self.waveform.xaxis.visible = False
+        self.spectrogram.xaxis.visible = False
+        self.lanes.xaxis.axis_label = "time (s)"
+        self.spectrogram.yaxis.axis_label = "Hz"
+        self.lane_ticker = FixedTicker(ticks=[])  # one ticker, changed in place: a new model would re-index the document
+        self.lanes.yaxis.ticker = self.lane_ticker
+        self.lanes.ygrid.visible = False
+
+        self.wave_source = ColumnDataSource({"t": [], "low": [], "high": []})
+        self.waveform.varea(x="t", y1="low", y2="high", source=self.wave_source, fill_color="#3060a0", fill_alpha=0.6)
+        self.waveform.line(x="t", y="high", source=self.wave_source, color="#3060a0", line_width=1)
+        self.waveform.line(x="t", y="low", source=self.wave_source, color="#3060a0", line_width=1)
+        self.image_source = ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": []})
+        self.spectrogram.image(image="image", x="x", y="y", dw="dw", dh="dh", color_mapper=self.mapper, source=self.image_source)
+
+        columns = _empty()
+        self.band_source = ColumnDataSource(dict(columns))  # time extent of every event, on the waveform
+        self.waveform.quad(left="left", right="right", bottom=-1e9, top=1e9, fill_color="color", fill_alpha="alpha", line_alpha=0,
+                           source=self.band_source)  # fmt: skip
+        self.box_source = ColumnDataSource(dict(columns))  # events with a frequency extent, on the spectrogram
+        self.spectrogram.quad(left="left", right="right", bottom="bottom", top="top", fill_alpha=0, line_color="color",
+                              line_width="width", source=self.box_source)  # fmt: skip
+        self.lane_source = ColumnDataSource(dict(columns))
+        self.lanes.quad(left="left", right="right", bottom="bottom", top="top", fill_color="color", fill_alpha="alpha",
+                        line_color="color", source=self.lane_source)  # fmt: skip
+        self.rejected_source = ColumnDataSource(dict(columns))  # rejected events, hatched (few: hatching is slow to draw)
+        self.lanes.quad(left="left", right="right", bottom="bottom", top="top", fill_alpha=0, line_color="color", hatch_pattern="/",
+                        hatch_color="black", hatch_alpha=0.5, source=self.rejected_source)  # fmt: skip
+        self.label_source = ColumnDataSource(dict(columns))  # the labels' text, only when few enough to read
+        self.lanes.text(x="left", y="bottom", text="text", text_font_size="10px", x_offset=2, y_offset=-3, source=self.label_source)
+        self.highlight_source = ColumnDataSource({"left": [], "right": [], "bottom": [], "top": []})
+        for plot, (bottom, top) in ((self.spectrogram, ("bottom", "top")), (self.lanes, ("bottom", "top"))):
+            plot.quad(left="left", right="right", bottom=bottom, top=top, fill_alpha=0, line_color="red", line_width=3,
+                      source=self.highlight_source if plot is self.lanes else self._spectrogram_highlight())  # fmt: skip
+        self.waveform.quad(left="left", right="right", bottom=-1e9, top=1e9, fill_alpha=0, line_color="red", line_width=3,
+                           source=self.highlight_source)  # fmt: skip
+
+        for plot, dimensions in ((self.waveform, "width"), (self.spectrogram, "both"), (self.lanes, "width")):
+            # the box tool lays or redraws annotations; it selects in a renderer of its own, which
+            # draws nothing, so that no event box is dimmed as "not selected"
+            dummy = plot.scatter(x=[], y=[], size=0)
+            drag = BoxSelectTool(dimensions=dimensions, renderers=[dummy], description="Drag: lay a range (review: redraw the box)")
+            wheel = WheelZoomTool(dimensions="width", description="Wheel: zoom in time")
+            plot.add_tools(drag, wheel, PanTool(dimensions="width", description="Drag: move in time"))
+            plot.toolbar.active_drag = drag
+            plot.toolbar.active_scroll = wheel
+            plot.toolbar.logo = None
+            plot.on_event(RangesUpdate, lambda event: self.redraw())
+            which = plot.name
+            plot.on_event(DoubleTap, lambda event, which=which: self.session.annotate.on_double_tap(which, event.x, event.y))
+            plot.on_event(SelectionGeometry, lambda event, which=which: self._on_drag(which, event))
+
+    def _spectrogram_highlight(self) -> ColumnDataSource:
+        self.spectrogram_highlight_source = ColumnDataSource({"left": [], "right": [], "bottom": [], "top": []})
+        return self.spectrogram_highlight_source
+
+    def layout(self):
+        controls = row(self.dynamic_range, self.brightness, self.frequency, self.nfft)
+        top = row(self.recording_menu, column(Div(text=""), self.rescan_button), self.play_button, self.speed, self.audio)
+        return column(
+            top, row(*self.nav_buttons), self.kinds, self.position,
+            self.waveform, self.spectrogram, self.lanes, controls,
+        )  # fmt: skip
+
+    # -- opening ---------------------------------------------------------------------------
+
+    def set_recordings(self, relatives: list[str]) -> None:
+        current = self.loaded.relative if self.loaded else None
+        self.recording_menu.options = [""] + relatives if current is None else relatives
+        if current is not None:
+            self.recording_menu.value = current
+
+    def _on_pick(self, relative: str) -> None:
+        if relative and (self.loaded is None or relative != self.loaded.relative):
+            self.open(relative)
+
+    def open(self, relative: str, centre: tuple[float, float] | None = None) -> bool:
+        """Open a recording (a path inside the data folder); ``centre`` is a stretch (s) to show."""
+        try:
+            loaded = load_recording(self.session.folder, relative, self.session.annotator, self.session.entry_of(relative))
+        except HarkError as err:
+            self.session.report(f"cannot open {relative}: {err}", error=True)
+            if self.loaded is not None:  # keep showing what was open
+                self.recording_menu.value = self.loaded.relative
+            return False
+        self.loaded = loaded
+        self.highlight = None
+        self._drawn = None
+        self.session.remember_recording(loaded.relative)
+        if self.recording_menu.value != loaded.relative:
+            if loaded.relative not in self.recording_menu.options:
+                self.recording_menu.options = [*self.recording_menu.options, loaded.relative]
+            self.recording_menu.value = loaded.relative
+        self.session.annotate.recording_opened(loaded)  # its labels first: they choose the colours
+        duration = loaded.recording.duration
+        nyquist = loaded.samplerate / 2
+        self.frequency.update(start=0, end=nyquist, value=(0, nyquist), step=max(1, round(nyquist / 500)))
+        self.nfft.value = str(default_nfft(loaded.samplerate))
+        self.x_range.bounds = (0, duration)
+        self.x_range.min_interval = max(8 / loaded.samplerate, 1e-6)
+        first = min(duration, 10.0 if loaded.samplerate <= 48000 else 2.0)
+        self.speed.value = "1x" if loaded.samplerate <= 48000 else "1/8x"
+        for problem in loaded.problems:
+            self.session.report(problem, error=True)
+        if not loaded.problems:
+            self.session.report(f"opened {loaded.relative}: {duration:.1f} s at {loaded.samplerate} Hz")
+        if centre is not None:
+            self.show_around(*centre)
+        else:
+            self.show_window(0.0, first)
+        return True
+
+    def reload_events(self) -> None:
+        """Read the annotation files again (after a job wrote new ones), keeping the view."""
+        if self.loaded is None:
+            return
+        window = (self.x_range.start, self.x_range.end)
+        if self.open(self.loaded.relative):
+            self.show_window(*window)
+
+    # -- navigation ------------------------------------------------------------------------
+
+    @property
+    def duration(self) -> float:
+        return self.loaded.recording.duration if self.loaded else 1.0
+
+    def show_window(self, start: float, stop: float) -> None:
+        width = max(stop - start, self.x_range.min_interval or 0)
+        width = min(width, self.duration)
+        start = min(max(0.0, start), self.duration - width)
+        self.x_range.update(start=start, end=start + width)
+        self.redraw()
+
+    def show_around(self, start: float, stop: float) -> None:
+        """Centre the view on ``[start, stop]``, keeping the zoom unless the stretch does not fit."""
+        width = max(self.x_range.end - self.x_range.start, (stop - start) * 1.25)
+        middle = (start + stop) / 2
+        self.show_window(middle - width / 2, middle + width / 2)
+
+    def pan(self, fraction: float) -> None:
+        width = self.x_range.end - self.x_range.start
+        self.show_window(self.x_range.start + fraction * width, self.x_range.end + fraction * width)
+
+    def zoom(self, factor: float) -> None:
+        middle = (self.x_range.start + self.x_range.end) / 2
+        half = (self.x_range.end - self.x_range.start) * factor / 2
+        self.show_window(middle - half, middle + half)
+
+    def go_start(self) -> None:
+        self.show_window(0.0, self.x_range.end - self.x_range.start)
+
+    def go_end(self) -> None:
+        width = self.x_range.end - self.x_range.start
+        self.show_window(self.duration - width, self.duration)
+
+    def go_whole(self) -> None:
+        self.show_window(0.0, self.duration)
+
+    def seconds_per_pixel(self) -> float:
+        return (self.x_range.end - self.x_range.start) / WIDTH
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def redraw(self, force: bool = False) -> None:
+        """Recompute the waveform and spectrogram of the visible stretch, then the events."""
+        if self.loaded is None:
+            return
+        rate = self.loaded.samplerate
+        start, stop = int(self.x_range.start * rate), int(np.ceil(self.x_range.end * rate))
+        low_hz, high_hz = self.frequency.value
+        key = (self.loaded.relative, start, stop, self.nfft.value, low_hz, high_hz)
+        if key == self._drawn and not force:
+            return
+        self._drawn = key
+        try:
+            view = compute_view(self.loaded.recording, start, stop, WIDTH, SPECTROGRAM_HEIGHT, int(self.nfft.value), (low_hz, high_hz))
+        except HarkError as err:
+            self.session.report(f"cannot read {self.loaded.relative}: {err}", error=True)
+            return
+        self.wave_source.data = {"t": view.times, "low": view.low, "high": view.high}
+        peak = float(max(np.max(np.abs(view.low), initial=0), np.max(np.abs(view.high), initial=0))) or 1.0
+        self.waveform.y_range.update(start=-1.1 * peak, end=1.1 * peak)
+        self.image_source.data = {"image": [view.spectrogram], "x": [view.start_s], "y": [view.low_hz],
+                                  "dw": [view.stop_s - view.start_s], "dh": [view.high_hz - view.low_hz]}  # fmt: skip
+        self.spectrogram.y_range.update(start=view.low_hz, end=view.high_hz)
+        self._ceiling_db = float(np.percentile(view.spectrogram, 99.5)) if view.spectrogram.size else 0.0
+        self._apply_contrast()
+        self.position.text = (
+            f"<b>{self.loaded.relative}</b>: {self.x_range.start:.3f} – {self.x_range.end:.3f} s of {self.duration:.1f} s"
+        )
+        self.draw_events()
+
+    def _apply_contrast(self) -> None:
+        high = self._ceiling_db - self.brightness.value
+        self.mapper.update(low=high - self.dynamic_range.value, high=high)
+
+    def shown_kinds(self) -> set[Kind]:
+        return {Kind(KIND_NAMES[i]) for i in self.kinds.active}
+
+    def draw_events(self) -> None:
+        """The events overlapping the visible stretch, in their lanes, on the waveform and on the spectrogram."""
+        if self.loaded is None:
+            return
+        kinds = self.shown_kinds()
+        self.lane_names = self.loaded.lanes(kinds)
+        lane_of = {name: len(self.lane_names) - 1 - i for i, name in enumerate(self.lane_names)}  # first lane on top
+        self.lanes.y_range.update(start=0, end=max(1, len(self.lane_names)))
+        _set_if_changed(self.lanes, "height", 40 + LANE_PIXELS * max(1, len(self.lane_names)))
+        _set_if_changed(self.lane_ticker, "ticks", [lane_of[n] + 0.5 for n in self.lane_names])
+        _set_if_changed(self.lanes.yaxis[0], "major_label_overrides", {lane_of[n] + 0.5: n for n in self.lane_names})
+        rate = self.loaded.samplerate
+        margin = self.seconds_per_pixel() * 3  # a point is drawn 3 pixels wide
+        t0, t1 = self.x_range.start - margin, self.x_range.end + margin
+        self.shown = self.loaded.shown(kinds, int(np.floor(t0 * rate)), int(np.ceil(t1 * rate)))
+        lanes, bands, boxes, rejects = _empty(), _empty(), _empty(), _empty()
+        for shown in self.shown:
+            event = shown.event
+            left, right = event.start / rate, max(event.stop / rate, event.start / rate + margin)
+            color = self.session.label_color(event.label)
+            rejected = event.status is not None and event.status.value == "rejected"
+            mark = {"accepted": " ✓", "rejected": " ✗"}.get(event.status.value if event.status else "", "")
+            lane = lane_of[shown.lane]
+            _append(rejects if rejected else lanes, left, right, lane + 0.1, lane + 0.9, color, 0.6, 1, event.label + mark)
+            _append(bands, left, right, 0, 0, color, 0.12 if shown.own else 0.06, 1, "")
+            if event.has_frequency:
+                _append(boxes, left, right, event.low_hz, event.high_hz, color, 1, 3 if shown.own else 1.5, event.label)
+        self.lane_source.data, self.band_source.data, self.box_source.data, self.rejected_source.data = lanes, bands, boxes, rejects
+        if len(self.shown) <= MAX_LABELS_SHOWN:
+            self.label_source.data = {name: lanes[name] + rejects[name] for name in ("left", "bottom", "text")}
+        else:  # thousands of overlapping words are unreadable and slow to draw: zoom in to read them
+            self.label_source.data = {"left": [], "bottom": [], "text": []}
+        self._draw_highlight()
+        self._draw_counts(self.loaded.counts(kinds))
+
+    def _draw_highlight(self) -> None:
+        empty = {"left": [], "right": [], "bottom": [], "top": []}
+        if self.highlight is None or self.loaded is None or self.highlight.lane not in self.lane_names:
+            self.highlight_source.data = empty
+            self.spectrogram_highlight_source.data = empty
+            return
+        event, rate = self.highlight.event, self.loaded.samplerate
+        left, right = event.start / rate, max(event.stop / rate, event.start / rate + 3 * self.seconds_per_pixel())
+        lane = len(self.lane_names) - 1 - self.lane_names.index(self.highlight.lane)
+        self.highlight_source.data = {"left": [left], "right": [right], "bottom": [lane + 0.02], "top": [lane + 0.98]}
+        low, high = (event.low_hz, event.high_hz) if event.has_frequency else self.frequency.value
+        self.spectrogram_highlight_source.data = {"left": [left], "right": [right], "bottom": [low], "top": [high]}
+
+    def _draw_counts(self, counts: Counter) -> None:
+        order = {name: i for i, name in enumerate(self.lane_names)}
+        keys = sorted(counts, key=lambda k: (order.get(k[0], 99), k[1]))
+        replace_table_data(self.counts_table, {
+            "lane": [k[0] for k in keys], "label": [k[1] for k in keys], "count": [counts[k] for k in keys],
+            "color": [self.session.label_color(k[1]) for k in keys],
+        })  # fmt: skip
+
+    # -- finding what the mouse is on ------------------------------------------------------
+
+    def event_in_lane(self, x: float, y: float) -> ShownEvent | None:
+        """The drawn event under ``(x, y)`` of the lanes plot (the shortest, if several), or None."""
+        if not self.lane_names or self.loaded is None:
+            return None
+        index = len(self.lane_names) - 1 - int(np.floor(y))
+        if not 0 <= index < len(self.lane_names):
+            return None
+        lane = self.lane_names[index]
+        return self._under(x, [s for s in self.shown if s.lane == lane])
+
+    def event_in_box(self, x: float, y: float) -> ShownEvent | None:
+        """The drawn event whose frequency box on the spectrogram holds ``(x, y)``, own ones first."""
+        boxed = [s for s in self.shown if s.event.has_frequency and s.event.low_hz <= y <= s.event.high_hz]
+        return self._under(x, boxed)
+
+    def _under(self, x: float, candidates: list[ShownEvent]) -> ShownEvent | None:
+        rate, slack = self.loaded.samplerate, 3 * self.seconds_per_pixel()
+        hits = [s for s in candidates if s.event.start / rate - slack <= x <= s.event.stop / rate + slack]
+        return min(hits, key=lambda s: (not s.own, s.event.duration_tics, abs((s.event.start + s.event.stop) / 2 / rate - x)), default=None)
+
+    def _on_drag(self, which: str, event: SelectionGeometry) -> None:
+        geometry = event.geometry
+        if not event.final or geometry.get("type") != "rect":
+            return
+        x0, x1 = sorted((geometry["x0"], geometry["x1"]))
+        frequency = tuple(sorted((geometry["y0"], geometry["y1"]))) if which == "spectrogram" else None
+        self.session.annotate.on_drag(x0, x1, frequency)
+
+    # -- playback --------------------------------------------------------------------------
+
+    def play(self) -> None:
+        if self.loaded is None:
+            self.session.report("open a recording first", error=True)
+            return
+        rate = self.loaded.samplerate
+        start, stop = int(self.x_range.start * rate), int(self.x_range.end * rate)
+        try:
+            data, seconds = playback_wav(self.loaded.recording, start, stop, SPEEDS[self.speed.value], PLAY_SECONDS)
+        except HarkError as err:
+            self.session.report(f"cannot play: {err}", error=True)
+            return
+        cut = " (the first 30 s)" if seconds < (stop - start) / rate - 1e-9 else ""
+        self.audio.text = f'<audio controls autoplay src="{wav_data_url(data)}"></audio><br><small>{seconds:.2f} s{cut}</small>'
+
+
+def _set_if_changed(model, attribute: str, value) -> None:
+    if getattr(model, attribute) != value:
+        setattr(model, attribute, value)
+
+
+COLUMNS = ("left", "right", "bottom", "top", "color", "alpha", "width", "text")
+
+
+def _empty() -> dict[str, list]:
+    return {name: [] for name in COLUMNS}
+
+
+def _append(columns: dict[str, list], *values) -> None:
+    for name, value in zip(COLUMNS, values):
+        columns[name].append(value)

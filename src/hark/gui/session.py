@@ -1,0 +1,149 @@
+"""One browser page's state: everything a person sees and does lives in one :class:`GuiSession`.
+
+Each page load builds a new session (Bokeh calls :func:`build_session` with a fresh
+document), so two windows never share widgets; what they do share lives on disk (the
+annotation files, ``DATA_DIR/.hark``) or in the server's :class:`hark.gui.jobqueue.JobQueue`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import time
+from typing import TYPE_CHECKING
+
+from bokeh.events import DocumentReady
+from bokeh.layouts import column, row
+from bokeh.models import Div, TabPanel, Tabs
+from bokeh.palettes import Category10_10
+
+from hark.annotations.folder import GroundTruthFolder, RecordingEntry, scan_folder
+from hark.errors import HarkError
+from hark.gui.annotate import AnnotatePanel
+from hark.gui.keys import KeyPress, key_listener
+from hark.gui.memory import GuiMemory
+from hark.gui.paths import DataFolder
+from hark.gui.recording_view import RecordingView
+
+if TYPE_CHECKING:
+    from bokeh.document import Document
+
+    from hark.gui.server import GuiServerContext
+
+MESSAGES_SHOWN = 6
+
+
+class GuiSession:
+    """The widgets and state of one page."""
+
+    def __init__(self, doc: Document, context: GuiServerContext, arguments: dict[str, str]):
+        self.doc = doc
+        self.context = context
+        self.folder: DataFolder = context.folder
+        self.annotator = context.settings.annotator
+        self.memory = GuiMemory(self.folder.settings_dir)
+        self.labels: list[str] = []
+        self._messages: list[tuple[float, str, bool]] = []
+        self.ground_truth: GroundTruthFolder | None = None
+
+        self.messages = Div(text="", width=1100, name="messages")
+        self.view = RecordingView(self)
+        self.annotate = AnnotatePanel(self)
+        from hark.gui.actions_view import ActionsView
+        from hark.gui.cluster_view import ClusterView
+
+        self.cluster = ClusterView(self)
+        self.actions = ActionsView(self)
+        self.add_labels(self.memory.get("labels", []) or [])
+
+        recording_tab = column(self.view.layout(), row(self.annotate.layout(), self.view.counts_table))
+        self.tabs = Tabs(tabs=[
+            TabPanel(child=recording_tab, title="Recording"),
+            TabPanel(child=self.cluster.layout(), title="Cluster"),
+            TabPanel(child=self.actions.layout(), title="Actions"),
+        ], name="tabs")  # fmt: skip
+        header = Div(text=f"<h2 style='margin:4px 0'>hark — {html.escape(str(self.folder.root))}</h2>"
+                          f"<span>annotator: <b>{html.escape(self.annotator)}</b></span>")  # fmt: skip
+        self.keys = KeyPress()
+        self.keys.on_change("count", lambda attr, old, new: self._on_key(self.keys.key))
+        doc.add_root(column(header, self.messages, self.tabs))
+        doc.add_root(self.keys)
+        doc.js_on_event(DocumentReady, key_listener(self.keys))
+        doc.title = f"hark — {self.folder.root.name}"
+
+        self.rescan(quiet=True)
+        wanted = arguments.get("recording") or self.memory.get("recording")
+        if wanted and isinstance(wanted, str):
+            self.view.open(wanted)
+        if self.memory.problem:
+            self.report(self.memory.problem, error=True)
+
+    # -- messages --------------------------------------------------------------------------
+
+    def report(self, text: str, error: bool = False) -> None:
+        """Show a message at the top of the page (errors in red); the newest first."""
+        self._messages.insert(0, (time.time(), text, error))
+        del self._messages[MESSAGES_SHOWN:]
+        lines = []
+        for index, (stamp, message, is_error) in enumerate(self._messages):
+            color = "#b00020" if is_error else "#1b5e20"
+            weight = "bold" if index == 0 else "normal"
+            when = time.strftime("%H:%M:%S", time.localtime(stamp))
+            prefix = "error: " if is_error else ""
+            lines.append(f"<div class='hark-{'error' if is_error else 'info'}' style='color:{color};font-weight:{weight}'>"
+                         f"{when} {prefix}{html.escape(message, quote=False)}</div>")  # fmt: skip
+        self.messages.text = "".join(lines)
+
+    # -- the folder ------------------------------------------------------------------------
+
+    def rescan(self, quiet: bool = False) -> None:
+        """List the recordings of the data folder again (a job may have written new files)."""
+        try:
+            self.ground_truth = scan_folder(self.folder.root)
+        except HarkError as err:
+            self.report(f"cannot list the data folder: {err}", error=True)
+            return
+        relatives = [self.folder.relative(entry.recording) for entry in self.ground_truth.entries]
+        self.view.set_recordings(relatives)
+        if not quiet:
+            self.report(f"{len(relatives)} recordings in the data folder")
+            self.view.reload_events()
+        for orphan in self.ground_truth.orphans[:3]:
+            self.report(f"{self.folder.relative(orphan.path)}: {orphan.reason}", error=True)
+
+    def entry_of(self, relative: str) -> RecordingEntry | None:
+        if self.ground_truth is None:
+            return None
+        path = self.folder.resolve(relative)
+        return next((e for e in self.ground_truth.entries if e.recording.resolve() == path), None)
+
+    def remember_recording(self, relative: str) -> None:
+        self.memory.set("recording", relative)
+
+    # -- labels ----------------------------------------------------------------------------
+
+    def add_labels(self, labels) -> None:
+        new = [label for label in labels if isinstance(label, str) and label and label not in self.labels]
+        if new:
+            self.labels = sorted(self.labels + new)
+            self.memory.set("labels", self.labels)
+            self.annotate.refresh_labels()
+
+    def label_color(self, label: str) -> str:
+        """A colour per label: by its place in the (sorted) label list, so it is the same in every window."""
+        if label in self.labels:
+            return Category10_10[self.labels.index(label) % len(Category10_10)]
+        # a label seen only in machine-made files: a colour of its own name, the same in every window
+        return Category10_10[int(hashlib.sha1(label.encode()).hexdigest(), 16) % len(Category10_10)]
+
+    # -- keys ------------------------------------------------------------------------------
+
+    def _on_key(self, key: str) -> None:
+        if self.tabs.active == 0:
+            self.annotate.on_key(key)
+        elif self.tabs.active == 1:
+            self.cluster.on_key(key)
+
+    def close(self) -> None:
+        """The page was closed: stop its periodic callbacks."""
+        self.actions.close()
