@@ -46,6 +46,7 @@ COMMAND_MODULES = (
     "freeze",
     "classify",
     "ethogram",
+    "denoise",
     "calls",
     "misses",
     "activations",

@@ -2,16 +2,18 @@
 
 log-power spectrogram (frequency x time, the same in-graph front end as the frame models)
 -> per-frequency batch norm -> 3x3 conv stem -> stages of basic residual blocks (two 3x3
-convs with batch norm; each stage after the first halves both axes) -> mean over frequency
-and time -> dropout -> linear logits.
+convs with batch norm; each stage after the first halves both axes) -> mean (or maximum) over
+frequency and time -> dropout -> linear logits.
 
-The global mean makes the logits independent of the clip's length: any clip at least one
-spectrogram window long gives one row of logits.
+The global pooling makes the logits independent of the clip's length: any clip at least one
+spectrogram window long gives one row of logits. The mean suits sounds that fill the clip;
+the maximum suits a thin trace in a mostly empty image (a USV's whistle in an event's crop),
+which the mean dilutes.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import torch
 from pydantic import Field, field_validator
@@ -47,6 +49,7 @@ class ResNetParams(Params):
     equalize: bool = Field(
         True, description="subtract each frequency's mean log power over the clip, so steady background noise and hum vanish"
     )
+    pooling: Literal["mean", "max"] = Field("mean", description="how the last stage's maps become features: their mean or their maximum over frequency and time")
 
     @field_validator("channels", mode="before")
     @classmethod
@@ -82,6 +85,7 @@ class ResNetClipModel(ClipModel):
         """The shortest clip: one spectrogram window."""
         self.input_norm = nn.BatchNorm1d(front_end.n_channels)
         self.equalize = p.equalize
+        self.pooling = p.pooling
         first = p.channels[0]
         self.stem = nn.Sequential(nn.Conv2d(1, first, 3, padding=1, bias=False), nn.BatchNorm2d(first), nn.ReLU())
         blocks = []
@@ -102,7 +106,8 @@ class ResNetClipModel(ClipModel):
         if self.equalize:
             spectrogram = spectrogram - spectrogram.mean(dim=2, keepdim=True)
         image = self.input_norm(spectrogram).unsqueeze(1)  # (B, 1, frequency, time)
-        return self.blocks(self.stem(image)).mean(dim=(2, 3))
+        maps = self.blocks(self.stem(image))
+        return maps.amax(dim=(2, 3)) if self.pooling == "max" else maps.mean(dim=(2, 3))
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
         return self.output(self.dropout(self.embed(audio)))
