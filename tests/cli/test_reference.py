@@ -7,6 +7,7 @@ from hark.cli.app import app
 from hark.cli.reference import command_reference
 from hark.detect import detectors
 from hark.embed import clusterers
+from hark.gui.double_click import double_click_plugins
 from hark.models import architectures
 from hark.train.augment import augmentations
 from tests.conftest import REPO_ROOT
@@ -28,8 +29,8 @@ def test_every_command_has_help_with_an_example_and_every_parameter_a_descriptio
 
 
 def test_every_plugin_parameter_is_described_and_in_the_docs():
-    docs = "".join((REPO_ROOT / "docs" / name).read_text() for name in ("detect.md", "audio.md", "models.md", "training-data.md", "clusters.md"))
-    for registry in (detectors, audio_readers, architectures, augmentations, clusterers):
+    docs = "".join((REPO_ROOT / "docs" / name).read_text() for name in ("detect.md", "audio.md", "models.md", "training-data.md", "clusters.md", "gui.md"))
+    for registry in (detectors, audio_readers, architectures, augmentations, clusterers, double_click_plugins):
         for name, plugin in registry.items():
             assert f"`{name}`" in docs or f'"{name}"' in docs, f"{registry.kind} {name} is not in the docs"
             for field_name, field in plugin.Params.model_fields.items():

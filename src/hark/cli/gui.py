@@ -8,10 +8,13 @@ from pathlib import Path
 
 import typer
 
+from hark.cli.common import plugin_values
+
 EXAMPLE = """Example:
 
   hark gui groundtruth                       # then open the address it prints
   hark gui groundtruth --annotator alice --port 5007
+  hark gui groundtruth --double-click snap-to-peak --double-click-param drop_db=20
   hark gui groundtruth --host 0.0.0.0 --token $(python -c 'import secrets; print(secrets.token_urlsafe(16))')
 
 Edits are saved at once to <recording>-annotated-<annotator>.csv beside each recording.
@@ -35,11 +38,14 @@ def gui_command(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; anything but this machine's own needs --token."),
     annotator: str | None = typer.Option(None, "--annotator", help="Your name, for <recording>-annotated-<name>.csv (default: your login name)."),
     token: str | None = typer.Option(None, "--token", envvar="HARK_GUI_TOKEN", help="Secret every page must carry as ?token=... (required with --host)."),
+    double_click: str = typer.Option("point", "--double-click", help="What a double-click on blank space lays: point, or snap-to-peak (the loudest moment near it, as a range)."),
+    double_click_param: list[str] = typer.Option([], "--double-click-param", help="Parameter of the double-click plugin, NAME=VALUE (repeatable; see docs/gui.md)."),
 ) -> None:
     """Serve the GUI: recordings, annotating and reviewing, cluster maps, actions and jobs."""
     from hark.gui.server import GuiSettings, serve
 
-    settings = GuiSettings(data_dir, host, port, annotator or default_annotator(), token).check()
+    values = plugin_values(None, double_click_param, "--double-click-param")
+    settings = GuiSettings(data_dir, host, port, annotator or default_annotator(), token, double_click, values).check()
 
     def announce(url: str) -> None:
         typer.echo(f"hark gui: serving {data_dir} as annotator {settings.annotator} at {url}", color=False)

@@ -181,8 +181,8 @@ class AnnotatePanel:
         if hit is not None:
             self._edit(lambda: editor.relabel(hit.event, label), hit)
         else:
-            tic = self._tic(x)
-            self._edit(lambda: editor.add(tic, tic, label), None)
+            start, stop = self._double_click_extent(self._tic(x))
+            self._edit(lambda: editor.add(start, stop, label), None)
 
     def on_drag(self, start_s: float, stop_s: float, frequency: tuple[float, float] | None) -> None:
         editor = self._editor()
@@ -198,6 +198,14 @@ class AnnotatePanel:
             return
         low, high = frequency if frequency is not None else (None, None)
         self._edit(lambda: editor.add(start, stop, label, low, high), None)
+
+    def _double_click_extent(self, tic: int) -> tuple[int, int]:
+        """Where the double-click plugin ``hark gui --double-click`` chose puts the new annotation."""
+        from hark.gui.double_click import double_click_plugins
+
+        settings = self.session.context.settings
+        plugin = double_click_plugins.get(settings.double_click)
+        return plugin.place(self.loaded.recording, tic, plugin.validate(settings.double_click_params))
 
     def _tic(self, seconds: float) -> int:
         return int(min(max(0, round(seconds * self.loaded.samplerate)), self.loaded.recording.frames))

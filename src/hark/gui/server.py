@@ -15,7 +15,7 @@ import logging
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hark.annotations.naming import annotation_csv_name
@@ -35,10 +35,15 @@ class GuiSettings:
     port: int = 5006
     annotator: str = "me"
     token: str | None = None
+    double_click: str = "point"  # the double-click plugin (hark.gui.double_click)
+    double_click_params: dict = field(default_factory=dict)
 
     def check(self) -> GuiSettings:
         """A one-line HarkError for a setting that cannot work (or is unsafe)."""
+        from hark.gui.double_click import double_click_plugins
+
         annotation_csv_name("x.wav", "annotated", annotator=self.annotator)  # no spaces or slashes
+        double_click_plugins.get(self.double_click).validate(self.double_click_params)
         if not 0 <= self.port <= 65535:
             raise HarkError(f"--port {self.port}: must be between 0 and 65535")
         if self.token is not None and (len(self.token) < 8 or not re.fullmatch(r"[A-Za-z0-9_.~-]+", self.token)):
