@@ -49,3 +49,25 @@ def test_a_third_party_reader_is_used_by_name(tmp_path):
         assert open_recording(tmp_path / "x.wav", reader="test-doubling").read()[0] == 0.5
     finally:
         audio_readers._items.pop("test-doubling")
+
+
+def test_find_recordings_walks_folders_in_order_and_leaves_dot_folders_out(tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    from hark.audio import find_recordings
+    from hark.errors import HarkError
+
+    for name in ("b/2.wav", "b/1.flac", "a.wav", ".hark/cache.wav", "b/.hidden/x.wav"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        sf.write(tmp_path / name, np.zeros(10, np.float32), 1000)
+    (tmp_path / "b" / "notes.txt").write_text("x")
+    assert find_recordings([tmp_path]) == [tmp_path / "a.wav", tmp_path / "b/1.flac", tmp_path / "b/2.wav"]
+    assert find_recordings([tmp_path / "b/2.wav", tmp_path / "a.wav"]) == [tmp_path / "b/2.wav", tmp_path / "a.wav"]
+    with pytest.raises(HarkError, match=r"^missing.wav: no such file or folder$"):
+        find_recordings([tmp_path / "missing.wav"], name=lambda p: p.name)
+    assert find_recordings([tmp_path / "b" / ".hidden"]) == [tmp_path / "b/.hidden/x.wav"]  # named, so not left out
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "notes.txt").write_text("x")
+    with pytest.raises(HarkError, match=r"^texts: folder holds no recordings \(\.aif"):
+        find_recordings([tmp_path / "texts"], name=lambda p: p.name)

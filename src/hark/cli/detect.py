@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from hark.audio import audio_suffixes
+from hark.audio import find_recordings
 from hark.cli.common import CLUSTER_HELP, cluster_settings, given_on_command_line, lazy_epilog, params_help, plugin_values, progress_bar
 from hark.detect import detectors
 from hark.detect.run import detect_files
@@ -23,19 +23,7 @@ EXAMPLE = """Example:
 
 def expand_recordings(paths: list[Path]) -> list[Path]:
     """Recordings named directly, and every recording inside a folder (recursively)."""
-    suffixes = set(audio_suffixes())
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            inside = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
-            if not inside:
-                raise HarkError(f"{path}: folder holds no recordings ({', '.join(sorted(suffixes))})")
-            found.extend(inside)
-        elif not path.exists():
-            raise HarkError(f"{path}: no such file or folder")
-        else:
-            found.append(path)
-    return found
+    return find_recordings(paths)
 
 
 def _detector_listing() -> str:

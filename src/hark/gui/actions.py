@@ -120,27 +120,10 @@ def plan_action(action: Action, texts: dict[str, dict[str, Any]], folder: DataFo
 
 def _recordings_in(paths: list[str], folder: DataFolder) -> list[Path]:
     """Recordings named directly, and every recording inside a named folder (recursively)."""
-    from hark.audio import audio_suffixes
+    from hark.audio import find_recordings
 
-    suffixes = set(audio_suffixes())
-    found: list[Path] = []
-    for text in paths:
-        path = Path(text)
-        if path.is_dir():
-            inside = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes and not _hidden(p, path))
-            inside = [folder.resolve(p) for p in inside]  # a link out of the data folder is refused
-            if not inside:
-                raise HarkError(f"{folder.relative(path)}: folder holds no recordings")
-            found.extend(inside)
-        elif not path.exists():
-            raise HarkError(f"{folder.relative(path)}: no such file or folder")
-        else:
-            found.append(path)
-    return found
-
-
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+    # a recording reached through a link out of the data folder is refused by folder.resolve
+    return [folder.resolve(p) for p in find_recordings(paths, folder.relative)]
 
 
 def _json_fields(record) -> dict[str, Any]:
