@@ -70,6 +70,10 @@ SETTINGS: dict[str, list[tuple[int, dict]]] = {
             },
         ),
     ],
+    "calls": [
+        (250_000, {}),
+        (48_000, {"low_hz": 2000, "conv_layers": 1, "conv_channels": 4, "n_dilations": 2, "normalization": "group", "norm_groups": 2}),
+    ],
     "resnet": [
         (2000, {}),
         (2000, {"channels": [4], "window_ms": 32, "stride_ms": 8, "low_hz": 50, "high_hz": 500}),

@@ -24,6 +24,7 @@ import numpy as np
 from hark.audio.recording import Recording, open_recording
 from hark.errors import HarkError
 from hark.fileio import ensure_writable_dir
+from hark.infer.boxes import model_band
 from hark.infer.engines import Engine, EngineName, ModelSpec, open_engine
 from hark.infer.priors import prior_weights, reweight, training_prevalences
 from hark.infer.probabilities import ProbabilitiesMeta, probabilities_paths, probabilities_writer
@@ -109,6 +110,13 @@ def plan_classification(
     for path in recordings:
         recording = open_recording(path, channel=channel, reader=reader, reader_params=reader_params)
         if recording.samplerate != spec.samplerate:
+            low_hz, high_hz = model_band(config)
+            if recording.samplerate / 2 <= low_hz:
+                raise HarkError(
+                    f"{recording.path}: sampled at {recording.samplerate} Hz, so nothing above {recording.samplerate / 2:g} Hz "
+                    f"(Nyquist) is in it, but the model {model} looks for sounds between {low_hz:g} and {high_hz:g} Hz; "
+                    "give recordings made at its rate"
+                )
             raise HarkError(
                 f"{recording.path}: sampled at {recording.samplerate} Hz, but the model {model} was trained "
                 f"at {spec.samplerate} Hz; resample the recording or use a model of its rate"
@@ -216,6 +224,8 @@ def run_classification_job(
             stride=spec.stride, offset=spec.context // 2, context=spec.context, frames=spec.frames(recording.frames),
             recording_samples=recording.frames, kind=spec.kind, overlapped=spec.overlapped, model=spec.folder,
             checkpoint_step=spec.step, config_digest=spec.config_digest, engine=engine.name, priors=job.priors,
+            # where and how the audio was read, so that hark ethogram can measure events' frequency bounds
+            extra={"recording_path": str(recording.path.resolve()), "channel": job.channel, "reader": job.reader, "reader_params": job.reader_params},
         )
         weights = None
         if job.priors:

@@ -19,6 +19,16 @@ false positives are the sound's misses and its misses the sound's false alarms, 
 threshold lower, calling sound only where the model is surer (preferring precision, as
 ``R`` does for every other model). Without a background row (``thresholds-dense.csv``, which
 ``hark congruence`` writes per label) the labels' own thresholds decide what is sound.
+
+Sensitivity presets name three ratios (:data:`SENSITIVITY_RATIOS`): ``high-recall`` 0.5,
+``balanced`` 1.0 and ``high-precision`` 2.0, DeepSqueak's detection settings in hark's terms.
+
+Events of dense models are boxes: with the recording's audio at hand (its path on the
+command line, or the one ``hark classify`` recorded), each event gets ``low_hz`` and
+``high_hz`` from the spectrogram energy inside it (:mod:`hark.infer.boxes`), searched
+between frequency cut-offs (default: the band the model's spectrogram keeps). Every event
+carries a score (the run's peak probability; a syllable's mean probability of its label),
+and ``min_score`` drops those below it.
 """
 
 from __future__ import annotations
@@ -33,16 +43,43 @@ import numpy as np
 from hark.annotations.event import Event, Kind
 from hark.annotations.naming import annotation_csv_name
 from hark.annotations.songexplorer import write_csv
+from hark.audio.recording import Recording, open_recording
 from hark.errors import HarkError
 from hark.evaluate import report
 from hark.evaluate.events import frames_to_samples, probability_runs
 from hark.evaluate.segments import SegmentationParams, segment
 from hark.fileio import ensure_writable_dir
+from hark.infer.boxes import BoxParams, check_cutoffs, model_band, with_frequency_bounds
 from hark.infer.engines import config_digest
 from hark.infer.probabilities import ProbabilitiesMeta, open_probabilities, read_meta
-from hark.models.store import load_config
+from hark.models.store import ModelConfig, load_config
 
 BLOCK_ROWS = 2**20  # rows of probabilities examined at a time
+
+SENSITIVITY_RATIOS = {"high-recall": 0.5, "balanced": 1.0, "high-precision": 2.0}
+"""Sensitivity presets as precision/recall ratios of the accuracy thresholds."""
+
+
+def sensitivity_ratio(sensitivity: str) -> float:
+    """The precision/recall ratio of a sensitivity preset."""
+    if sensitivity not in SENSITIVITY_RATIOS:
+        raise HarkError(f"sensitivity {sensitivity!r}: expected one of {', '.join(SENSITIVITY_RATIOS)}")
+    return SENSITIVITY_RATIOS[sensitivity]
+
+
+class BoxSettings:
+    """Whether and how events get frequency bounds: ``enabled`` None boxes a dense model's events
+    when their audio is found, True requires it, False never boxes; cut-offs None: the model's band."""
+
+    def __init__(self, enabled: bool | None = None, low_hz: float | None = None, high_hz: float | None = None, params: BoxParams | None = None):
+        self.enabled, self.low_hz, self.high_hz, self.params = enabled, low_hz, high_hz, params or BoxParams()
+
+    def cutoffs(self, config: ModelConfig) -> tuple[float, float]:
+        """The band searched for bounds: the given cut-offs, else the model's spectrogram band."""
+        low, high = model_band(config)
+        low = low if self.low_hz is None else self.low_hz
+        high = high if self.high_hz is None else self.high_hz
+        return check_cutoffs(low, high, config.samplerate, f"{config.samplerate:g} Hz model: the frequency cut-offs")
 
 
 def thresholds_path(model: str | Path, dense: bool = False) -> Path:
@@ -67,6 +104,7 @@ class _EthogramJob:
     recording: str
     meta: ProbabilitiesMeta
     output: Path
+    audio: Recording | None = None
 
 
 def write_ethograms(
@@ -77,16 +115,26 @@ def write_ethograms(
     ratio: float,
     dense: bool = False,
     segmentation: SegmentationParams | None = None,
+    *,
+    boxes: BoxSettings | None = None,
+    min_score: float | None = None,
 ) -> list[Path]:
     """Write ``<rec>-predicted-<ratio>pr.csv`` in ``out_dir`` for each recording; returns the paths.
 
     ``recordings`` are paths or names of recordings classified into ``probabilities_dir``
     (``None``: all of them). Events carry their run's highest probability as the score; a
     dense model's syllables the mean probability of their label. ``segmentation`` (dense
-    models only; None: the defaults) sets how syllables are made. Everything is checked
-    before the first file is written.
+    models only; None: the defaults) sets how syllables are made. ``boxes`` says whether
+    and within which cut-offs events get frequency bounds (default: a dense model's events,
+    when their audio is found); ``min_score`` drops events scored below it. Everything is
+    checked before the first file is written.
     """
     config = load_config(model)
+    if min_score is not None and not 0 <= min_score <= 1:
+        raise HarkError(f"minimum score {min_score:g} must lie between 0 and 1")
+    boxes = boxes or BoxSettings()
+    boxing = boxes.enabled is not False and config.kind == "frame" and (boxes.enabled or config.supervision == "dense")
+    cutoffs = boxes.cutoffs(config) if boxing else None
     segmenting = config.supervision == "dense"
     if segmentation is not None and not segmenting:
         raise HarkError(f"{model} was trained with {config.supervision} supervision; segmentation settings apply to dense models only")
@@ -102,6 +150,7 @@ def write_ethograms(
         raise HarkError(f"{thresholds_path(model, dense)} has thresholds for {unknown[0]!r}, which {model} does not output")
     sound = sound_threshold(thresholds, config.output_names, segmentation) if segmenting else None
     digest = config_digest(config)
+    paths = _recording_paths(recordings)
     names = _recording_names(recordings, probabilities_dir)
     out_dir = ensure_writable_dir(out_dir)
     jobs = []
@@ -113,14 +162,46 @@ def write_ethograms(
                 f"run hark classify --model {model} --out {probabilities_dir} {name} again"
             )
         output = Path(out_dir) / annotation_csv_name(name, Kind.PREDICTED, ratio=float(ratio))
-        jobs.append(_EthogramJob(name, meta, output))
+        audio = _audio_of(name, paths.get(name), meta, required=bool(boxes.enabled)) if boxing else None
+        jobs.append(_EthogramJob(name, meta, output, audio))
     written = []
     for job in jobs:
         array, meta = open_probabilities(job.recording, probabilities_dir)
         events = predicted_events(array, meta, thresholds) if sound is None else segmented_events(array, meta, sound, segmentation)
+        if min_score is not None:
+            events = [e for e in events if e.score is None or e.score >= min_score]
+        if job.audio is not None and cutoffs is not None:
+            events = with_frequency_bounds(events, job.audio, *cutoffs, boxes.params)
         write_csv(job.output, events, extras=True)
         written.append(job.output)
     return written
+
+
+def _recording_paths(recordings: Sequence[str | Path] | None) -> dict[str, Path]:
+    """Name -> path of the recordings given as existing files (their audio is at hand)."""
+    return {Path(r).name: Path(r) for r in recordings or () if Path(r).is_file()}
+
+
+def _audio_of(name: str, path: Path | None, meta: ProbabilitiesMeta, required: bool) -> Recording | None:
+    """The recording whose probabilities ``meta`` describes: ``path``, else where hark classify read it.
+
+    Read the way classify read it (channel, reader); it must have the length classify saw.
+    None when it is nowhere to be found, unless ``required``.
+    """
+    extra = meta.extra or {}
+    if path is None and extra.get("recording_path") and Path(extra["recording_path"]).is_file():
+        path = Path(extra["recording_path"])
+    if path is None:
+        if required:
+            raise HarkError(f"{name}: frequency bounds need its audio; give the recording's path (not only its name)")
+        return None
+    recording = open_recording(path, channel=int(extra.get("channel", 0)), reader=extra.get("reader", "auto"), reader_params=extra.get("reader_params"))
+    if recording.samplerate != meta.samplerate or recording.frames != meta.recording_samples:
+        raise HarkError(
+            f"{path}: {recording.frames} samples at {recording.samplerate} Hz, but the probabilities of {name} were "
+            f"computed from {meta.recording_samples} at {meta.samplerate} Hz; give the recording that was classified"
+        )
+    return recording
 
 
 def predicted_events(array: np.ndarray, meta: ProbabilitiesMeta, thresholds: dict[str, float]) -> list[Event]:

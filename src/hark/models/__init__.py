@@ -20,6 +20,7 @@ from torch import nn
 
 from hark.errors import HarkError
 from hark.models import autoencoder as _autoencoder  # noqa: F401
+from hark.models import calls as _calls  # noqa: F401
 from hark.models import convnet as _convnet  # noqa: F401  (registers the shipped architectures)
 from hark.models import ensemble as _ensemble  # noqa: F401
 from hark.models import resnet as _resnet  # noqa: F401

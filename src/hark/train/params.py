@@ -11,6 +11,17 @@ from hark.params import Params
 
 DEFAULT_ARCHITECTURES = {"sparse": "convnet", "dense": "tcn", "clip": "resnet", "events": "resnet", "unsupervised": "autoencoder"}
 
+ULTRASONIC_SAMPLERATE = 100_000
+"""Dense supervision of recordings sampled above this (Hz) defaults to the ``calls`` architecture:
+ultrasonic whistles and sweeps (USVs, bats), whose pitch varies too much for ``tcn``'s per-bin inputs."""
+
+
+def default_architecture(supervision: str, samplerate: float | None = None) -> str:
+    """The architecture a supervision uses when none is named (``samplerate``: the recordings')."""
+    if supervision == "dense" and samplerate is not None and samplerate > ULTRASONIC_SAMPLERATE:
+        return "calls"
+    return DEFAULT_ARCHITECTURES[supervision]
+
 
 class TransferParams(Params):
     """Transfer learning: start from the first layers of trained frame models (see docs/models.md).

@@ -18,7 +18,7 @@ from hark.train.callbacks import CsvLogger, LineReporter, ProgressDisplay, Valid
 from hark.train.data import DataParams, TrainingData, Window
 from hark.train.data_events import EVENTS_RESNET_DEFAULTS
 from hark.train.data_store import write_dataset_store
-from hark.train.params import DEFAULT_ARCHITECTURES, TrainParams
+from hark.train.params import TrainParams, default_architecture
 from hark.train.trainer import Objective, ReconstructionObjective, Trainer
 
 
@@ -50,7 +50,8 @@ def train_model(
     if train_params.transfer is not None:
         train_params = _with_transfer_architecture(train_params, data_params)
     if train_params.architecture is None:
-        train_params = train_params.model_copy(update={"architecture": DEFAULT_ARCHITECTURES[data_params.supervision]})
+        default = default_architecture(data_params.supervision, _folder_samplerate(data_root, data_params))
+        train_params = train_params.model_copy(update={"architecture": default})
     architecture = architectures.get(train_params.architecture)
     if data_params.supervision == "events" and train_params.architecture == "resnet":
         # resnet's defaults are for clips of seconds; an event's crop needs shorter windows
@@ -120,6 +121,22 @@ def train_model(
         report(f"starting from the weights of {restore}")
     steps = trainer.fit(validate_first=resumed_from > 0 and not (folder / f"validation-{resumed_from:06d}.npz").is_file())
     return TrainResult(folder, steps, resumed_from, data.summary())
+
+
+def _folder_samplerate(data_root: str | Path, data_params: DataParams) -> int | None:
+    """The sample rate of the folder's first recording (None when there is none to read: the data's checks say why later)."""
+    if data_params.supervision != "dense":
+        return None
+    from hark.annotations.folder import scan_folder
+    from hark.audio.recording import open_recording
+
+    try:
+        entries = scan_folder(Path(data_root)).entries
+        if not entries:
+            return None
+        return open_recording(entries[0].recording, channel=data_params.channel, reader=data_params.reader, reader_params=data_params.reader_params).samplerate
+    except HarkError:
+        return None
 
 
 def _check_kind(kind: str, supervision: str, name: str) -> None:
