@@ -46,6 +46,15 @@ def wait_for_message(page, text: str, timeout: float = 30, newest: bool = True) 
     return messages(page)
 
 
+def wait_for_text_end(page, name: str, ending: str, timeout: float = 30) -> str:
+    """Wait until the text of the page's model ``name`` ends with ``ending`` (the server's
+    updates of several widgets may reach the page one after another)."""
+    page.wait_for_function(
+        "([n, e]) => Bokeh.documents[0].get_model_by_name(n).text.endsWith(e)", arg=[name, ending], timeout=timeout * 1000,
+    )  # fmt: skip
+    return model_value(page, name, "text")
+
+
 def wait_for_range(page, predicate, timeout: float = 20) -> tuple[float, float]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -19,6 +19,7 @@ from tests.gui.helpers import (
     wait_for_file,
     wait_for_message,
     wait_for_range,
+    wait_for_text_end,
     x_range,
 )
 
@@ -61,7 +62,7 @@ def test_annotate_review_and_reload_a_fly_recording(fly_folder, page, shots):
         page.get_by_role("button", name="2: mel-pulse").click()
         double_click(page, "waveform", 3.0, 0.0)
         wait_for_message(page, "add point 'mel-pulse'")
-        assert model_value(page, "file-info", "text").endswith("(1 rows)")
+        assert wait_for_text_end(page, "file-info", "(1 rows)").endswith("(1 rows)")
         shots(page, "point laid")
 
         # a range: another label (key 3), then a drag across the waveform
@@ -132,6 +133,6 @@ def test_annotate_review_and_reload_a_fly_recording(fly_folder, page, shots):
     with running_gui(fly_folder, "--annotator", "tester") as url:
         open_page(page, url)
         wait_for_message(page, f"opened {RECORDING}")  # the last recording opens again
-        assert model_value(page, "file-info", "text").endswith("(3 rows)")
+        assert wait_for_text_end(page, "file-info", "(3 rows)").endswith("(3 rows)")
         shots(page, "reloaded")
     assert read_csv(own_csv) == rows
