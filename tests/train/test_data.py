@@ -106,7 +106,7 @@ def test_fewer_training_examples_than_the_mini_batch(tmp_path):
 def test_recordings_of_different_sample_rates(tmp_path):
     write_recording(tmp_path, "a.wav", [(10, 10, "a")], samplerate=1000)
     write_recording(tmp_path, "b.wav", [(10, 10, "a")], samplerate=2000)
-    assert _error(tmp_path) == f"recordings of different sample rates in {tmp_path}: a.wav is 1000 Hz but b.wav is 2000 Hz; resample them to one rate"
+    assert _error(tmp_path) == f"recordings of different sample rates in {tmp_path}: a.wav is 1000 Hz but b.wav is 2000 Hz; resample them to one rate (hark resample --rate 1000 --out NEW_FOLDER {tmp_path})"
 
 
 def test_an_unknown_augmentation_fails_before_reading_audio(tmp_path):

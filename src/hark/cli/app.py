@@ -55,6 +55,7 @@ COMMAND_MODULES = (
     "gui",
     "info",
     "convert",
+    "resample",
     "demo",
     "stream",
 )

@@ -119,7 +119,7 @@ def plan_classification(
                 )
             raise HarkError(
                 f"{recording.path}: sampled at {recording.samplerate} Hz, but the model {model} was trained "
-                f"at {spec.samplerate} Hz; resample the recording or use a model of its rate"
+                f"at {spec.samplerate} Hz; resample the recording (hark resample --rate {spec.samplerate}) or use a model of its rate"
             )
         output = probabilities_paths(recording.name, out_dir)[0]
         if output in outputs:

@@ -152,7 +152,7 @@ def plan_denoising(
         if recording.samplerate != config.samplerate:
             raise HarkError(
                 f"{recording.path}: sampled at {recording.samplerate} Hz, but the denoiser {model} was trained at "
-                f"{config.samplerate} Hz; resample the recording or train a denoiser at its rate"
+                f"{config.samplerate} Hz; resample the recording (hark resample --rate {config.samplerate}) or train a denoiser at its rate"
             )
         opened.append(recording)
     names = [r.name for r in opened]

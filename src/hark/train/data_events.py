@@ -168,7 +168,7 @@ def open_recordings(root: Path, names: Sequence[str], channel: int, reader: str,
         if other.samplerate != first.samplerate:
             raise HarkError(
                 f"recordings of different sample rates in {root}: {first_name} is {first.samplerate} Hz "
-                f"but {name} is {other.samplerate} Hz; resample them to one rate"
+                f"but {name} is {other.samplerate} Hz; resample them to one rate (hark resample --rate {first.samplerate} --out NEW_FOLDER {root})"
             )
     return first.samplerate, opened
 

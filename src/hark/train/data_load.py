@@ -75,7 +75,7 @@ def read_audio(
         if other.samplerate != first.samplerate:
             raise HarkError(
                 f"recordings of different sample rates in {root}: {recordings[0]} is {first.samplerate} Hz "
-                f"but {name} is {other.samplerate} Hz; resample them to one rate"
+                f"but {name} is {other.samplerate} Hz; resample them to one rate (hark resample --rate {first.samplerate} --out NEW_FOLDER {root})"
             )
     samples = {name: rec.read() for name, rec in zip(recordings, opened)}
     return first.samplerate, samples
