@@ -107,14 +107,17 @@ def run(args: argparse.Namespace) -> None:
         250_000: make_long_usv_recording(out / f"usv-250kHz-{args.hours:g}h.wav", args.hours),
         500_000: make_usv_recording(out / f"usv-500kHz-{args.minutes_500k:g}min.wav", 500_000, args.minutes_500k * 60),
     }
-    devices = ["cpu"] if args.device == "cpu" else ["cpu", args.device] if args.device != "auto" else ["cpu", "auto"]
+    if args.device == "auto":
+        import torch
+
+        devices = ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
+    else:
+        devices = ["cpu"] if args.device == "cpu" else ["cpu", args.device]
     for rate, recording in recordings.items():
         model = make_detector(out / f"model-usv-calls-{rate // 1000}kHz", rate)
         config = json.loads((model / "config.json").read_text())
         for device in devices:
             r = detect(model, recording, out / f"usv-detect-{rate // 1000}kHz-{device}", device)
-            if device != "cpu" and not r["cuda"]:
-                continue  # auto found no GPU: the CPU figure is already printed
             line = report(f"{rate // 1000} kHz {config['architecture']} (context {config['context']}, stride {config['stride']})", r)
             target = " (target < 1536 MB)" if rate == 250_000 else ""
             print(line + target, flush=True)

@@ -7,7 +7,6 @@ import json
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 from hark.annotations.event import Kind, Status
 from hark.annotations.folder import scan_folder
@@ -16,6 +15,7 @@ from hark.annotations.songexplorer import read_csv, write_csv
 from hark.cli.app import main
 from hark.demo import generate_fly, write_wav
 from hark.demo.usv_noise import synthesize_usv_with_noise
+from tests.cli.usv_review import reviewed_usv_folder
 
 
 def _review_folder(folder, seeds, duration_s=5.0):
@@ -179,55 +179,11 @@ def test_bad_inputs_get_one_line_messages_and_nothing_is_written(denoiser, tmp_p
     assert sorted(p.name for p in calls.glob("*-denoised.csv")) == ["new42.wav-denoised.csv"]
 
 
-def _seconds_table(path, rate):
-    """A two-column start,stop seconds table of ../shared/data/usv (msa1 writes "0,0775" with a decimal comma)."""
-    rows = []
-    for cells in csv.reader(path.read_text().splitlines()):
-        if cells:
-            start, stop = (float(c.replace(",", ".")) for c in cells[:2])
-            rows.append((int(round(start * rate)), int(round(stop * rate))))
-    return rows
-
-
-def _real_review(shared, folder, numbers, rng):
-    """The hand-marked calls as usv; as noise, the other tools' detections that overlap no call and
-    as many random stretches of the calls' durations that overlap nothing."""
-    from hark.annotations.event import Event
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for n in numbers:
-        name = f"rec_{n}.wav"
-        (folder / name).symlink_to(shared / "usv" / str(n) / name)
-        frames = sf.info(str(folder / name)).frames
-        calls = _seconds_table(shared / "usv" / str(n) / f"gt_{n}.csv", 250_000)
-        busy = list(calls)
-        noise = []
-
-        def free(a, b):
-            return not any(a <= y and x <= b for x, y in busy)
-
-        for tool in ("deepsqueak", "mupet", "vocalmat", "msa1", "msa2"):
-            for a, b in _seconds_table(shared / "usv" / str(n) / f"{tool}_{n}.csv", 250_000):
-                if free(a, b):
-                    noise.append((a, b))
-                    busy.append((a, b))
-        for _ in range(20_000):
-            if len(noise) >= 2 * len(calls):
-                break
-            d = int(rng.choice([b - a for a, b in calls]))
-            a = int(rng.integers(0, frames - d))
-            if free(a - 2500, a + d + 2500):
-                noise.append((a, a + d))
-                busy.append((a, a + d))
-        events = [Event(name, a, b, Kind.ANNOTATED, "usv") for a, b in calls] + [Event(name, a, b, Kind.ANNOTATED, "noise") for a, b in noise]
-        write_csv(folder / f"{name}-annotated-review.csv", sorted(events))
-
-
 @pytest.mark.shared_data
 def test_a_denoiser_of_real_mouse_calls_tells_them_from_noise_in_a_recording_it_never_saw(shared_data, tmp_path):
     rng = np.random.default_rng(0)
-    _real_review(shared_data, tmp_path / "reviewed", [1, 3, 4], rng)
-    _real_review(shared_data, tmp_path / "new", [2], rng)
+    reviewed_usv_folder(shared_data, tmp_path / "reviewed", [1, 3, 4], rng)
+    reviewed_usv_folder(shared_data, tmp_path / "new", [2], rng)
     model = tmp_path / "denoiser"
     argv = [
         "train", "--data", str(tmp_path / "reviewed"), "--labels", "usv,noise", "--supervision", "events", "--out", str(model),
