@@ -22,8 +22,8 @@ import soundfile as sf
 
 from hark.annotations.event import Event
 from hark.annotations.songexplorer import read_csv, write_csv
-from hark.audio.resample import rate_ratio, scale_tick
 from hark.annotations.soundevent import read_soundevent_project_with_clips
+from hark.audio.resample import rate_ratio, scale_tick
 from hark.cli.app import main
 from hark.evaluate.matching import match_one_to_one
 from hark.evaluate.metrics import Counts
