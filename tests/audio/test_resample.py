@@ -98,3 +98,11 @@ def test_outputs_beyond_the_wav_size_limit_are_written_as_rf64(tmp_path, monkeyp
     source = _write(tmp_path / "in.wav", np.zeros(4000), 48_000, "PCM_16")
     resample_file(source, tmp_path / "out.wav", 24_000)
     assert sf.info(tmp_path / "out.wav").format == "RF64" and sf.info(tmp_path / "out.wav").frames == 2000
+
+
+def test_an_unreadable_recording_is_one_line_and_nothing_is_written(tmp_path):
+    _write(tmp_path / "data" / "good.wav", np.zeros(1000), 48_000)
+    (tmp_path / "data" / "bad.wav").write_bytes(b"RIFF, but not really")
+    with pytest.raises(HarkError, match=r"bad.wav: cannot read this recording") as error:
+        resample_recordings([tmp_path / "data"], tmp_path / "out", 24_000)
+    assert "\n" not in str(error.value) and not (tmp_path / "out").exists()

@@ -162,7 +162,7 @@ def resample_recordings(
         raise HarkError(f"--rate {rate}: must be a positive whole number of Hz")
     rate = int(rate)
     out_dir = Path(out_dir)
-    jobs = []  # (source, output, events per CSV name)
+    jobs = []  # (source, output, its soundfile info, its CSVs' events)
     for path in map(Path, paths):
         found = find_recordings([path])
         for source in found:
@@ -172,17 +172,17 @@ def resample_recordings(
             if any(output == other for _, other, *_ in jobs):
                 raise HarkError(f"{source}: another recording of the same name also goes to {output}; resample them into different folders")
             try:
-                source_rate = sf.info(str(source)).samplerate
+                info = sf.info(str(source))
             except (sf.LibsndfileError, RuntimeError) as err:
                 raise HarkError(f"{source}: cannot read this recording ({err})") from None
             csvs = {csv: read_csv(csv, allow_empty=True) for csv in annotation_csvs(source)}
-            jobs.append((source, output, source_rate, csvs))
+            jobs.append((source, output, info, csvs))
     check_boxes_fit({csv: events for *_, csvs in jobs for csv, events in csvs.items()}, rate)
     ensure_writable_dir(out_dir)
-    total = sum(sf.info(str(source)).frames for source, *_ in jobs) or 1
+    total = sum(info.frames for _, _, info, _ in jobs) or 1
     done = 0
     results = []
-    for source, output, source_rate, csvs in jobs:
+    for source, output, info, csvs in jobs:
         before = done
 
         def advance(frames: int, before: int = before) -> None:
@@ -190,13 +190,13 @@ def resample_recordings(
                 progress((before + frames) / total)
 
         frames = resample_file(source, output, rate, subtype=subtype, block_seconds=block_seconds, progress=advance)
-        done += sf.info(str(source)).frames
-        up, down = rate_ratio(source_rate, rate)
+        done += info.frames
+        up, down = rate_ratio(info.samplerate, rate)
         written = []
         for csv, events in csvs.items():
             write_csv(output.parent / csv.name, resampled_events(events, up, down))
             written.append(output.parent / csv.name)
-        results.append(ResampledRecording(source, output, source_rate, rate, frames, tuple(written)))
+        results.append(ResampledRecording(source, output, info.samplerate, rate, frames, tuple(written)))
     return results
 
 
