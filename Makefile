@@ -49,6 +49,8 @@ bench: install
 	$(BIN)/python -m benchmarks.stream
 	$(BIN)/python -m benchmarks.jobs
 	$(BIN)/python -m benchmarks.gui
+	$(BIN)/python -m benchmarks.generalize
+	$(BIN)/python -m benchmarks.fuzz --cases 5000
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) bench-output test-artifacts

@@ -41,7 +41,7 @@ def run(out: Path) -> None:
         print(f"  {m.label}: precision {m.precision:.3f}, recall {m.recall:.3f} (best checkpoint, step {steps}, {m.support} validation sounds)")
 
     from hark.demo import generate_fly
-    from hark.evaluate.dense_congruence import folder_congruence
+    from hark.infer.congruence import folder_congruence
     from hark.infer.classify import classify_recordings
     from hark.infer.ethogram import write_ethograms
 

@@ -98,7 +98,7 @@ def test_rate_comes_from_option_recording_wavfile_column_or_same_stem(tmp_path):
     elsewhere = write_wav(tmp_path / "elsewhere" / "other.wav", samplerate=2000)
     convert_annotations(tmp_path / "song-annotated-a.csv", tmp_path / "o.txt", "audacity", recording=elsewhere)
     assert (tmp_path / "o.txt").read_text().startswith("0.05\t0.45\tpulse\n")
-    write_wav(tmp_path / "song.wav", samplerate=4000)  # named by the wavfile column
+    write_wav(tmp_path / "song.wav", samplerate=4000, frames=8000)  # named by the wavfile column; as long as its events
     convert_annotations(tmp_path / "song-annotated-a.csv", tmp_path / "o.txt", "audacity")
     assert (tmp_path / "o.txt").read_text().startswith("0.025\t0.225\tpulse\n")
     with pytest.raises(HarkError, match="--rate 1000 Hz disagrees with .*other.wav, which is sampled at 2000 Hz"):

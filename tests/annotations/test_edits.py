@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+
 import pytest
 
 from hark.annotations.edits import AnnotationEditor
@@ -120,7 +122,13 @@ def test_a_file_changed_behind_the_editors_back_is_reloaded_not_overwritten(reco
     editor.add(900, 900, "mine-too")
     assert [e.label for e in read_csv(editor.path)] == ["mine", "theirs", "mine-too"]
     assert editor.notices and "reloaded" in editor.notices[0]
-    assert editor.history == ["add point 'mine-too' at 900"]  # the old history no longer applied
+    # the history is this editor's own: undo takes back its last edit and keeps the other's row
+    assert editor.history == ["add point 'mine' at 10", "add point 'mine-too' at 900"]
+    editor.undo()
+    editor.undo()
+    assert [e.label for e in read_csv(editor.path)] == ["theirs"]
+    editor.redo()
+    assert [e.label for e in read_csv(editor.path)] == ["mine", "theirs"]
 
 
 def test_another_annotators_file_is_only_read(recording):
@@ -140,3 +148,51 @@ def test_songexplorers_older_file_name_is_kept_when_only_it_exists(tmp_path):
     write_csv(tmp_path / "old-annotated-ann.csv", [Event("old.wav", 1, 1, Kind.ANNOTATED, "p")])
     editor = AnnotationEditor(recording, "ann")
     assert editor.path.name == "old-annotated-ann.csv" and len(editor.events) == 1
+
+
+def test_an_edit_of_a_row_another_writer_removed_is_a_reported_conflict(recording):
+    mine = AnnotationEditor(recording, "ann")
+    point = mine.add(10, 10, "a")
+    other = AnnotationEditor(recording, "ann")
+    other.delete(point)
+    with pytest.raises(HarkError, match="was changed or removed by another window or program"):
+        mine.delete(point)
+    with pytest.raises(HarkError, match="cannot undo \"add point 'a' at 10\": another window"):
+        mine.undo()
+    assert not mine.can_undo and read_csv(mine.path, allow_empty=True) == []
+
+
+def _edit_at_full_speed(recording, label, count, barrier):
+    editor = AnnotationEditor(recording, "ann")
+    barrier.wait()  # both processes start editing at the same moment
+    for index in range(count):
+        editor.add(index * 10, index * 10 + 5, label)
+    # undo still works per editor: take back this editor's last edit only
+    assert editor.undo() == f"add range {label!r} at {(count - 1) * 10}"
+    editor.redo()
+
+
+def test_two_processes_editing_one_file_at_full_speed_lose_nothing(recording):
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(2)
+    count = 100
+    workers = [context.Process(target=_edit_at_full_speed, args=(recording, label, count, barrier)) for label in ("left", "right")]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert [worker.exitcode for worker in workers] == [0, 0]
+    events = read_csv(recording.with_name("song.wav-annotated-ann.csv"))
+    for label in ("left", "right"):
+        assert sorted(e.start for e in events if e.label == label) == [index * 10 for index in range(count)]
+    assert len(events) == 2 * count
+
+
+def test_a_file_another_program_broke_is_never_written_over(recording):
+    editor = AnnotationEditor(recording, "ann")
+    editor.add(10, 10, "a")
+    editor.path.write_text("song.wav,ten,20,annotated,b\n")  # another program writes a malformed row
+    for attempt in range(2):  # the second edit too: the file stays "changed" until it can be read
+        with pytest.raises(HarkError, match="song.wav-annotated-ann.csv"):
+            editor.add(30, 30, "c")
+    assert editor.path.read_text() == "song.wav,ten,20,annotated,b\n"

@@ -8,7 +8,8 @@ from scipy.signal import butter, resample_poly, sosfilt
 from hark.annotations.event import Event, Kind
 from hark.annotations.songexplorer import read_csv, write_csv
 from hark.audio import resample as resample_module
-from hark.audio.resample import rate_ratio, resample_file, resample_recordings
+from hark.annotations.resample import resample_recordings
+from hark.audio.resample import rate_ratio, resample_file
 from hark.demo.usv import synthesize_usv
 from hark.errors import HarkError
 

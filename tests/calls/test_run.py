@@ -46,11 +46,11 @@ def test_denoised_beats_predicted_beats_annotated(folder):
 def test_ambiguous_or_missing_sources_ask_for_events(folder):
     root, events = folder
     rec, out = root / "rec.wav", root / "out"
-    with pytest.raises(HarkError, match=r"rec.wav: no calls found: no rec.wav-denoised.csv or rec.wav-predicted-<ratio>pr.csv in .*out, and no rec.wav-annotated-<who>.csv beside the recording; name an event CSV with --events"):
+    with pytest.raises(HarkError, match=r"rec.wav: no calls found: no rec.wav-denoised.csv or rec.wav-predicted-<ratio>pr.csv in .*out, and no rec.wav-annotated-<who>.csv beside the recording; name an event CSV with events"):
         find_call_events(rec, out)
     write_csv(out / "rec-predicted-1.0pr.csv", events)
     write_csv(out / "rec.wav-predicted-2.0pr.csv", events)
-    with pytest.raises(HarkError, match=r"rec.wav: 2 predicted CSVs in .*out \(rec-predicted-1.0pr.csv, rec.wav-predicted-2.0pr.csv\); choose one with --events"):
+    with pytest.raises(HarkError, match=r"rec.wav: 2 predicted CSVs in .*out \(rec-predicted-1.0pr.csv, rec.wav-predicted-2.0pr.csv\); choose one with events"):
         find_call_events(rec, out)
     assert find_call_events(rec, out, root / "out" / "rec-predicted-1.0pr.csv").events == events
 

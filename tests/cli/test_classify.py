@@ -52,3 +52,26 @@ def test_classify_bad_inputs_are_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert "ckpt-000100.pt: not a readable checkpoint" in err and "\n" not in err
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_classify_keeps_one_model_per_folder_and_says_when_the_disk_is_too_small(tmp_path, capsys):
+    from tests.full_disk import tiny_disk
+
+    model = make_model(tmp_path / "model", steps=(100, 200))
+    rec = write_recording(tmp_path / "rec.wav", 0.3)
+    out = tmp_path / "out"
+    base = ["classify", "--model", str(model), "--out", str(out), "--device", "cpu", "--no-progress", "--engine", "torch"]
+    assert main([*base, "--checkpoint", "100", str(rec)]) == 0
+    capsys.readouterr()
+    assert main([*base, "--checkpoint", "200", str(rec)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "step 100" in err and "step 200" in err and "--move-old" in err and "\n" not in err
+    assert read_probabilities(rec, out)[2].checkpoint_step == 100
+    assert main([*base, "--checkpoint", "200", "--move-old", str(rec)]) == 0
+    assert read_probabilities(rec, out)[2].checkpoint_step == 200
+    assert len(list(out.glob("oldfiles-*/rec.wav-probabilities.npy"))) == 1
+    long = write_recording(tmp_path / "long.wav", 70.0)  # 1.1 MB of probabilities
+    with tiny_disk(tmp_path) as disk:
+        assert main([*base[:3], "--out", str(disk), *base[5:], str(long)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"hark: error: {disk}: 1.0 MB free, but the probabilities") and "\n" not in err

@@ -24,7 +24,7 @@ def one_line_error(err: str) -> str:
 
 
 def test_converts_a_csv_to_raven_with_the_rate_of_the_recording_beside_it(tmp_path, capsys):
-    write_wav(tmp_path / "song.wav", samplerate=1000)
+    write_wav(tmp_path / "song.wav", samplerate=1000, frames=8000)  # as long as the CSV's events
     (tmp_path / "song.wav-annotated-ann.csv").write_text(CSV)
     rc, out, err = run(capsys, "--to", "raven", tmp_path / "song.wav-annotated-ann.csv", tmp_path / "song.txt")
     assert (rc, err) == (0, "")
@@ -36,7 +36,7 @@ def test_round_trip_through_audacity_with_rate_and_recording_options(tmp_path, c
     (tmp_path / "in.csv").write_text(CSV)
     assert run(capsys, "--to", "audacity", "--rate", "1000", tmp_path / "in.csv", tmp_path / "a.txt")[0] == 0
     assert (tmp_path / "a.txt").read_text() == "0.1\t0.9\tpulse\n2.0\t7.999\tsine\n"
-    wav = write_wav(tmp_path / "elsewhere" / "song.wav", samplerate=1000)
+    wav = write_wav(tmp_path / "elsewhere" / "song.wav", samplerate=1000, frames=8000)
     assert run(capsys, "--to", "songexplorer", "--recording", wav, tmp_path / "a.txt", tmp_path / "back.csv")[0] == 0
     assert (tmp_path / "back.csv").read_text() == CSV
 

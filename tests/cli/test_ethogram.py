@@ -53,3 +53,29 @@ def test_ethogram_bad_inputs_are_one_line(tmp_path, capsys):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err.strip()
         assert err.startswith("hark: error: ") and message in err and "\n" not in err, (argv, err)
+
+
+SMALL = ["-a", "n_conv_layers=2", "-a", "feature_maps=8", "-a", "dense_layers=8"]
+
+
+def test_ethogram_right_after_train_as_the_readme_prints_it(tmp_path, capsys):
+    from hark.demo import generate_fly
+    from hark.models.store import read_calibration
+
+    data = tmp_path / "fly"
+    recordings = generate_fly(data, n_recordings=2, duration_s=20.0, seed=6)
+    model, out = tmp_path / "model", tmp_path / "out"
+    argv = ["train", "--data", str(data), "--labels", "mel-pulse,mel-sine,ambient", "--architecture", "convnet", "--steps", "20",
+            "--validation-period", "10", "--batch-size", "8", "--out", str(model), "--no-progress", *SMALL]  # fmt: skip
+    assert main(argv) == 0
+    said = capsys.readouterr().out
+    assert "thresholds at ratios 0.5, 1, 2 for the checkpoint of step 20" in said and "hark accuracy" in said
+    assert set(read_calibration(model).temperatures) <= {10, 20}
+    wav = str(recordings[0].wav)
+    assert main(["classify", "--model", str(model), "--out", str(out), wav]) == 0
+    assert main(["ethogram", "--model", str(model), "--ratio", "1.0", "--out", str(out), wav]) == 0
+    assert main(["ethogram", "--model", str(model), "--sensitivity", "high-recall", "--out", str(out), wav]) == 0
+    balanced = read_csv(out / f"{recordings[0].wav.name}-predicted-1.0pr.csv", allow_empty=True)
+    high_recall = read_csv(out / f"{recordings[0].wav.name}-predicted-0.5pr.csv", allow_empty=True)
+    for label in ("mel-pulse", "mel-sine", "ambient"):
+        assert sum(e.label == label for e in high_recall) >= sum(e.label == label for e in balanced), label

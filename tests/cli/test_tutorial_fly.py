@@ -1,4 +1,4 @@
-"""The README's fly tutorial, command for command, on the real recordings of ../shared/data/fly."""
+"""The README's fly tutorial, its commands as printed (tests/docs_blocks.py), on the real recordings of ../shared/data/fly."""
 
 import csv
 import shutil
@@ -6,19 +6,27 @@ import shutil
 import pytest
 
 from hark.annotations.songexplorer import read_csv
-from hark.cli.app import main
+from tests.conftest import REPO_ROOT
+from tests.docs_blocks import Tutorial, find_block, page_blocks, ran_command, shared_workdir
 
 LABELS = ["mel-pulse", "mel-sine", "ambient"]
+FLY = "../shared/data/fly"
+RECORDINGS = ["20161207T102314_ch1.wav", "Antigua_20110313095210_ch26.wav", "PS_20130625111709_ch3.wav"]
 
 
 @pytest.mark.shared_data
-def test_train_accuracy_freeze_classify_ethogram_misses_congruence(shared_data, tmp_path, capsys):
+def test_train_accuracy_freeze_classify_ethogram_misses_congruence(shared_data, tmp_path):
+    block = find_block(page_blocks(REPO_ROOT / "README.md", REPO_ROOT), "Tutorial: a model of fly song")
+    work = shared_workdir(tmp_path, shared_data)
     gt = shared_data / "fly"
-    recordings = sorted(str(p) for p in gt.glob("*.wav"))
-    model, out = tmp_path / "model", tmp_path / "predictions"
+    # DIR_WITH_DENSE_CSVS: step 7's "dense human annotations", person1's of one recording
+    (work / "dense").mkdir()
+    shutil.copy(gt / "PS_20130625111709_ch3.wav-annotated-person1.csv", work / "dense")
+    # as the README defines them: GT=../shared/data/fly, REC... its three recordings, DIR any folder
+    places = {"GT": FLY, "REC...": [f"{FLY}/{name}" for name in RECORDINGS], "DIR": "predictions", "DIR_WITH_DENSE_CSVS": "dense"}
+    ran = Tutorial(work, places).run(block)
+    model, out = work / "MODEL", work / "predictions"
 
-    assert main(["train", "--data", str(gt), "--labels", ",".join(LABELS), "--kinds", "annotated", "--out", str(model), "--no-progress"]) == 0
-    assert main(["accuracy", str(model)]) == 0
     with open(model / "accuracy" / "label-scores.csv") as f:
         scores = {row["label"]: row for row in csv.DictReader(f)}
     for label, least in (("mel-pulse", 0.9), ("mel-sine", 0.8), ("ambient", 0.8)):
@@ -26,10 +34,7 @@ def test_train_accuracy_freeze_classify_ethogram_misses_congruence(shared_data, 
     for figure in ("confusion-matrix", "precision-recall", "roc", "probability-density", "learning-curve"):
         assert (model / "accuracy" / f"{figure}.pdf").is_file() and (model / "accuracy" / f"{figure}.png").is_file()
 
-    assert main(["freeze", str(model)]) == 0
     assert (model / "frozen.onnx").is_file()
-    assert main(["classify", "--model", str(model), "--out", str(out), *recordings]) == 0
-    assert main(["ethogram", "--model", str(model), "--ratio", "1.0", "--out", str(out), *recordings]) == 0
     predicted = read_csv(out / "PS_20130625111709_ch3.wav-predicted-1.0pr.csv")
     assert {e.label for e in predicted} <= set(LABELS) and all(e.kind.value == "predicted" for e in predicted)
     # most hand-marked pulses lie inside a predicted mel-pulse event
@@ -38,14 +43,6 @@ def test_train_accuracy_freeze_classify_ethogram_misses_congruence(shared_data, 
     found = sum(any(p.start <= t.start <= p.stop for p in pulses) for t in truth)
     assert found >= 0.9 * len(truth)
 
-    assert main(["detect", "--out", str(out), *recordings]) == 0
-    assert main(["misses", "--out", str(out), *recordings]) == 0
-    assert all((out / f"{name}-missed.csv").is_file() for name in (p.split("/")[-1] for p in recordings))
-
-    dense = tmp_path / "dense"
-    dense.mkdir()
-    shutil.copy(gt / "PS_20130625111709_ch3.wav-annotated-person1.csv", dense)
-    capsys.readouterr()
-    assert main(["congruence", "--truth", str(dense), "--predictions", str(out)]) == 0
-    report = capsys.readouterr().out
+    assert all((out / f"{name}-missed.csv").is_file() for name in RECORDINGS)
+    report = ran_command(ran, "hark congruence").stdout
     assert "mel-pulse vs person1" in report and (out / "congruence" / "congruence-agreement.csv").is_file()

@@ -2,7 +2,8 @@
 
 For each of the four recordings: train a dense ``calls`` detector on the other three (hand-marked
 calls; everything else background), classify the fourth and write its events at the balanced
-sensitivity, as the README's USV tutorial does. The events are scored against gt_N.csv with the
+sensitivity, with the commands of docs/ultrasonic.md as printed (tests/docs_blocks.py; its
+denoiser part runs in the README's USV tutorial). The events are scored against gt_N.csv with the
 rule the other tools' published figures use (a detected call matches at most one hand-marked
 call that it overlaps in time: hark's one-to-one matching with no tolerance), and the same code
 scores DeepSqueak's, VocalMat's and MUPET's detections of the same recordings.
@@ -15,6 +16,8 @@ from hark.annotations.usv_table import read_usv_table
 from hark.cli.app import main
 from hark.evaluate.matching import match_events
 from hark.evaluate.metrics import Counts
+from tests.conftest import REPO_ROOT
+from tests.docs_blocks import Tutorial, find_block, page_blocks, shared_workdir
 
 RATE = 250_000
 RECORDINGS = ["1", "2", "3", "4"]
@@ -22,6 +25,8 @@ TOOLS = {"deepsqueak": 0.951, "vocalmat": 0.946, "mupet": 0.896}  # their pooled
 # Small enough for four trainings in about a minute of one core each; the LOO F1 of these
 # settings stayed above 0.96 for every seed tried (1-5) and as the tutorial's defaults.
 TRAINING = ["--steps", "200", "--batch-size", "16", "--frames", "128", "--validation-period", "200", "--validation-percent", "10"]
+# appended to the printed commands only to shorten them
+SPEEDUPS = {"hark train --data GT --labels usv": TRAINING, "hark accuracy DETECTOR": ["--no-figures"]}
 
 
 def _score(truth, found) -> Counts:
@@ -56,19 +61,16 @@ def test_tools_scored_by_the_same_rule_reach_their_published_f1(shared_data):
 @pytest.mark.shared_data
 def test_leave_one_recording_out_detection_beats_deepsqueak_vocalmat_and_mupet(shared_data, tmp_path, capsys):
     usv = shared_data / "usv"
+    # train, accuracy, classify and ethogram: the detector half of the page's block
+    block = find_block(page_blocks(REPO_ROOT / "docs" / "ultrasonic.md", REPO_ROOT), "Ultrasonic calls: detection as boxes")
+    detection = block.before("hark train --data REVIEWED")
     hark_counts, tool_counts = [], {tool: [] for tool in TOOLS}
     for held_out in RECORDINGS:
-        fold = tmp_path / f"without-{held_out}"
-        fold.mkdir()
-        _ground_truth_folder(usv, fold / "GT", [n for n in RECORDINGS if n != held_out])
-        detector, out = fold / "detector", fold / "out"
-        recording = str(usv / held_out / f"rec_{held_out}.wav")
-        assert main(["train", "--data", str(fold / "GT"), "--labels", "usv", "--supervision", "dense", "--out", str(detector),
-                     *TRAINING, "--no-progress"]) == 0  # fmt: skip
-        assert main(["accuracy", str(detector), "--no-figures"]) == 0
-        assert main(["classify", "--model", str(detector), "--out", str(out), recording]) == 0
-        assert main(["ethogram", "--model", str(detector), "--sensitivity", "balanced", "--out", str(out), recording]) == 0
-        found = read_csv(out / f"rec_{held_out}.wav-predicted-1.0pr.csv", allow_empty=True)
+        work = shared_workdir(tmp_path / f"without-{held_out}", shared_data)
+        _ground_truth_folder(usv, work / "GT", [n for n in RECORDINGS if n != held_out])
+        places = {"REC...": f"../shared/data/usv/{held_out}/rec_{held_out}.wav"}
+        Tutorial(work, places, SPEEDUPS).run(detection)
+        found = read_csv(work / "DIR" / f"rec_{held_out}.wav-predicted-1.0pr.csv", allow_empty=True)
         assert all(e.has_frequency and 15_000 <= e.low_hz < e.high_hz <= RATE / 2 and 0 < e.score <= 1 for e in found)
         truth = _truth(usv, held_out)
         hark_counts.append(_score(truth, found))

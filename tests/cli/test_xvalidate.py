@@ -77,11 +77,18 @@ def test_generalize_omit_all_trains_one_model_here_and_compare_reads_it(fly, tmp
     plan = json.loads((out / "cross-validation.json").read_text())
     assert plan["kind"] == "generalize" and plan["omit"] == "all" and plan["models"][0]["withheld"] == ["fly-03.wav"]
     split = json.loads((out / "1w_1r" / "split.json").read_text())
-    assert {e["recording"] for e in split["validation"]} == {"fly-03.wav"}
-    assert "fly-03.wav" not in {e["recording"] for e in split["training"]}
+    # nested: fly-03 is held out of training and of the validation the checkpoint and thresholds are tuned on
+    assert plan["nested"] and {e["recording"] for e in split["test"]} == {"fly-03.wav"}
+    assert "fly-03.wav" not in {e["recording"] for e in split["training"] + split["validation"]}
+    assert split["method"] == "blocks" and split["validation"]  # two recordings left: blocks of each
     summary = json.loads((out / "summary.json").read_text())
     assert summary["models"][0]["worker"] is None  # a single job runs in this process
-    assert summary["overall"]["examples"] == len(split["validation"]) and summary["steps"] == 20
+    assert summary["overall"]["examples"] == len(split["test"])
+    tuned = json.loads((out / "1w_1r" / "tuned.json").read_text())  # --checkpoint best (the default), chosen on fly-01 and fly-02
+    assert summary["models"][0]["step"] == summary["steps"] == tuned["step"] in (10, 20) and tuned["checkpoint"] == "best"
+    assert set(tuned["thresholds"]) == set(LABELS.split(","))
+    assert (out / "recordings.csv").read_text().splitlines()[1].startswith(f"1w_1r,fly-03.wav,1,{tuned['step']},")
+    assert set(summary["spread"]) == {"macro_f1", "f1_at_ratio_0.5", "f1_at_ratio_1", "f1_at_ratio_2"}
     write_run(tmp_path / "runs" / "other", LABELS.split(","), [np.eye(3, dtype=int).tolist()])
     assert main(["compare", str(tmp_path / "runs"), "--no-figures"]) == 0
     rows = (tmp_path / "runs" / "compare" / "compare.csv").read_text().splitlines()

@@ -77,7 +77,7 @@ def test_ratios(tmp_path):
     truth, predictions = make_folders(tmp_path)
     for path in list(predictions.glob("*-1.0pr.csv")):
         path.with_name(path.name.replace("1.0pr", "2.0pr")).write_text(path.read_text())
-    with pytest.raises(HarkError, match=r"holds predictions at ratios 1.0, 2.0; choose one with --ratio"):
+    with pytest.raises(HarkError, match=r"holds predictions at ratios 1.0, 2.0; choose one with ratio"):
         truth_accuracy(truth, predictions, draw=False)
     assert truth_accuracy(truth, predictions, ratio=2, draw=False).ratio == "2.0"
     with pytest.raises(HarkError, match=r"no predictions at ratio 3 \(there are 1.0, 2.0\)"):

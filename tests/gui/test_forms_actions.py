@@ -34,7 +34,7 @@ def test_every_form_shows_defaults_that_read_back_as_the_models_defaults(action)
 
 def test_texts_are_read_as_the_command_line_reads_them():
     from hark.detect import TimeFreqThresholdParams
-    from hark.jobs.kinds import AccuracyJobParams
+    from hark.evaluate.jobs import AccuracyJobParams
     from hark.train.params import TrainParams
 
     assert parse_form(AccuracyJobParams, {"model": "m", "ratios": "1.0, 2"}, "accuracy").ratios == [1.0, 2.0]

@@ -8,7 +8,7 @@ from hark.infer import ethogram
 from hark.infer.engines import config_digest
 from hark.infer.ethogram import read_thresholds, write_ethograms
 from hark.infer.probabilities import ProbabilitiesMeta, probabilities_paths, probabilities_writer
-from hark.models.store import load_config
+from hark.models.store import load_config, save_config
 from tests.infer.helpers import make_model
 
 THRESHOLDS = """label,ratio,threshold,precision,recall
@@ -94,3 +94,55 @@ def test_dense_thresholds_and_nan_thresholds(tmp_path):
     assert np.isnan(read_thresholds(model, 1.0, dense=True)["ambient"])
     events = read_csv(write_ethograms(model, None, folder, folder, 1.0, dense=True)[0])
     assert events == [Event("bird.wav", 300, 600, Kind.PREDICTED, "song"), Event("bird.wav", 1000, 1100, Kind.PREDICTED, "song")]
+
+
+def test_a_lower_threshold_never_finds_fewer_events():
+    e = lambda start, stop, label="usv": Event("r.wav", start, stop, Kind.PREDICTED, label, score=0.9)  # noqa: E731
+    stricter = [e(10, 20), e(30, 40), e(50, 60), e(200, 210)]
+    looser = [e(5, 65), e(100, 120), e(195, 230)]  # one run over three stricter events; a new one; a wider one
+    assert ethogram.not_fewer_events(looser, stricter) == [e(10, 20), e(30, 40), e(50, 60), e(100, 120), e(195, 230)]
+    assert ethogram.not_fewer_events([], stricter) == stricter  # what the stricter threshold found stays
+    # overlapped labels are grouped per label: a's run over two b events does not split
+    mixed = ethogram.not_fewer_events([e(0, 100, "a")], [e(10, 20, "b"), e(30, 40, "b")], per_label=True)
+    assert mixed == [e(0, 100, "a"), e(10, 20, "b"), e(30, 40, "b")]
+
+
+def dense_trace(tmp_path):
+    """A dense model's probabilities of sound: three calls separated by valleys of 0.4 (frames 3-5,
+    8-9, 11), and a faint one (frame 15, 0.35) that only the high-recall threshold reaches."""
+    model = make_model(tmp_path / "model", samplerate=1000, outputs=("background", "usv"))
+    config = load_config(model).model_copy(update={"supervision": "dense"})
+    save_config(model, config)
+    (model / "accuracy").mkdir()
+    # a dense model's ratio R uses the background's threshold at 1 / R: sound 0.5 at R = 1, 0.3 at R = 0.5
+    (model / "accuracy" / "thresholds.csv").write_text(
+        "label,ratio,threshold,precision,recall\nbackground,1.0,0.5,0.9,0.9\nbackground,2.0,0.7,0.95,0.5\nbackground,0.5,0.3,0.5,0.95\n"
+    )
+    sound = np.full(20, 0.05, np.float32)
+    sound[3:12] = [0.8, 0.9, 0.8, 0.4, 0.4, 0.85, 0.9, 0.4, 0.8]
+    sound[15] = 0.35
+    meta = ProbabilitiesMeta(
+        recording="mouse.wav", output_names=["background", "usv"], samplerate=1000, stride=100, offset=50, context=100,
+        frames=20, recording_samples=2100, config_digest=config_digest(config),
+    )
+    folder = tmp_path / "out"
+    with probabilities_writer(probabilities_paths("mouse.wav", folder)[0], meta) as write:
+        write(0, np.stack([1 - sound, sound], axis=1))
+    return model, folder
+
+
+def test_high_recall_finds_at_least_the_calls_of_balanced_on_a_trace_whose_valleys_it_bridges(tmp_path):
+    model, folder = dense_trace(tmp_path)
+    counts = {}
+    for name, ratio in ethogram.SENSITIVITY_RATIOS.items():
+        [path] = write_ethograms(model, None, folder, tmp_path / name, ratio=ratio, boxes=ethogram.BoxSettings(enabled=False))
+        counts[name] = read_csv(path, allow_empty=True)
+    assert [len(counts[n]) for n in ("high-precision", "balanced", "high-recall")] == [3, 3, 4]
+    # the three calls balanced separates stay separate; the faint one is added
+    assert [(e.start, e.stop) for e in counts["high-recall"]][:3] == [(e.start, e.stop) for e in counts["balanced"]]
+    # the plain runs at the high-recall threshold would have been two: the valleys of 0.4 joined
+    from hark.evaluate.segments import SegmentationParams
+
+    meta_array, meta = ethogram.open_probabilities("mouse.wav", folder)
+    plain = ethogram.segmented_events(meta_array, meta, 0.3, SegmentationParams())
+    assert len(plain) == 2

@@ -45,7 +45,7 @@ def test_detected_in_out_dir_and_everything_covered(tmp_path):
 def test_several_ratios_need_one_chosen(tmp_path):
     recording, out = setup(tmp_path)
     write_csv(out / "bird.wav-predicted-2.0pr.csv", predicted("bird.wav", [(0, 5000)]))
-    with pytest.raises(HarkError, match=r"several ratios \(1, 2\); choose one with --ratio"):
+    with pytest.raises(HarkError, match=r"several ratios \(1, 2\); choose one with ratio"):
         write_misses([recording], out)
     assert len(read_csv(write_misses([recording], out, ratio=1.0)[0])) == 2
     assert read_csv(write_misses([recording], out, ratio=2.0)[0], allow_empty=True) == []

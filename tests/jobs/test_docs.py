@@ -1,7 +1,9 @@
 """docs/jobs.md describes every cluster setting and every job kind hark ships, with its parameters."""
 
 from hark.jobs import ClusterSettings, job_kinds
-from hark.jobs.kinds import AccuracyJobParams, CongruenceJobParams, EthogramJobParams, FreezeJobParams, MissesJobParams, TrainJobParams
+from hark.evaluate.jobs import AccuracyJobParams
+from hark.infer.jobs import CongruenceJobParams, EthogramJobParams, FreezeJobParams, MissesJobParams
+from hark.train.jobs import TrainJobParams
 from tests.conftest import REPO_ROOT
 
 SHIPPED = ("detect", "classify", "train", "accuracy", "freeze", "ethogram", "misses", "congruence")

@@ -104,7 +104,10 @@ def test_detect_on_the_scheduler_writes_the_same_csvs(scheduler, tmp_path, capsy
     recordings.mkdir()
     for i in range(4):
         write_recording(recordings / f"song{i}.wav", 1.5, seed=10 + i)
-    (recordings / "hark.toml").write_text(f'[cluster]\nkind = "{scheduler}"\n')  # the folder's setting this time
+    (recordings / "hark.toml").write_text(f'[cluster]\nkind = "{scheduler}"\n')  # the folder's setting this time,
+    own = tmp_path / "xdg-config" / "hark" / "hark.toml"  # confirmed by your own config (XDG_CONFIG_HOME: tests/jobs/conftest.py)
+    own.parent.mkdir(parents=True)
+    own.write_text(f'[trust]\nclusters = ["{scheduler}"]\n')
     assert main(["detect", "--no-progress", "--out", str(tmp_path / "there"), str(recordings)]) == 0
     (recordings / "hark.toml").unlink()
     assert main(["detect", "--no-progress", "--out", str(tmp_path / "here"), str(recordings)]) == 0
@@ -137,7 +140,10 @@ def test_a_scheduler_that_does_not_answer_is_one_line(tmp_path, capsys):
     rec = write_recording(tmp_path / "a.wav", 0.5)
     (tmp_path / "hark.toml").write_text("[cluster]\ntimeout = 1\n")
     assert main(["detect", "--no-progress", "--cluster", address, str(rec)]) == 2
-    assert capsys.readouterr().err.strip() == f"hark: error: scheduler {address} does not answer (after 1 s): {str(err.value).split(': ', 1)[1]}"
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"hark: settings from {tmp_path / 'hark.toml'} (found beside the data)",
+        f"hark: error: scheduler {address} does not answer (after 1 s): {str(err.value).split(': ', 1)[1]}",
+    ]
 
 
 def test_jobs_whose_workers_are_all_gone_are_reported(tmp_path):

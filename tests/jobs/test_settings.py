@@ -65,13 +65,19 @@ def test_hark_toml_is_found_above_the_recordings_and_the_option_overrides_it(tmp
         '[cluster]\nkind = "slurm"\nqueue = "gpu"\nwalltime = "02:00:00"\njob_extra_directives = ["--gres=gpu:1"]\n'
     )
     assert find_settings_file([tmp_path / "lab" / "day1", tmp_path / "lab" / "day2"]) == tmp_path / "lab" / "hark.toml"
+    with pytest.raises(HarkError, match="kind slurm sends jobs"):  # a batch queue found beside the data: confirm it
+        resolve_cluster(None, [tmp_path / "lab" / "day1"])
+    (tmp_path / "xdg-config" / "hark").mkdir(parents=True)
+    (tmp_path / "xdg-config" / "hark" / "hark.toml").write_text('[trust]\nclusters = ["slurm"]\n')  # your own config does
     settings = resolve_cluster(None, [tmp_path / "lab" / "day1"])
     assert (settings.kind, settings.queue, settings.job_extra_directives) == ("slurm", "gpu", ["--gres=gpu:1"])
     overridden = resolve_cluster("local", [tmp_path / "lab" / "day1"])
     assert overridden.kind == "local" and overridden.walltime == "02:00:00"
     assert resolve_cluster("tcp://h:1", [tmp_path / "lab"]).address == "tcp://h:1"
     (tmp_path / "hark.toml").write_text('[cluster]\nkind = "tcp://lab-server:8786"\n')  # the current folder's, when none above
-    assert resolve_cluster(None, [tmp_path / "elsewhere"]).address == "tcp://lab-server:8786"
+    with pytest.raises(HarkError, match="kind tcp://lab-server:8786 sends jobs"):
+        resolve_cluster(None, [tmp_path / "elsewhere"])
+    assert resolve_cluster("tcp://lab-server:8786", [tmp_path / "elsewhere"]).address == "tcp://lab-server:8786"
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,8 @@ from hark.errors import HarkError
 from hark.models import ClipModel, FrameModel, architectures, build_model, export_onnx
 from tests.models.helpers import calibrate, make_audio, per_window_outputs
 
-# small settings covering the front ends, pooling, strides, dilation, residuals, norms
+# small settings covering the front ends and their input normalisations, pooling, strides,
+# dilation, residuals, norms
 SETTINGS: dict[str, list[tuple[int, dict]]] = {
     "convnet": [
         (2500, {}),
@@ -54,6 +55,29 @@ SETTINGS: dict[str, list[tuple[int, dict]]] = {
                 "normalization": "none",
             },
         ),
+        (
+            2500,
+            {
+                "front_end": "spectrogram",
+                "input_normalization": "pcen",
+                "norm_time_ms": 20,
+                "n_conv_layers": 2,
+                "kernel_size": 5,
+                "context_ms": 100,
+            },
+        ),
+        (
+            2500,
+            {
+                "front_end": "mel-cepstrum",
+                "input_normalization": "noise_floor",
+                "norm_time_ms": 15,
+                "pooling": "none",
+                "n_conv_layers": 1,
+                "kernel_size": 3,
+                "context_ms": 40,
+            },
+        ),
     ],
     "tcn": [
         (8000, {"n_dilations": 4, "kernel_size": 3, "n_filters": 8}),
@@ -69,14 +93,28 @@ SETTINGS: dict[str, list[tuple[int, dict]]] = {
                 "norm_groups": 2,
             },
         ),
+        (
+            8000,
+            {
+                "front_end": "spectrogram",
+                "input_normalization": "noise_floor",
+                "norm_time_ms": 12,
+                "n_dilations": 2,
+                "kernel_size": 3,
+                "n_filters": 8,
+            },
+        ),
     ],
     "calls": [
         (250_000, {}),
         (48_000, {"low_hz": 2000, "conv_layers": 1, "conv_channels": 4, "n_dilations": 2, "normalization": "group", "norm_groups": 2}),
+        (48_000, {"low_hz": 2000, "conv_layers": 1, "conv_channels": 4, "n_dilations": 2, "input_normalization": "pcen", "norm_time_ms": 5}),
     ],
     "resnet": [
         (2000, {}),
         (2000, {"channels": [4], "window_ms": 32, "stride_ms": 8, "low_hz": 50, "high_hz": 500}),
+        (2000, {"channels": [4], "input_normalization": "pcen", "norm_time_ms": 100}),
+        (2000, {"channels": [4], "input_normalization": "noise_floor", "norm_time_ms": 100}),
     ],
 }
 PLUGIN_SETTINGS = [(16000, {})]  # an installed plugin is checked with its defaults

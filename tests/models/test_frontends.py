@@ -7,7 +7,10 @@ import torch
 from hark.errors import HarkError
 from hark.models.frontends import (
     LOG_EPS,
+    PCEN,
     MelCepstrum,
+    NoiseFloor,
+    SpectralNormalization,
     Spectrogram,
     Waveform,
     bins_in_range,
@@ -20,6 +23,7 @@ from hark.models.frontends import (
     ms_to_samples,
     rfft_frequencies,
 )
+from hark.dsp.normalize import smoother_span, smoothing_coefficient
 
 RATE = 8000
 
@@ -171,3 +175,101 @@ def test_impossible_front_ends_are_one_line_errors(build, message):
     with pytest.raises(HarkError, match=message) as err:
         build()
     assert "\n" not in str(err.value)
+
+
+def test_a_normalised_frame_sees_its_smoothers_span_around_its_window():
+    window, hop, n = 32, 8, 400
+    spec = build_front_end("spectrogram", RATE, 4, 1, normalization=SpectralNormalization("pcen", time_ms=2))
+    span = smoother_span(2 / 1)  # a 2 ms time constant at a 1 ms hop
+    assert isinstance(spec.normalizer, PCEN) and spec.normalizer.span == span == 13  # 6 frames each side
+    assert (spec.fft_window, spec.hop, spec.window) == (window, hop, window + hop * (span - 1))
+    base = torch.full((1, 1, n), 1e-3)
+    frames = (n - spec.window) // hop + 1
+    quiet = spec(base)[0]
+    assert quiet.shape[-1] == frames
+    for sample in (0, 50, 71, 200, 399):
+        x = base.clone()
+        x[0, 0, sample] = 1.0
+        touched = ((spec(x)[0] - quiet).abs() > 1e-6).any(dim=0).nonzero().flatten().tolist()
+        expected = [k for k in range(frames) if k * hop < sample < k * hop + spec.window]
+        assert touched == expected, sample
+    # the background is centred: a click stands out most in the frame whose window it centres
+    x = base.clone()
+    x[0, 0, 200] = 1.0
+    loudest = (spec(x)[0] - quiet).abs().sum(dim=0).argmax().item()
+    assert abs(loudest * hop + spec.window // 2 - 200) <= hop
+
+
+@pytest.mark.parametrize("kind", ["pcen", "noise_floor"])
+@pytest.mark.parametrize("front_end", ["spectrogram", "mel-cepstrum"])
+def test_normalised_features_forget_a_20_db_gain_the_log_spectrogram_keeps(kind, front_end):
+    rng = np.random.default_rng(3)
+    x = 0.01 * rng.standard_normal(RATE)
+    x[4000:4400] += 0.1 * np.sin(2 * np.pi * 1000 * np.arange(400) / RATE)
+    quiet = torch.tensor(x, dtype=torch.float32)[None, None]
+    plain = build_front_end(front_end, RATE, 8, 2, n_mels=8, n_dct=8)
+    normalization = SpectralNormalization(kind, time_ms=50)
+    normalised = build_front_end(front_end, RATE, 8, 2, n_mels=8, n_dct=8, normalization=normalization)
+    with torch.no_grad():
+        # how far each channel moves on average in units of its spread over the recording, for
+        # the channel that moves most (the cepstrum's first coefficient; any bin of the spectrogram)
+        shift, moved = (
+            ((module(10 * quiet) - module(quiet)).abs().mean(dim=(0, 2)) / module(quiet).std(dim=(0, 2))).max()
+            for module in (plain, normalised)
+        )
+    assert shift > 3.0  # the log features move by ln(100)
+    # PCEN keeps 100 ** 0.02 of the gain; the noise-floor ratio none but float32 rounding
+    assert moved < (0.25 if kind == "pcen" else 0.01), (moved, shift)
+
+
+def test_a_clip_front_end_pads_its_background_and_keeps_every_frame():
+    normalization = SpectralNormalization("noise_floor", time_ms=10)
+    spec = build_front_end("spectrogram", RATE, 8, 2, normalization=normalization, pad=True)
+    assert isinstance(spec.normalizer, NoiseFloor) and spec.window == spec.fft_window == 64
+    x = torch.randn(2, 1, 64 + 16 * 5)
+    assert spec(x).shape == (2, 33, 6)
+    # a tone on bin 8 has the same power in every frame: its own background from the first frame
+    steady = spec(torch.sin(2 * torch.pi * 1000 * torch.arange(500.0) / RATE)[None, None])
+    assert steady[0, 7:10].abs().max() < 1e-4  # the tone's bin and its neighbours (the others hold only rounding)
+
+
+def test_the_normalisers_are_fixed_and_exported_by_their_settings():
+    spec = build_front_end("spectrogram", RATE, normalization=SpectralNormalization("pcen", 30, 0.9, 1.0, 0.25))
+    assert list(spec.parameters()) == []
+    norm = spec.normalizer
+    assert (norm.gain, norm.bias, norm.exponent) == (0.9, 1.0, 0.25)
+    assert spec.hop == 13 and norm.coefficient == pytest.approx(smoothing_coefficient(30 / (1000 * 13 / RATE)))
+
+
+@pytest.mark.parametrize("kind", ["pcen", "noise_floor"])
+def test_a_normalisation_needs_a_spectral_front_end(kind):
+    with pytest.raises(HarkError, match=f"input_normalization {kind} needs a spectral front end") as err:
+        build_front_end("waveform", RATE, normalization=SpectralNormalization(kind))
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the TorchScript exporter, as models/export.py uses
+@pytest.mark.parametrize("kind", ["pcen", "noise_floor"])
+@pytest.mark.parametrize("front_end", ["spectrogram", "mel-cepstrum"])
+def test_normalised_front_ends_run_in_onnxruntime_at_any_length(kind, front_end, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    module = build_front_end(
+        front_end, RATE, 8, 2, n_mels=8, n_dct=8, normalization=SpectralNormalization(kind, time_ms=7)
+    ).eval()
+    path = tmp_path / "front.onnx"
+    example = torch.randn(2, 1, module.window + 5 * module.hop)
+    torch.onnx.export(
+        module, (example,), str(path), dynamo=False, input_names=["audio"], output_names=["features"],
+        dynamic_axes={"audio": {0: "batch", 2: "samples"}, "features": {0: "batch", 2: "frames"}}, opset_version=17,
+    )  # fmt: skip
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    generator = torch.Generator().manual_seed(5)
+    for n in (module.window, module.window + 37 * module.hop + 3, 3 * RATE):
+        audio = 0.1 * torch.randn(3, 1, n, generator=generator)
+        (ours,) = session.run(None, {"audio": audio.numpy()})
+        with torch.no_grad():
+            expected = module(audio).numpy()
+        assert ours.shape == expected.shape == (3, module.n_channels, (n - module.window) // module.hop + 1)
+        np.testing.assert_allclose(ours, expected, atol=2e-4, rtol=1e-4)

@@ -185,7 +185,7 @@ def test_bad_transfers_are_one_line_errors(pretrained, tmp_path):
 
     clip = make_model(tmp_path / "clip", architecture="resnet", samplerate=2500, outputs=("a", "b"))
     cases = [
-        (dict(models=[model], keep=5), "--keep-layers 5: .* has 3 layers to keep \\(conv1, conv2, dense1\\)"),
+        (dict(models=[model], keep=5), "keep_layers 5: .* has 3 layers to keep \\(conv1, conv2, dense1\\)"),
         (dict(models=[clip]), "a clip model \\(resnet\\); transfer keeps layers of frame models"),
         (dict(models=[tmp_path]), "not a hark model folder"),
         (dict(models=[model], architecture="convnet"), "--architecture convnet cannot go with it"),

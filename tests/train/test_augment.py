@@ -86,7 +86,7 @@ def test_a_chain_reports_rows_reversed_an_odd_number_of_times(x):
 
 
 def test_bad_augmentations_are_one_line_errors():
-    with pytest.raises(HarkError, match=r"unknown augmentation 'echo'; known: dc, invert, noise, reverse, volume"):
+    with pytest.raises(HarkError, match=r"unknown augmentation 'echo'; known: background, band, carrier, dc, invert, noise, pitch, reverse, stretch, tilt, volume"):
         build_augmentations([{"name": "echo"}])
     with pytest.raises(HarkError, match=r"augmentation volume: gain_db: unknown parameter"):
         build_augmentations([{"name": "volume", "params": {"gain_db": 3}}])

@@ -35,7 +35,7 @@ def test_params_accept_comma_separated_strings_and_describe_every_field():
 @pytest.mark.parametrize(
     "values, message",
     [
-        ({"labels": "a", "supervision": "weak"}, "supervision: Input should be 'sparse', 'dense', 'clip'"),
+        ({"labels": "a", "supervision": "weak"}, "supervision: unknown supervision 'weak'; known: clip, dense, events, sparse, unsupervised$"),
         ({"labels": "a", "batch": 3}, "batch: unknown parameter"),
         ({"labels": "a,a"}, "label 'a' is listed twice"),
         ({"labels": ""}, "give at least one label"),
@@ -54,7 +54,8 @@ def test_summary_and_manifest(fly_demo):
     folder, recordings = fly_demo
     data = TrainingData.from_folder(folder, DataParams(labels=LABELS))
     summary = data.summary()
-    assert summary["samplerate"] == 2500 and summary["outputs"] == LABELS.split(",") and summary["split"] == "percent"
+    # two recordings: the default split holds out blocks of each
+    assert summary["samplerate"] == 2500 and summary["outputs"] == LABELS.split(",") and summary["split"] == "blocks"
     truth = {}
     for recording in recordings:
         for event in recording.events:
@@ -122,7 +123,7 @@ def test_an_annotation_of_a_missing_recording(tmp_path):
 
 def test_a_window_is_required_except_for_clips(tmp_path):
     write_recording(tmp_path, "a.wav", [(10, 10, "a")])
-    data = TrainingData.from_folder(tmp_path, DataParams(labels="a"))
+    data = TrainingData.from_folder(tmp_path, DataParams(labels="a", validation_split="percent"))
     with pytest.raises(HarkError, match="sparse supervision needs a window of at least one sample"):
         data.training_batch(np.random.default_rng(0), 1, None)
     with pytest.raises(HarkError, match="needs a window"):

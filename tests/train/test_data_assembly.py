@@ -65,7 +65,7 @@ def _examples(data, window):
 
 def test_a_test_percent_is_held_out_of_training_and_validation(fly_demo):
     folder, _ = fly_demo
-    params = DataParams(labels=LABELS, test_percent=15)
+    params = DataParams(labels=LABELS, test_percent=15, validation_split="percent")
     data = TrainingData.from_folder(folder, params)
     manifest = data.split_manifest()
     test = {(e["recording"], e["start"], e["stop"], e["label"]) for e in manifest["test"]}
@@ -76,7 +76,7 @@ def test_a_test_percent_is_held_out_of_training_and_validation(fly_demo):
     assert len(test) / total == pytest.approx(0.15, abs=0.06)
     assert sum(data.summary()["examples"]["test"].values()) == len(manifest["test"])
     # the validation side is what it was without a test split, less nothing: the ranges are disjoint
-    plain = TrainingData.from_folder(folder, DataParams(labels=LABELS)).split_manifest()
+    plain = TrainingData.from_folder(folder, DataParams(labels=LABELS, validation_split="percent")).split_manifest()
     assert plain["validation"] == manifest["validation"]
     # stable: the same seed gives the same test set, another seed another one
     assert TrainingData.from_folder(folder, params).split_manifest()["test"] == manifest["test"]

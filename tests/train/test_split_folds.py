@@ -67,7 +67,7 @@ def test_split_examples_splits_as_training_data_does(fly_demo):
         ({"folds": -1}, "at least 2 folds"),
         ({"folds": 3, "validation_fold": 4}, "beyond the 3 folds"),
         ({"folds": 3, "validation_recordings": ["a.wav"]}, "give one"),
-        ({"folds": 3, "supervision": "dense"}, "dense supervision"),
+        ({"folds": 3, "supervision": "unsupervised", "labels": []}, "unsupervised supervision"),
     ],
 )
 def test_bad_fold_settings_are_one_line_errors(values, message):

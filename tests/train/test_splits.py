@@ -31,8 +31,8 @@ def test_seeded_uniform_is_fixed_by_seed_and_key():
 
 def test_percent_split_holds_out_about_that_share_and_depends_on_the_seed(fly_demo):
     folder, _ = fly_demo
-    a = TrainingData.from_folder(folder, DataParams(labels=LABELS, validation_percent=30, split_seed=1)).split_manifest()
-    b = TrainingData.from_folder(folder, DataParams(labels=LABELS, validation_percent=30, split_seed=2)).split_manifest()
+    a = TrainingData.from_folder(folder, DataParams(labels=LABELS, validation_percent=30, split_seed=1, validation_split="percent")).split_manifest()
+    b = TrainingData.from_folder(folder, DataParams(labels=LABELS, validation_percent=30, split_seed=2, validation_split="percent")).split_manifest()
     total = len(a["training"]) + len(a["validation"])
     assert len(a["validation"]) / total == pytest.approx(0.3, abs=0.08)
     assert _keys(a, "validation") != _keys(b, "validation")

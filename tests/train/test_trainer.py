@@ -56,14 +56,21 @@ TRAIN_SCRIPT = """
 import sys
 from hark.train import DataParams, TrainParams, train_model
 train_model(sys.argv[1], DataParams(labels={labels!r}),
-            TrainParams(steps=400, validation_period=10, batch_size=8, architecture_params={net!r}),
+            TrainParams(steps=400, validation_period=10, batch_size=8, architecture_params={net!r}, **{extra!r}),
             sys.argv[2], progress=False)
 """
 
+# Ctrl-C saves between validations: the schedule's and the averages' states must resume from there too
+STOPPED_RUNS = [
+    (signal.SIGKILL, {}),
+    (signal.SIGINT, {}),
+    (signal.SIGINT, {"lr_schedule": "plateau", "plateau_patience": 1, "weight_averaging": "swa", "swa_start": 0.05}),
+]
 
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
-def test_training_stopped_half_way_resumes_to_the_same_result(fly_folder, tmp_path, how):
-    script = TRAIN_SCRIPT.format(labels=LABELS, net=SMALL_NET)
+
+@pytest.mark.parametrize(("how", "extra"), STOPPED_RUNS)
+def test_training_stopped_half_way_resumes_to_the_same_result(fly_folder, tmp_path, how, extra):
+    script = TRAIN_SCRIPT.format(labels=LABELS, net=SMALL_NET, extra=extra)
     stopped = tmp_path / "stopped"
     process = subprocess.Popen([sys.executable, "-c", script, str(fly_folder), str(stopped)], stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
@@ -77,7 +84,7 @@ def test_training_stopped_half_way_resumes_to_the_same_result(fly_folder, tmp_pa
     assert done and max(done) < 400
     for _, path in list_checkpoints(stopped):
         read_checkpoint(path)  # every checkpoint left behind is whole
-    params = TrainParams(steps=400, validation_period=10, batch_size=8, architecture_params=SMALL_NET)
+    params = TrainParams(steps=400, validation_period=10, batch_size=8, architecture_params=SMALL_NET, **extra)
     result = train_model(fly_folder, DataParams(labels=LABELS), params, stopped, progress=False)
     assert result.resumed_from == max(done)
     assert not list(stopped.glob(".*.tmp")), "a killed write's temporary file was left behind"
@@ -86,6 +93,53 @@ def test_training_stopped_half_way_resumes_to_the_same_result(fly_folder, tmp_pa
     straight = train_model(fly_folder, DataParams(labels=LABELS), params, tmp_path / "straight", progress=False)
     assert straight.resumed_from == 0
     assert _same(_weights(stopped, 400), _weights(tmp_path / "straight", 400))
+
+
+def _same_state(a, b) -> bool:
+    """Checkpoint contents equal bit for bit (tensors, generator states, nested dicts)."""
+    if isinstance(a, torch.Tensor):
+        return isinstance(b, torch.Tensor) and a.dtype == b.dtype and torch.equal(a, b)
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same_state(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return isinstance(b, (list, tuple)) and len(a) == len(b) and all(_same_state(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+SCHEDULES = {
+    "cosine": {"lr_schedule": "cosine", "warmup_steps": 5},
+    "one-cycle": {"lr_schedule": "one-cycle"},
+    "plateau": {"lr_schedule": "plateau", "plateau_patience": 1, "plateau_factor": 0.5, "early_stopping_patience": 2},
+    "ema": {"weight_averaging": "ema", "ema_decay": 0.9},
+    "swa": {"weight_averaging": "swa", "swa_start": 0.25},
+}
+
+
+@pytest.mark.parametrize("name", SCHEDULES)
+def test_schedules_early_stopping_and_averages_resume_bit_for_bit(fly_folder, tmp_path, name):
+    params = _params(steps=40, **SCHEDULES[name])
+    straight = tmp_path / "straight"
+    train_model(fly_folder, DataParams(labels=LABELS), params, straight, progress=False)
+    steps = [s for s, _ in list_checkpoints(straight)]
+    finished = {step: read_checkpoint(path) for step, path in list_checkpoints(straight)}
+    # what a run killed after its checkpoint of step 20 leaves behind
+    for step in steps[2:]:
+        (straight / f"ckpt-{step:06d}.pt").unlink()
+        (straight / f"validation-{step:06d}.npz").unlink()
+    result = train_model(fly_folder, DataParams(labels=LABELS), params, straight, progress=False)
+    assert result.resumed_from == 20 and [s for s, _ in list_checkpoints(straight)] == steps
+    for step, path in list_checkpoints(straight):
+        assert _same_state(read_checkpoint(path), finished[step]), step
+    last = finished[steps[-1]]
+    assert last["schedule"]["name"] == params.lr_schedule
+    rates = [float(line.split(",")[-1]) for line in (straight / "log.csv").read_text().splitlines()[1:]]
+    if params.lr_schedule == "constant":
+        assert rates == [params.learning_rate] * len(steps)
+    else:
+        assert len(set(rates)) > 1  # the schedule changed the learning rate
+    if params.weight_averaging != "none":  # the averaged weights are the model; the trained ones kept to resume
+        assert not _same(last["model"], last["training_model"])
+        assert last["averaged_count"] == (40 if name == "ema" else 30)
 
 
 def test_a_folder_of_another_model_is_not_overwritten(fly_folder, tmp_path):
@@ -132,3 +186,19 @@ def test_bad_inputs_are_one_line_errors(fly_folder, tmp_path):
     torch.save({"weights": [1, 2, 3]}, foreign)
     with pytest.raises(HarkError, match="not a hark checkpoint"):
         train_model(fly_folder, DataParams(labels=LABELS), _params(steps=10), tmp_path / "z", restore=foreign, progress=False)
+
+
+def test_hark_train_takes_the_schedule_options(fly_folder, tmp_path, capsys):
+    from hark.cli.app import main
+
+    out = tmp_path / "m"
+    net = [f"-a{name}={value}" for name, value in (("n_conv_layers", 2), ("feature_maps", 8), ("dense_layers", 8), ("context_ms", 102.4))]
+    argv = ["train", "--data", str(fly_folder), "--labels", ",".join(LABELS), "--out", str(out), "--steps", "30", "--batch-size", "8",
+            "--validation-period", "10", *net, "--lr-schedule", "cosine", "--warmup-steps", "5", "--early-stopping", "2",
+            "--weight-averaging", "ema", "--ema-decay", "0.9", "--no-progress"]  # fmt: skip
+    assert main(argv) == 0
+    training = load_config(out).training
+    assert (training["lr_schedule"], training["warmup_steps"], training["early_stopping_patience"]) == ("cosine", 5, 2)
+    assert (training["weight_averaging"], training["ema_decay"]) == ("ema", 0.9)
+    assert main(["linear" if arg == "cosine" else arg for arg in argv]) == 2
+    assert "lr_schedule" in capsys.readouterr().err

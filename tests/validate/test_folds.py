@@ -44,8 +44,8 @@ def test_bad_xvalidation_settings_are_refused(fly_three):
         plan_xvalidation(folder, DataParams(labels=LABELS), TINY.model_copy(update={"batch_size": 512}), folds=2)
     with pytest.raises(HarkError, match="architecture convnet"):
         plan_xvalidation(folder, DataParams(labels=LABELS), TINY.model_copy(update={"architecture_params": {"kernel_size": "big"}}), folds=2)
-    with pytest.raises(HarkError, match="hark generalize"):
-        plan_xvalidation(folder, DataParams(labels=LABELS, supervision="dense"), TINY, folds=2)
+    with pytest.raises(HarkError, match=r"fold \d+ of 40 has no validation examples of"):
+        plan_xvalidation(folder, DataParams(labels=LABELS, supervision="dense"), TINY, folds=40)
 
 
 def test_omit_one_withholds_each_annotated_recording_in_turn(fly_three):
@@ -53,8 +53,13 @@ def test_omit_one_withholds_each_annotated_recording_in_turn(fly_three):
     plan = plan_generalization(folder, DataParams(labels=LABELS), TINY, "one", replicates=2)
     assert [run.name for run in plan.runs] == ["1w_1r", "1w_2r", "2w_1r", "2w_2r", "3w_1r", "3w_2r"]
     assert [run.withheld for run in plan.runs[::2]] == [("fly-01.wav",), ("fly-02.wav",), ("fly-03.wav",)]
-    assert [run.data.validation_recordings for run in plan.runs[::2]] == [["fly-01.wav"], ["fly-02.wav"], ["fly-03.wav"]]
-    assert plan.notes == () and plan.omit == "one"
+    # nested (the default): the withheld recording is held out of training and of validation alike
+    assert [run.data.test_recordings for run in plan.runs[::2]] == [["fly-01.wav"], ["fly-02.wav"], ["fly-03.wav"]]
+    assert all(run.data.validation_recordings is None for run in plan.runs)
+    assert plan.notes == () and plan.omit == "one" and plan.nested and plan.manifest()["nested"]
+    flat = plan_generalization(folder, DataParams(labels=LABELS), TINY, "one", nested=False)
+    assert [run.data.validation_recordings for run in flat.runs] == [["fly-01.wav"], ["fly-02.wav"], ["fly-03.wav"]]
+    assert all(run.data.test_recordings is None for run in flat.runs) and not flat.nested
 
 
 def test_omit_some_deals_the_recordings_into_partitions(tmp_path, fly_three):
@@ -93,5 +98,34 @@ def test_withholding_the_only_recording_of_a_label_is_an_error_and_a_label_missi
     write_recording(tmp_path, "b.wav", [(100 * i, 100 * i, "x") for i in range(1, 15)])
     with pytest.raises(HarkError, match=r"fold 1 \(withholding a.wav\).*'y'"):
         plan_generalization(tmp_path, DataParams(labels="x,y"), TINY, "one")
-    plan = plan_generalization(tmp_path, DataParams(labels="x,y"), TINY, "one", ["b.wav"])
+    plan = plan_generalization(tmp_path, DataParams(labels="x,y"), TINY, "one", ["b.wav"], nested=False)
     assert plan.notes == ("fold 1 (withholding b.wav) validates no 'y'",)
+    # nested, the single 'y' of a.wav would have to train and validate (tune) at once
+    with pytest.raises(HarkError, match=r"fold 1 \(withholding b.wav\): label 'y' has no training examples"):
+        plan_generalization(tmp_path, DataParams(labels="x,y"), TINY, "one", ["b.wav"])
+
+
+def test_dense_xvalidation_deals_each_recordings_blocks_into_the_folds(fly_three):
+    from hark.train.data import TrainingData
+
+    folder, recordings = fly_three
+    plan = plan_xvalidation(folder, DataParams(labels=LABELS, supervision="dense"), TINY, folds=3)
+    assert [(run.data.folds, run.data.validation_fold) for run in plan.runs] == [(3, 1), (3, 2), (3, 3)]
+    covered: dict[str, list[tuple[int, int]]] = {}
+    for run in plan.runs:
+        manifest = TrainingData.from_folder(folder, run.data).split_manifest()
+        assert manifest["method"] == "folds" and manifest["guard"]
+        held = {}
+        for region in manifest["validation"]:
+            held.setdefault(region["recording"], []).append((region["start"], region["stop"]))
+        assert set(held) == {r.name for r in recordings}  # every fold validates on a share of every recording
+        for name, regions in held.items():
+            covered.setdefault(name, []).extend(regions)
+        # negative k: the same fold trains, every other one validates
+        flipped = TrainingData.from_folder(folder, run.data.model_copy(update={"folds": -3})).split_manifest()
+        for region in flipped["validation"]:
+            assert all(region["stop"] <= lo or region["start"] >= hi for lo, hi in held.get(region["recording"], []))
+    for recording in recordings:  # the folds' validation blocks tile each recording exactly once
+        regions = sorted(covered[recording.name])
+        assert regions[0][0] == 0 and regions[-1][1] == recording.frames
+        assert all(a[1] == b[0] for a, b in zip(regions, regions[1:]))

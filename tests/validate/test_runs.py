@@ -32,7 +32,7 @@ def test_a_model_whose_job_fails_is_reported_with_its_log_and_no_summary_is_writ
 
 def test_a_finished_run_scores_each_model_as_score_model_does_and_a_second_run_resumes(fly_three, tmp_path):
     folder, _ = fly_three
-    plan = plan_generalization(folder, DataParams(labels=LABELS), TINY, "all", ["fly-02.wav"])
+    plan = plan_generalization(folder, DataParams(labels=LABELS), TINY, "all", ["fly-02.wav"], nested=False)
     first = run_validation(plan, tmp_path / "gen", draw=False)
     (model,) = first.summary["models"]
     scores = score_model(tmp_path / "gen" / "1w_1r")

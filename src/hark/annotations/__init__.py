@@ -10,6 +10,8 @@
 - rodent-USV call tables of ``start_seconds,end_seconds`` rows (:func:`read_usv_table`,
   :func:`write_usv_table`) and soundevent/whombat annotation projects, with their annotated
   clips (:func:`read_soundevent_project`, :func:`read_soundevent_project_with_clips`);
+- the formats as plugins of one registry (:data:`annotation_formats`, :class:`AnnotationFormat`),
+  each able to sniff, read, write and name its files;
 - conversion between them (:func:`convert_annotations`, :func:`convert_soundevent_project`)
   and counts per kind and label (:func:`count_by_kind_and_label`).
 
@@ -19,11 +21,11 @@ Every write replaces its file atomically; every malformed input raises a one-lin
 
 from hark.annotations.audacity import read_audacity, write_audacity
 from hark.annotations.convert import (
-    FORMATS,
     convert_annotations,
     convert_soundevent_project,
     detect_format,
     find_recording_beside,
+    target_formats,
 )
 from hark.annotations.event import KIND_NAMES, Event, Kind, label_problem
 from hark.annotations.folder import (
@@ -34,6 +36,7 @@ from hark.annotations.folder import (
     read_annotation_file,
     scan_folder,
 )
+from hark.annotations.formats import AnnotationFormat, annotation_formats, get_format
 from hark.annotations.generic_csv import looks_like_generic_csv, read_generic_csv, write_generic_csv
 from hark.annotations.naming import (
     AnnotationFileName,
@@ -60,11 +63,12 @@ from hark.annotations.timebase import seconds_to_tics, tics_to_seconds
 from hark.annotations.usv_table import read_usv_table, write_usv_table
 
 __all__ = [
-    "FORMATS",
     "KIND_NAMES",
     "AnnotatedClip",
+    "AnnotationFormat",
     "AnnotationFileName",
     "Event",
+    "annotation_formats",
     "GroundTruthFolder",
     "Kind",
     "OrphanCSV",
@@ -79,6 +83,7 @@ __all__ = [
     "count_by_kind_and_label",
     "detect_format",
     "filter_events",
+    "get_format",
     "find_recording_beside",
     "label_problem",
     "looks_like_generic_csv",
@@ -100,6 +105,7 @@ __all__ = [
     "scan_folder",
     "seconds_to_tics",
     "single_recording",
+    "target_formats",
     "tics_to_seconds",
     "write_audacity",
     "write_csv",

@@ -9,16 +9,27 @@ never written: editing one of their events (a new label, an accept/reject verdic
 box) adds an ``annotated`` copy of it to the editor's own file, as SongExplorer's GUI does
 when a detected sound is given a label.
 
-Undo and redo step through whole states of the own file (each edit records the events
-before and after), and every step is saved too. If the file changes on disk behind the
-editor's back (another browser tab, another program), the next edit first reloads it, so
-the other writer's rows are kept; the undo history, which no longer applies, is dropped.
+Several editors may work on one file at once (two browser windows, the GUI and a script, in
+one process or several). Every write happens under an exclusive lock (``fcntl.flock`` on a
+hidden ``.<file>.lock`` beside the CSV; the kernel drops it when a process dies, so no
+stale lock is ever left) and after a version check: the editor re-reads the file under the
+lock, and if someone else wrote it since, applies its own edit on top of their rows (a
+merge) instead of over its older copy. An edit that no longer applies (deleting or changing
+an annotation the other writer already removed or changed) is refused with a one-line
+error naming it: a conflict is reported, never resolved by dropping someone's edit.
+
+Undo and redo step through this editor's own edits, each recorded as the rows it removed and
+the rows it added, so they too apply on top of whatever others wrote meanwhile; every step
+is saved too.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,11 +41,14 @@ from hark.errors import HarkError
 
 @dataclass(frozen=True)
 class Edit:
-    """One step of the history: the own file's events before and after, and what was done."""
+    """One step of the history: what was done, the own rows it removed and those it added."""
 
     description: str
-    before: tuple[Event, ...]
-    after: tuple[Event, ...]
+    removed: tuple[Event, ...]
+    added: tuple[Event, ...]
+
+    def inverse(self) -> Edit:
+        return Edit(self.description, self.added, self.removed)
 
 
 def same_event(a: Event, b: Event) -> bool:
@@ -71,7 +85,8 @@ class AnnotationEditor:
         self._undo: list[Edit] = []
         self._redo: list[Edit] = []
         self._events: tuple[Event, ...] = ()
-        self._disk_state: tuple[int, int] | None = None
+        self._disk_version: bytes | None = None
+        self._replaced: tuple[Event, ...] = ()  # the own rows before a reload within the current write
         self._load()
 
     # -- reading ---------------------------------------------------------------------------
@@ -112,19 +127,17 @@ class AnnotationEditor:
 
     def add(self, start: int, stop: int, label: str, low_hz: float | None = None, high_hz: float | None = None) -> Event:
         """Lay a new annotation: a point when ``start == stop``, else a range."""
-        self._check_disk()
         event = self._new_event(start, stop, label, low_hz=low_hz, high_hz=high_hz)
         what = "point" if event.is_point else "range"
-        self._apply(f"add {what} {label!r} at {start}", self._current() + [event])
+        with self._writing():
+            self._apply(Edit(f"add {what} {label!r} at {start}", (), (event,)))
         return event
 
     def delete(self, event: Event) -> None:
         """Remove one of the own file's annotations."""
-        self._check_disk()
-        index = self._index_of(event)
-        events = self._current()
-        del events[index]
-        self._apply(f"delete {event.label!r} at {event.start}", events)
+        with self._writing():
+            own = self._events[self._index_of(event)]
+            self._apply(Edit(f"delete {event.label!r} at {event.start}", (own,), ()))
 
     def relabel(self, event: Event, label: str) -> Event:
         """Give ``event`` a new label; a machine's or another person's event becomes an own copy."""
@@ -149,50 +162,55 @@ class AnnotationEditor:
         return self._change(event, f"redraw {event.label!r} at {event.start}", **changes)
 
     def undo(self) -> str | None:
-        """Revert the last edit (and save); its description, or None when there is nothing to undo."""
-        self._check_disk()
-        if not self._undo:
-            return None
-        edit = self._undo.pop()
-        self._redo.append(edit)
-        self._save(edit.before)
-        return edit.description
+        """Revert this editor's last edit (and save); its description, or None when there is nothing to undo.
+
+        Others' rows written meanwhile stay. If another writer already removed or changed
+        what the edit added, the edit cannot be reverted: a one-line error says so and the
+        edit leaves the history.
+        """
+        return self._step(self._undo, self._redo, "undo")
 
     def redo(self) -> str | None:
         """Apply again the last undone edit (and save); its description, or None."""
-        self._check_disk()
-        if not self._redo:
-            return None
-        edit = self._redo.pop()
-        self._undo.append(edit)
-        self._save(edit.after)
-        return edit.description
+        return self._step(self._redo, self._undo, "redo")
 
     # -- internals -------------------------------------------------------------------------
 
+    def _step(self, source: list[Edit], target: list[Edit], verb: str) -> str | None:
+        with self._writing():
+            if not source:
+                return None
+            edit = source.pop()
+            step = edit.inverse() if verb == "undo" else edit
+            try:
+                self._commit(step)
+            except HarkError:
+                raise HarkError(f"{self.path.name}: cannot {verb} {edit.description!r}: another window or program "
+                                f"changed those annotations since; the step is dropped") from None  # fmt: skip
+            target.append(edit)
+            return edit.description
+
     def _change(self, event: Event, description: str, **changes) -> Event:
         """Replace an own event by its changed copy, or add a changed annotated copy of another's."""
-        self._check_disk()
-        events = self._current()
-        if self.owns(event):
-            index = self._index_of(event)
-            try:
-                changed = self._checked(events[index].with_(**changes))
-            except ValueError as err:
-                raise HarkError(f"{self.path.name}: cannot change {event.label!r} at {event.start}: {err}") from None
-            events[index] = changed
-        else:
-            fields = {"low_hz": event.low_hz, "high_hz": event.high_hz, "score": event.score, "status": event.status}
-            fields.update(changes)
-            start, stop, label = fields.pop("start", event.start), fields.pop("stop", event.stop), fields.pop("label", event.label)
-            changed = self._new_event(start, stop, label, **fields)
-            existing = self.find_own(event)
-            if existing is not None:  # edited before: change that copy rather than adding a second
-                changed = self._checked(existing.with_(**changes))
-                events[self._index_of(existing)] = changed
+        with self._writing():
+            if self.owns(event):
+                own = self._events[self._index_of(event)]
+                try:
+                    changed = self._checked(own.with_(**changes))
+                except ValueError as err:
+                    raise HarkError(f"{self.path.name}: cannot change {event.label!r} at {event.start}: {err}") from None
+                removed: tuple[Event, ...] = (own,)
             else:
-                events.append(changed)
-        self._apply(description, events)
+                fields = {"low_hz": event.low_hz, "high_hz": event.high_hz, "score": event.score, "status": event.status}
+                fields.update(changes)
+                start, stop, label = fields.pop("start", event.start), fields.pop("stop", event.stop), fields.pop("label", event.label)
+                changed = self._new_event(start, stop, label, **fields)
+                existing = self.find_own(event)
+                removed = ()
+                if existing is not None:  # edited before: change that copy rather than adding a second
+                    changed = self._checked(existing.with_(**changes))
+                    removed = (existing,)
+            self._apply(Edit(description, removed, (changed,)))
         return changed
 
     def _new_event(self, start: int, stop: int, label: str, **fields) -> Event:
@@ -217,25 +235,59 @@ class AnnotationEditor:
         for index, own in enumerate(self._events):
             if same_event(event, own):
                 return index
+        if any(same_event(event, own) for own in self._replaced):
+            raise HarkError(self._conflict(event))
         raise HarkError(f"{event.label!r} at {event.start} is not in {self.path.name}; only its own annotations can be deleted")
 
-    def _current(self) -> list[Event]:
-        return list(self._events)
+    def _conflict(self, event: Event) -> str:
+        return f"{self.path.name}: {event.label!r} at {event.start} was changed or removed by another window or program; its rows are shown now"
 
-    def _apply(self, description: str, events: Iterable[Event]) -> None:
-        before = self._events
-        self._save(events)
-        self._undo.append(Edit(description, before, self._events))
+    def _apply(self, edit: Edit) -> None:
+        """Commit a new edit (under the lock, on the file's current rows) and record it for undo."""
+        self._commit(edit)
+        self._undo.append(edit)
         self._redo.clear()
+
+    def _commit(self, edit: Edit) -> None:
+        """Remove ``edit.removed`` from and add ``edit.added`` to the current rows, and save; a removed
+        row that is no longer there (another writer took or changed it) is a conflict: HarkError, nothing saved."""
+        events = list(self._events)
+        for gone in edit.removed:
+            index = next((i for i, own in enumerate(events) if same_event(gone, own)), None)
+            if index is None:
+                raise HarkError(self._conflict(gone))
+            del events[index]
+        self._save(events + list(edit.added))
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the file's lock, with the own rows read afresh if another writer changed the file since."""
+        lock_path = self.path.with_name(f".{self.path.name}.lock")
+        try:
+            handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as err:
+            raise HarkError(f"{lock_path}: cannot create the lock that guards {self.path.name} ({err.strerror or err})") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            self._replaced = ()
+            if self._version() != self._disk_version:
+                self._replaced = self._events  # what this editor showed before: to tell a conflict from a mistake
+                self._load()
+                self.notices.append(f"{self.path.name} was changed by another program or window; "
+                                    f"reloaded it and applied your edit on top of its rows")  # fmt: skip
+            yield
+        finally:
+            os.close(handle)  # closing releases the lock
 
     def _save(self, events: Iterable[Event]) -> None:
         ordered = tuple(sorted(events, key=event_order))
         write_csv(self.path, ordered)
         self._events = ordered
-        self._disk_state = self._stat()
+        self._disk_version = self._version()
 
     def _load(self) -> None:
-        if self.path.exists():
+        version = self._version()
+        if version is not None:
             events = read_csv(self.path, allow_empty=True)
             strangers = sorted({e.recording for e in events if e.recording != self.recording.name})
             if strangers:
@@ -243,20 +295,16 @@ class AnnotationEditor:
             self._events = tuple(sorted(events, key=event_order))
         else:
             self._events = ()
-        self._disk_state = self._stat()
+        # only once read: a file that cannot be read stays "changed", so no edit is ever written over it
+        self._disk_version = version
 
-    def _stat(self) -> tuple[int, int] | None:
+    def _version(self) -> bytes | None:
+        """The own file's version: a digest of its bytes (None when it does not exist).
+
+        Its bytes, not its time stamp: two writes within the file system's time resolution
+        (or a rename that reuses an inode) would otherwise look like no change.
+        """
         try:
-            stat = os.stat(self.path)
+            return hashlib.sha256(self.path.read_bytes()).digest()
         except FileNotFoundError:
             return None
-        return (stat.st_mtime_ns, stat.st_size)
-
-    def _check_disk(self) -> None:
-        """Reload the own file when someone else wrote it since we last did, keeping their rows."""
-        if self._stat() == self._disk_state:
-            return
-        self._load()
-        self._undo.clear()
-        self._redo.clear()
-        self.notices.append(f"{self.path.name} was changed by another program or window; reloaded it (undo history cleared)")

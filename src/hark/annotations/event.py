@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
+from hark.errors import excerpt
+
 
 class Kind(str, Enum):
     """Where an event comes from, as SongExplorer names it."""
@@ -22,6 +24,7 @@ class Kind(str, Enum):
 
 
 KIND_NAMES = tuple(k.value for k in Kind)
+MAX_TICS = 2**45  # samples: a year at 1 MHz; a time beyond it is a mistake in a file, not a recording
 
 
 class Status(str, Enum):
@@ -44,9 +47,9 @@ def label_problem(label: str) -> str | None:
         return "the label is empty"
     for char, name in FORBIDDEN_LABEL_CHARS.items():
         if char in label:
-            return f"the label {label!r} contains {name}"
+            return f"the label {excerpt(label)} contains {name}"
     if label != label.strip():
-        return f"the label {label!r} has leading or trailing spaces"
+        return f"the label {excerpt(label)} has leading or trailing spaces"
     return None
 
 
@@ -77,18 +80,20 @@ class Event:
         try:
             object.__setattr__(self, "kind", Kind(self.kind))
         except ValueError:
-            raise ValueError(f"unknown kind {self.kind!r} (known: {', '.join(KIND_NAMES)})") from None
+            raise ValueError(f"unknown kind {excerpt(self.kind)} (known: {', '.join(KIND_NAMES)})") from None
         if self.status is not None:
             try:
                 object.__setattr__(self, "status", Status(self.status))
             except ValueError:
-                raise ValueError(f"unknown status {self.status!r} (known: {', '.join(STATUS_NAMES)})") from None
+                raise ValueError(f"unknown status {excerpt(self.status)} (known: {', '.join(STATUS_NAMES)})") from None
         if not self.recording:
             raise ValueError("the recording name is empty")
         if self.start < 0:
-            raise ValueError(f"start {self.start} is negative")
+            raise ValueError(f"start {excerpt(self.start)} is negative")
         if self.start > self.stop:
-            raise ValueError(f"start {self.start} is after stop {self.stop}")
+            raise ValueError(f"start {excerpt(self.start)} is after stop {excerpt(self.stop)}")
+        if self.stop > MAX_TICS:
+            raise ValueError(f"stop {excerpt(self.stop)} is beyond any recording ({MAX_TICS} samples: a year at 1 MHz)")
         problem = label_problem(self.label)
         if problem:
             raise ValueError(problem)
@@ -123,7 +128,7 @@ class Event:
 
 def _as_int(value, name: str) -> int:
     if isinstance(value, bool):
-        raise ValueError(f"{name} {value!r} is not a whole number of samples")
+        raise ValueError(f"{name} {excerpt(value)} is not a whole number of samples")
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float) and value.is_integer():
@@ -137,14 +142,14 @@ def _as_int(value, name: str) -> int:
         try:
             number = float(text)
         except ValueError:
-            raise ValueError(f"{name} {value!r} is not a number") from None
+            raise ValueError(f"{name} {excerpt(value)} is not a number") from None
         if number.is_integer():
             return int(number)
-        raise ValueError(f"{name} {value!r} is not a whole number of samples")
+        raise ValueError(f"{name} {excerpt(value)} is not a whole number of samples")
     try:
         as_int = int(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} {value!r} is not a whole number of samples") from None
+        raise ValueError(f"{name} {excerpt(value)} is not a whole number of samples") from None
     if as_int != value:
-        raise ValueError(f"{name} {value!r} is not a whole number of samples")
+        raise ValueError(f"{name} {excerpt(value)} is not a whole number of samples")
     return as_int

@@ -11,7 +11,10 @@ SongExplorer's conventions are not annotations and are left out.
 Bird-song folders are ground-truth folders too: evsonganaly's ``X.cbin.not.mat`` and Praat's
 ``X.TextGrid`` (or ``X.wav.TextGrid``) belong to the recording they are named after, as a
 CSV does, and hold ``annotated`` events. Such annotations are dense (every syllable is
-marked), which :func:`check_no_overlaps` checks where a use depends on it.
+marked), which :func:`check_no_overlaps` checks where a use depends on it. Any registered
+annotation format that names its files after their recording (its ``folder_suffix``, see
+:mod:`hark.annotations.formats`) is found the same way: which file is which format's is asked
+of the format registry, not decided here.
 """
 
 from __future__ import annotations
@@ -23,17 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hark.annotations.event import Event, Kind
-from hark.annotations.naming import (
-    ROW_KINDS_OF_FILE_KIND,
-    parse_annotation_name,
-    parse_notmat_or_textgrid_name,
-    recording_candidates,
-)
-from hark.annotations.notmat import read_notmat
+from hark.annotations.formats import Source, detect_format, folder_format_of, get_format
+from hark.annotations.naming import ROW_KINDS_OF_FILE_KIND, recording_candidates
 from hark.annotations.selection import check_kinds, filter_events
-from hark.annotations.songexplorer import read_csv
-from hark.annotations.textgrid import read_textgrid
-from hark.audio import audio_suffixes, open_recording
+from hark.audio import audio_suffixes
 from hark.errors import FileFormatError, HarkError
 
 _SKIPPED_FOLDER = re.compile(r"(congruence|oldfiles)-[0-9]{8}T[0-9]{6}")
@@ -43,8 +39,8 @@ _SKIPPED_FOLDER = re.compile(r"(congruence|oldfiles)-[0-9]{8}T[0-9]{6}")
 class RecordingEntry:
     """A recording and its annotation files: CSVs grouped by the kind their names say, and the others.
 
-    ``non_csv_annotations`` are evsonganaly ``.not.mat`` and Praat TextGrid files, whose
-    events are all ``annotated``.
+    ``non_csv_annotations`` are evsonganaly ``.not.mat`` and Praat TextGrid files (and those
+    of any other format found in folders), whose events are all ``annotated``.
     """
 
     recording: Path
@@ -145,15 +141,14 @@ def scan_folder(root: str | Path) -> GroundTruthFolder:
         csvs_of: dict[str, dict[Kind, list[Path]]] = {name: {} for name in audio}
         others_of: dict[str, list[Path]] = {name: [] for name in audio}
         for name in visible:
-            parsed = parse_annotation_name(name) if name.endswith(".csv") else None
-            other = None if parsed else parse_notmat_or_textgrid_name(name)
-            if parsed is None and other is None:
+            found = folder_format_of(name)
+            if found is None:
                 continue
-            recording_part = parsed.recording if parsed else other[1]
+            recording_part, kind = found[1]
             path = Path(folder, name)
             candidates = recording_candidates(recording_part, audio)
-            if len(candidates) == 1 and parsed:
-                csvs_of[candidates[0]].setdefault(parsed.kind, []).append(path)
+            if len(candidates) == 1 and kind is not None:
+                csvs_of[candidates[0]].setdefault(kind, []).append(path)
             elif len(candidates) == 1:
                 others_of[candidates[0]].append(path)
             elif candidates:
@@ -170,22 +165,19 @@ def scan_folder(root: str | Path) -> GroundTruthFolder:
 
 
 def read_annotation_file(path: str | Path, recording: str | Path | None = None) -> list[Event]:
-    """The events of one annotation file of a ground-truth folder: a CSV, ``.not.mat`` or TextGrid.
+    """The events of one annotation file of a ground-truth folder: a CSV, ``.not.mat``, TextGrid or a plugin format's.
 
-    ``recording`` is the audio file it annotates; a TextGrid needs it for the sample rate and
-    the recording's name, a ``.not.mat`` to check its ``Fs``. As in a CSV's ``wavfile``
-    column, each event's ``recording`` is the audio file's name, relative to ``path``'s folder.
+    The format is the one whose folder files ``path``'s name is (else the one its content
+    shows). ``recording`` is the audio file it annotates; a TextGrid needs it for the sample
+    rate and the recording's name, a ``.not.mat`` to check its ``Fs``; nothing is looked for
+    beside the file. As in a CSV's ``wavfile`` column, each event's ``recording`` is the audio
+    file's name, relative to ``path``'s folder. A file without events is no error.
     """
     path = Path(path)
-    other = parse_notmat_or_textgrid_name(path.name)
-    if other is None:
-        return read_csv(path, allow_empty=True)
-    audio = None if recording is None else open_recording(recording)
-    if other[0] == "notmat":
-        return read_notmat(path, samplerate=audio.samplerate if audio else None, recording=audio.name if audio else None)
-    if audio is None:
-        raise HarkError(f"{path}: a TextGrid's times are seconds; name the recording it annotates for its sample rate")
-    return read_textgrid(path, audio.samplerate, audio.name)
+    found = folder_format_of(path.name)
+    fmt = found[0] if found else get_format(detect_format(path))
+    source = Source(path, recording=None if recording is None else Path(recording), search_beside=False, allow_empty=True)
+    return fmt.read(source).events
 
 
 def check_no_overlaps(events: Iterable[Event], path: str | Path, samplerate: float | None = None) -> None:

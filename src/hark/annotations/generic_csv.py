@@ -26,7 +26,7 @@ from pathlib import Path
 
 from hark.annotations.event import Event, Kind
 from hark.annotations.selection import check_kind
-from hark.annotations.textfile import first_text_line, read_text_lines
+from hark.annotations.textfile import csv_cells, first_text_line, read_text_lines
 from hark.annotations.timebase import check_samplerate, format_float, seconds_to_tics, tics_to_seconds
 from hark.errors import FileFormatError, HarkError
 from hark.fileio import atomic_path
@@ -38,13 +38,19 @@ SECONDS, SAMPLES = ("onset_s", "offset_s"), ("onset_sample", "offset_sample")
 _NO_PATH = {"", "None"}
 
 
-def _cells(line: str) -> list[str]:
-    return [cell.strip() for cell in next(csv.reader([line]))]
+def _cells(path: Path, number: int, line: str) -> list[str]:
+    try:
+        return csv_cells(line)
+    except ValueError as err:
+        raise FileFormatError(path, str(err), line=number) from None
 
 
 def looks_like_generic_csv(header_line: str) -> bool:
     """Whether a CSV's first line is a generic-seq header (``label``, ``notated_path`` and a pair of times)."""
-    columns = set(_cells(header_line)) if header_line.strip() else set()
+    try:
+        columns = set(csv_cells(header_line)) if header_line.strip() else set()
+    except ValueError:
+        return False
     return {"label", "notated_path"} <= columns and (set(SECONDS) <= columns or set(SAMPLES) <= columns)
 
 
@@ -69,7 +75,7 @@ def read_generic_csv(
     if first is None:
         raise FileFormatError(path, "file is empty (no header and no segments)")
     header_number, header_line = first
-    header = _cells(header_line)
+    header = _cells(path, header_number, header_line)
     columns = {name: index for index, name in reversed(list(enumerate(header)))}
     _check_header(path, header_number, header, columns, rate)
 
@@ -77,7 +83,7 @@ def read_generic_csv(
     for number, line in enumerate(lines[header_number:], start=header_number + 1):
         if not line.strip():
             continue
-        cells = _cells(line)
+        cells = _cells(path, number, line)
         if len(cells) != len(header):
             raise FileFormatError(path, f"wrong number of columns ({len(cells)}; the header has {len(header)})", line=number)
         row = {name: cells[index] for name, index in columns.items()}
@@ -121,7 +127,10 @@ def _row_times(path: Path, number: int, row: dict[str, str], rate: float | None)
     if rate is None:
         raise HarkError(f"{path}:{number}: this row's times are in seconds only; give the sample rate")
     onset, offset = (_number(path, number, name, row[name]) for name in SECONDS)
-    return seconds_to_tics(onset, rate), seconds_to_tics(offset, rate)
+    try:
+        return seconds_to_tics(onset, rate), seconds_to_tics(offset, rate)
+    except ValueError as err:
+        raise FileFormatError(path, str(err), line=number) from None
 
 
 def _number(path: Path, number: int, column: str, cell: str) -> float:

@@ -14,6 +14,7 @@ events against crowsetta's on the real files.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,11 +23,12 @@ import numpy as np
 import scipy.io
 
 from hark.annotations.event import Event, Kind
+from hark.annotations.matfile import MatFileError, check_mat_v5
 from hark.annotations.naming import NOTMAT_SUFFIX
 from hark.annotations.selection import check_kind, single_recording
 from hark.annotations.textfile import check_input_file
-from hark.annotations.timebase import check_samplerate
-from hark.errors import FileFormatError, HarkError
+from hark.annotations.timebase import MAX_TICS, check_samplerate
+from hark.errors import FileFormatError, HarkError, excerpt
 from hark.fileio import atomic_path
 
 ANNOTATOR = "notmat"
@@ -82,10 +84,17 @@ def read_notmat(
 
 
 def _load_mat(path: Path) -> dict:
-    if path.stat().st_size == 0:
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise HarkError(f"{path}: cannot read ({err.strerror or err})") from None
+    if not data:
         raise FileFormatError(path, "file is empty")
     try:
-        return scipy.io.loadmat(path, squeeze_me=True)
+        check_mat_v5(data)  # a corrupt file would crash scipy's parser, not raise
+        return scipy.io.loadmat(io.BytesIO(data), squeeze_me=True)
+    except MatFileError as err:
+        raise FileFormatError(path, f"not a MATLAB .mat file ({err})") from None
     except OSError as err:
         raise HarkError(f"{path}: cannot read ({err.strerror or err})") from None
     except NotImplementedError:  # scipy's answer to MATLAB's HDF5-based v7.3 files
@@ -147,7 +156,10 @@ def _samplerate(path: Path, variables: dict, samplerate: float | None, recording
 def _ms_to_tics(ms: float, rate: float) -> int:
     # ms * rate / 1000 rather than seconds_to_tics(ms / 1000): evsonganaly's times are whole
     # samples in ms, which this product keeps exact (1277.78125 ms at 32 kHz is sample 40889).
-    return math.floor(float(ms) * rate / 1000 + 0.5)
+    tics = float(ms) * rate / 1000 + 0.5
+    if not math.isfinite(tics) or tics > MAX_TICS:
+        raise ValueError(f"time {ms:g} ms is not a time in a recording")
+    return math.floor(tics)
 
 
 def write_notmat(
@@ -170,7 +182,7 @@ def write_notmat(
     recording = single_recording(events, "a .not.mat file") or Path(path).name.removesuffix(NOTMAT_SUFFIX)
     for event in events:
         if len(event.label) != 1:
-            raise HarkError(f"label {event.label!r} cannot be written to a .not.mat: evsonganaly labels are one character")
+            raise HarkError(f"label {excerpt(event.label)} cannot be written to a .not.mat: evsonganaly labels are one character")
     variables = {
         "fname": recording,
         "Fs": rate,

@@ -15,7 +15,7 @@ from hark.annotations.naming import parse_annotation_name, recording_candidates
 from hark.annotations.songexplorer import read_csv
 from hark.annotations.summary import count_by_kind_and_label
 from hark.audio import audio_suffixes, open_recording
-from hark.errors import HarkError
+from hark.errors import FileFormatError, HarkError
 
 
 def _count_rows(events: list[Event]) -> list[dict[str, Any]]:
@@ -80,6 +80,42 @@ def describe_csv(path: str | Path) -> dict[str, Any]:
     }
 
 
+def describe_annotation_file(path: str | Path) -> dict[str, Any]:
+    """The annotation counts of a file of any registered format, recognised by its name and content.
+
+    Times that need a sample rate take it from the recording the file sits beside.
+    """
+    from hark.annotations.formats import Source, annotation_formats, detect_format, get_format
+
+    path = Path(path)
+    try:
+        name = detect_format(path)
+    except FileFormatError:
+        known = ", ".join(annotation_formats.names())
+        raise HarkError(f"{path}: not a recording ({', '.join(audio_suffixes())}), a folder or an annotation file of a known format ({known})") from None
+    events = get_format(name).read(Source(path, allow_empty=True)).events
+    return {
+        "type": "annotations",
+        "format": name,
+        "path": str(path),
+        "recordings": sorted({e.recording for e in events}),
+        "annotation_files": [path.name],
+        "annotations": _count_rows(events),
+        "warnings": [],
+    }
+
+
+def _warn_past_end(events: list[Event], name: str, facts: dict[str, Any], shown: str, warnings: list[str]) -> None:
+    """A warning when some of a recording's events end more than a second past its end (a wrong rate or file)."""
+    rate, frames = facts["samplerate"], facts["frames"]
+    past = [e for e in events if e.recording == name and e.stop > frames + rate]
+    if past:
+        warnings.append(
+            f"{len(past)} event(s) of {shown} end past its end ({frames / rate:.3f} s), the first at "
+            f"{past[0].start / rate:.6g}-{past[0].stop / rate:.6g} s"
+        )
+
+
 def describe_folder(root: str | Path) -> dict[str, Any]:
     """Every recording of a ground-truth folder, with the annotation counts of all its CSVs."""
     root = Path(root)
@@ -92,6 +128,7 @@ def describe_folder(root: str | Path) -> dict[str, Any]:
     events: list[Event] = []
     for entry in folder.entries:
         csvs = entry.annotation_paths()
+        facts = None
         try:
             facts = _audio_facts(entry.recording)
         except HarkError as err:
@@ -99,7 +136,10 @@ def describe_folder(root: str | Path) -> dict[str, Any]:
             warnings.append(f"unreadable recording: {err}")
         else:
             recordings.append({"path": shown(entry.recording), **facts, "annotation_files": [shown(p) for p in csvs]})
-        events.extend(_read_files(csvs, warnings, shown, entry.recording))
+        read = _read_files(csvs, warnings, shown, entry.recording)
+        if facts is not None:
+            _warn_past_end(read, entry.recording.name, facts, shown(entry.recording), warnings)
+        events.extend(read)
     orphans = [{"path": shown(o.path), "reason": o.reason} for o in folder.orphans]
     warnings.extend(f"orphan CSV {o['path']}: {o['reason']}" for o in orphans)
     return {

@@ -16,7 +16,7 @@ from hark.annotations.event import Event, Kind
 from hark.annotations.naming import parse_annotation_name
 from hark.annotations.textfile import read_text_lines
 from hark.annotations.timebase import format_number
-from hark.errors import FileFormatError, HarkError
+from hark.errors import FileFormatError, HarkError, excerpt
 from hark.fileio import atomic_path
 
 BASE_COLUMNS = ("wavfile", "start", "stop", "kind", "label")
@@ -91,7 +91,7 @@ def format_row(event: Event, extras: bool, status: bool = False) -> str:
     """One CSV line (with its ``\\n``); ``extras`` adds ``low_hz,high_hz,score``, and ``status`` then ``status``."""
     for char in (",", "\n", "\r"):
         if char in event.recording:
-            raise HarkError(f"recording name {event.recording!r} cannot be written to a CSV: it contains {char!r}")
+            raise HarkError(f"recording name {excerpt(event.recording)} cannot be written to a CSV: it contains {char!r}")
     cells = [event.recording, str(event.start), str(event.stop), event.kind.value, event.label]
     if extras:
         cells += ["" if v is None else format_number(v) for v in (event.low_hz, event.high_hz, event.score)]

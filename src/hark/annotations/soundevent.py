@@ -41,7 +41,7 @@ from hark.annotations.event import Event, Kind
 from hark.annotations.textfile import check_input_file
 from hark.annotations.timebase import seconds_to_tics
 from hark.audio import open_recording
-from hark.errors import FileFormatError, HarkError
+from hark.errors import FileFormatError, HarkError, excerpt
 
 SUPPORTED_VERSIONS = ("1.1.0",)
 SUPPORTED_COLLECTIONS = ("annotation_project",)
@@ -112,7 +112,12 @@ def read_soundevent_project_with_clips(
     path = check_input_file(path)
     data = _load_json(path)
     reader = _ProjectReader(path, data, label_key, Path(audio_dir) if audio_dir is not None else path.parent)
-    return reader.read()
+    try:
+        return reader.read()
+    except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as err:
+        # A value of a type the checks above did not foresee (JSON holds any type anywhere):
+        # the file's fault, reported as such rather than as a bug of hark.
+        raise FileFormatError(path, f"a value of an unexpected type or size ({type(err).__name__}: {err})") from None
 
 
 def looks_like_soundevent(path: str | Path) -> bool:
@@ -131,6 +136,10 @@ def _load_json(path: Path) -> dict:
         document = json.loads(text)
     except json.JSONDecodeError as err:
         raise FileFormatError(path, f"not valid JSON ({err.msg}, column {err.colno})", line=err.lineno) from None
+    except ValueError as err:  # an integer of more than 4,300 digits
+        raise FileFormatError(path, f"not a JSON file hark can read ({err})") from None
+    except RecursionError:
+        raise FileFormatError(path, "not a JSON file hark can read (nested too deeply)") from None
     if not isinstance(document, dict) or "data" not in document:
         raise FileFormatError(path, "not a soundevent (AOEF) file: no top-level 'version' and 'data'")
     version = document.get("version")
@@ -189,7 +198,11 @@ class _ProjectReader:
         return value
 
     def read(self) -> SoundeventProject:
-        users = {u.get("uuid"): u.get("username") or u.get("name") for u in self.items("users", required=False)}
+        users = {}
+        for user in self.items("users", required=False):
+            name = user.get("username") or user.get("name")
+            if isinstance(user.get("uuid"), str) and isinstance(name, str):
+                users[user["uuid"]] = name
         tags = self._tags()
         recordings = self._recordings()
         states = self._task_states()
@@ -236,7 +249,7 @@ class _ProjectReader:
     def _tags(self) -> dict[object, tuple[str, str]]:
         tags = {}
         for tag in self.items("tags", required=False):
-            tag_id = self.field(tag, "id", "a tag")
+            tag_id = self.field(tag, "id", "a tag", (int, str))
             tags[tag_id] = (str(self.field(tag, "key", f"tag {tag_id}")), str(self.field(tag, "value", f"tag {tag_id}")))
         return tags
 
@@ -356,8 +369,8 @@ class _ProjectReader:
             raise self.fail(f"{what}: 'tags' is not a list")
         pairs = []
         for tag_id in tag_ids:
-            if tag_id not in tags:
-                raise self.fail(f"{what} has tag {tag_id!r}, which is not in 'tags'")
+            if not isinstance(tag_id, (int, str)) or tag_id not in tags:
+                raise self.fail(f"{what} has tag {excerpt(tag_id)}, which is not in 'tags'")
             pairs.append(tags[tag_id])
         values = [value for key, value in pairs if key == self.label_key]
         if len(values) != 1:

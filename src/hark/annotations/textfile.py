@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import re
 from pathlib import Path
 
 from hark.errors import FileFormatError, HarkError
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def check_input_file(path: str | Path) -> Path:
@@ -18,11 +22,12 @@ def check_input_file(path: str | Path) -> Path:
 
 
 def read_text_lines(path: str | Path) -> list[str]:
-    """The lines of a UTF-8 text file, without their line endings (``\\n`` or ``\\r\\n``).
+    """The lines of a UTF-8 text file, without their line endings (``\\n``, ``\\r\\n`` or a bare ``\\r``).
 
-    Lines are split on ``\\n`` only (not ``str.splitlines``, which also splits on form
-    feeds and Unicode separators) so that line numbers agree with every text editor.
-    A byte-order mark, as spreadsheet programs write, is dropped.
+    Lines are split on ``\\n``, ``\\r\\n`` and ``\\r`` (old Mac files end lines with ``\\r``
+    alone) but not on what ``str.splitlines`` also splits on (form feeds, Unicode separators),
+    so that line numbers agree with text editors. A byte-order mark, as spreadsheet programs
+    write, is dropped.
     """
     path = check_input_file(path)
     try:
@@ -36,7 +41,7 @@ def read_text_lines(path: str | Path) -> list[str]:
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         raise FileFormatError(path, "not UTF-8 text; save the file as UTF-8", line=line) from None
-    return [line.removesuffix("\r") for line in text.split("\n")]
+    return _LINE_END.split(text)
 
 
 def first_text_line(lines: list[str]) -> tuple[int, str] | None:
@@ -45,3 +50,13 @@ def first_text_line(lines: list[str]) -> tuple[int, str] | None:
         if line.strip():
             return number, line
     return None
+
+
+def csv_cells(line: str, delimiter: str = ",") -> list[str]:
+    """The cells of one CSV line, unquoted and stripped; ValueError if it is not one (a cell over csv's 128 KB limit)."""
+    try:
+        return [cell.strip() for cell in next(csv.reader([line], delimiter=delimiter))]
+    except csv.Error as err:
+        raise ValueError(f"not a CSV row ({err})") from None
+    except StopIteration:
+        return []

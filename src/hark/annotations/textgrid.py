@@ -25,7 +25,7 @@ from hark.annotations.event import Event, Kind
 from hark.annotations.selection import check_kind, single_recording
 from hark.annotations.textfile import check_input_file
 from hark.annotations.timebase import check_samplerate, format_float, seconds_to_tics, tics_to_seconds
-from hark.errors import FileFormatError, HarkError
+from hark.errors import FileFormatError, HarkError, excerpt
 from hark.fileio import atomic_write_text
 
 ANNOTATOR = "textgrid"
@@ -218,7 +218,7 @@ def write_textgrid(
     end = 0
     for event in events:
         if event.is_point:
-            raise HarkError(f"a point event ({event.label!r} at sample {event.start}) cannot be written as a TextGrid interval")
+            raise HarkError(f"a point event ({excerpt(event.label)} at sample {event.start}) cannot be written as a TextGrid interval")
         if event.start < end:
             raise HarkError(
                 f"events overlap ({intervals[-1][2]!r} until sample {end}, {event.label!r} from {event.start}); "

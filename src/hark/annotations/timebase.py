@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 
-from hark.errors import HarkError
+from hark.annotations.event import MAX_TICS
+from hark.errors import HarkError, excerpt
 
 
 def check_samplerate(samplerate: float) -> float:
@@ -24,8 +25,15 @@ def check_samplerate(samplerate: float) -> float:
 
 
 def seconds_to_tics(seconds: float, samplerate: float) -> int:
-    """The nearest sample to ``seconds``; halves round up, so the result never depends on parity."""
-    return math.floor(seconds * samplerate + 0.5)
+    """The nearest sample to ``seconds``; halves round up, so the result never depends on parity.
+
+    ValueError (which readers report with the file and line) for a time that is not finite
+    or beyond any recording (``1e999``, a 400-digit number: over a year at 1 MHz is refused).
+    """
+    tics = float(seconds) * samplerate + 0.5
+    if not math.isfinite(tics) or abs(tics) > MAX_TICS:
+        raise ValueError(f"time {excerpt(seconds)} s is not a time in a recording")
+    return math.floor(tics)
 
 
 def tics_to_seconds(tics: int, samplerate: float) -> float:

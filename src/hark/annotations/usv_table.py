@@ -20,14 +20,13 @@ is a :class:`~hark.errors.FileFormatError` naming the file and line.
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Iterable
 from pathlib import Path
 
 from hark.annotations.event import Event, Kind
 from hark.annotations.selection import check_kind, single_recording
-from hark.annotations.textfile import read_text_lines
+from hark.annotations.textfile import csv_cells, read_text_lines
 from hark.annotations.timebase import check_samplerate, format_number, seconds_to_tics, tics_to_seconds
 from hark.errors import FileFormatError
 from hark.fileio import atomic_write_text
@@ -57,7 +56,10 @@ def read_usv_table(
     for number, line in enumerate(read_text_lines(path), start=1):
         if not line.strip():
             continue
-        cells = split_row(line)
+        try:
+            cells = split_row(line)
+        except ValueError as err:
+            raise FileFormatError(path, str(err), line=number) from None
         if not seen_row and looks_like_header(cells):
             seen_row = True
             continue
@@ -81,9 +83,12 @@ def read_usv_table(
 
 
 def split_row(line: str) -> list[str]:
-    """The cells of one table line, unquoted and stripped; the separator is a tab, a semicolon or a comma."""
+    """The cells of one table line, unquoted and stripped; the separator is a tab, a semicolon or a comma.
+
+    ValueError if the line is no CSV row (a cell over the csv module's 128 KB limit).
+    """
     delimiter = "\t" if "\t" in line else ";" if ";" in line else ","
-    return [cell.strip() for cell in next(csv.reader([line], delimiter=delimiter))]
+    return csv_cells(line, delimiter)
 
 
 def parse_seconds(cell: str) -> float:
@@ -109,10 +114,10 @@ def looks_like_header(cells: list[str]) -> bool:
 
 def looks_like_usv_table(line: str) -> bool:
     """Whether a file's first non-blank line is a row of a two-column seconds table."""
-    cells = split_row(line)
-    if len(cells) != 2:
-        return False
     try:
+        cells = split_row(line)
+        if len(cells) != 2:
+            return False
         parse_seconds(cells[0])
         parse_seconds(cells[1])
     except ValueError:

@@ -27,6 +27,7 @@ import numpy as np
 
 from hark.annotations.event import Event
 from hark.audio.recording import Recording
+from hark.dsp import hann_window, rfft_frequencies, windowed_power
 from hark.errors import HarkError
 
 # Magnitudes below this fraction of the call's largest count as this fraction: keeps log() finite
@@ -94,14 +95,12 @@ def call_power(recording: Recording, event: Event, settings: SpectrogramSettings
     if read_to > read_from:
         samples[read_from - first : read_to - first] = recording.read(read_from, read_to)
     windows = np.lib.stride_tricks.sliding_window_view(samples, settings.window)[centres - centres[0]]
-    hann = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(settings.window) / settings.window)  # periodic Hann
-    spectrum = np.fft.rfft(windows * hann, n=settings.nfft, axis=1)
-    return centres, spectrum.real**2 + spectrum.imag**2
+    return centres, windowed_power(windows, settings.nfft)
 
 
 def band_bins(settings: SpectrogramSettings, low_hz: float, high_hz: float) -> np.ndarray:
     """Indices of the FFT bins whose centre lies in ``[low_hz, high_hz]`` (at least the nearest one)."""
-    centres = np.arange(settings.nfft // 2 + 1) * settings.bin_hz
+    centres = rfft_frequencies(settings.samplerate, settings.nfft)
     inside = np.flatnonzero((centres >= low_hz) & (centres <= high_hz))
     if len(inside):
         return inside
@@ -132,7 +131,7 @@ def extract_contour(
     peak_bin = bins[local_peak[rows]]
     frequencies = (peak_bin + _parabolic_offset(power[rows], peak_bin)) * settings.bin_hz
 
-    window_power = np.sum((0.5 - 0.5 * np.cos(2 * np.pi * np.arange(settings.window) / settings.window)) ** 2)
+    window_power = np.sum(hann_window(settings.window) ** 2)
     # One-sided power spectral density, as DeepSqueak computes its call power.
     psd = 2 * peak_power[rows] / (settings.samplerate * window_power)
     return Contour(

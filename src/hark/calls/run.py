@@ -24,7 +24,7 @@ from hark.annotations.songexplorer import read_csv
 from hark.audio.recording import open_recording
 from hark.calls.stats import CallStats, CallStatsParams, call_statistics
 from hark.calls.tables import write_calls_csv, write_calls_workbook
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.fileio import ensure_writable_dir
 
 WORKBOOK_NAME = "calls.xlsx"
@@ -64,17 +64,18 @@ def find_call_events(recording: Path, out_dir: Path, events_file: Path | None = 
         return CallEvents(recording, _events_of(found, recording, lenient=True), found)
     predicted = _named_csvs(out_dir, name, lambda parsed: parsed.kind is Kind.PREDICTED and parsed.ratio is not None)
     if len(predicted) > 1:
-        raise HarkError(f"{name}: {len(predicted)} predicted CSVs in {out_dir} ({', '.join(p.name for p in predicted)}); choose one with --events")
+        raise ParameterError("events", f"{name}: {len(predicted)} predicted CSVs in {out_dir} ({', '.join(p.name for p in predicted)}); choose one with {{param}}")
     if predicted:
         return CallEvents(recording, _events_of(predicted[0], recording, lenient=True), predicted[0])
     annotated = _named_csvs(recording.parent, name, lambda parsed: parsed.kind is Kind.ANNOTATED)
     if len(annotated) > 1:
-        raise HarkError(f"{name}: {len(annotated)} annotation CSVs beside it ({', '.join(p.name for p in annotated)}); choose one with --events")
+        raise ParameterError("events", f"{name}: {len(annotated)} annotation CSVs beside it ({', '.join(p.name for p in annotated)}); choose one with {{param}}")
     if annotated:
         return CallEvents(recording, _events_of(annotated[0], recording, lenient=True), annotated[0])
-    raise HarkError(
+    raise ParameterError(
+        "events",
         f"{name}: no calls found: no {name}-denoised.csv or {name}-predicted-<ratio>pr.csv in {out_dir}, and no "
-        f"{name}-annotated-<who>.csv beside the recording; name an event CSV with --events"
+        f"{name}-annotated-<who>.csv beside the recording; name an event CSV with {{param}}",
     )
 
 

@@ -24,7 +24,7 @@ def _ratios(text: str) -> list[float]:
 
 def accuracy_command(
     model: Path | None = typer.Argument(None, help="Model folder written by hark train (not with --truth)."),
-    ratio: str | None = typer.Option(None, "--ratio", help="Precision/recall ratios to find thresholds for, comma-separated (1.0: P = R; 10: P = 10 R; default 1.0). With --truth: the ratio of the predictions to score, when PREDICTIONS holds several."),
+    ratio: str | None = typer.Option(None, "--ratio", help="Precision/recall ratios to find thresholds for, comma-separated (1.0: P = R; 10: P = 10 R; default 0.5,1,2: the sensitivity presets). With --truth: the ratio of the predictions to score, when PREDICTIONS holds several."),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw the figures (PDF and PNG) as well as the tables."),
     truth: Path | None = typer.Option(None, "--truth", help="Ground-truth folder of annotated test recordings (<rec>-annotated-<name>.csv): score the syllables hark ethogram predicted for them."),
     predictions: Path | None = typer.Option(None, "--predictions", help="With --truth: the folder of hark ethogram's <rec>-predicted-<ratio>pr.csv."),
@@ -54,9 +54,9 @@ def accuracy_command(
     from rich.console import Console
     from rich.table import Table
 
-    from hark.evaluate.model_accuracy import model_accuracy
+    from hark.evaluate.model_accuracy import PRESET_RATIOS, model_accuracy
 
-    ratios = _ratios(ratio or "1.0")
+    ratios = _ratios(ratio) if ratio else list(PRESET_RATIOS)
     settings = folder_cluster_settings(cluster, model)
     if settings is not None:
         from hark.jobs import Job
@@ -76,6 +76,8 @@ def accuracy_command(
     Console(highlight=False).print(table)
     for curves in result.best.curves:
         typer.echo(f"{curves.label}: ROC AUC {curves.roc_auc:.3f}, average precision {curves.average_precision:.3f}")
+    temperature = result.temperatures.get(result.best_step, 1.0)
+    typer.echo(f"calibrated: temperature {temperature:.3g} (thresholds of the calibrated probabilities)")
     typer.echo(f"accuracy {metrics.accuracy:.3f}; tables and figures in {Path(model) / 'accuracy'}")
 
 

@@ -42,7 +42,6 @@ def activations_command(
     params = validate_params(ActivationParams, values, "activations")
     settings = folder_cluster_settings(cluster, data)
     if settings is not None:
-        import hark.embed.jobs  # noqa: F401  (registers the job kinds activations and cluster)
         from hark.jobs import Job
 
         job_params = {"model": str(model.resolve()), "data_root": str(data.resolve()), "out": str(out.resolve()),

@@ -74,11 +74,20 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, standalone_mode=True)
     except HarkError as err:
-        print(f"hark: error: {err}", file=sys.stderr)
+        from hark.cli.common import error_message
+
+        print(f"hark: error: {error_message(err, typer.main.get_command(app), sys.argv[1:] if argv is None else argv)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("hark: interrupted", file=sys.stderr)
         return 130
+    except OSError as err:  # a full disk where no hark write caught it first: still one line
+        from hark.fileio import disk_full_line, is_disk_full
+
+        if not is_disk_full(err):
+            raise
+        print(f"hark: error: {disk_full_line(err)}", file=sys.stderr)
+        return 2
     except SystemExit as exit_:
         return int(exit_.code or 0) if not isinstance(exit_.code, str) else 1
     return 0

@@ -18,7 +18,8 @@ EXAMPLE = """Example:
   hark classify --model model --out probabilities --cluster tcp://labserver:8786 recordings/
 
 Each recording gets DIR/<rec>-probabilities.npy (float32, frames x labels) and a .json
-saying what rows and columns mean; hark ethogram turns them into events.
+saying what rows and columns mean; hark ethogram turns them into events. A folder holds
+the probabilities of one model and checkpoint: --move-old moves those of another aside.
 """
 
 
@@ -38,6 +39,7 @@ def classify_command(
     workers: int = typer.Option(1, "--workers", "-j", min=1, help="Recordings classified at once, in separate processes sharing the cores; with --cluster local, its worker processes."),
     cluster: str | None = typer.Option(None, "--cluster", help=CLUSTER_HELP),
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Show a progress bar (default: on a terminal)."),
+    move_old: bool = typer.Option(False, "--move-old", help="Move probabilities of another model or checkpoint in OUT into OUT/oldfiles-<time>/ (default: refuse to mix them)."),
 ) -> None:
     """Classify recordings with a trained model; writes <rec>-probabilities.npy and .json to OUT."""
     from hark.infer.classify import classify_recordings
@@ -55,6 +57,7 @@ def classify_command(
         results = classify_recordings(
             model, paths, out, engine, device, chunk_seconds, priors or None, workers, on_progress,
             checkpoint=checkpoint, channel=channel, reader=reader, reader_params=reader_values, cluster=settings,
+            move_old=move_old,
         )
     for result in results:
         if result.ok:

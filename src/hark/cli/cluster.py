@@ -46,7 +46,6 @@ def cluster_command(
     params = validate_params(ClusterParams, values, "cluster")
     settings = folder_cluster_settings(cluster, activations)
     if settings is not None:
-        import hark.embed.jobs  # noqa: F401  (registers the job kinds activations and cluster)
         from hark.jobs import Job
 
         job_params = {"activations": str(activations.resolve()), "out": str(out.resolve()) if out else None, "figure": figure,

@@ -1,4 +1,4 @@
-"""Pieces that several commands share: plugin parameters, their help text, progress bars."""
+"""Pieces that several commands share: plugin parameters, their help text, progress bars, errors."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.params import Params, describe_params, parse_assignments
 
 
@@ -155,3 +155,25 @@ def lazy_epilog(example: str, plugin_listing: Callable[[], str]):
             pass
 
     return LazyEpilogCommand
+
+
+# library parameters that the commands' options spell otherwise (the function's name -> the option's)
+OPTION_NAMES = {"out_dir": "out", "samplerate": "rate"}
+
+
+def error_message(error: HarkError, root, args: Sequence[str]) -> str:
+    """The one line the command line prints for ``error``: a :class:`ParameterError` names its
+    parameters by the flags of the command that ran (``root``: hark's click group, ``args``: the
+    command line), as the user typed them (``-o`` or ``--out``); other errors as they are."""
+    if not isinstance(error, ParameterError):
+        return str(error)
+    command = next((root.commands[arg] for arg in args if not arg.startswith("-") and arg in root.commands), None)
+    if command is None:
+        return str(error)
+    flags = {}
+    for option in command.params:
+        names = [name for name in option.opts if name.startswith("-")]
+        typed = [name for name in names if any(arg == name or arg.startswith(name + "=") for arg in args)]
+        if names:
+            flags[option.name] = (typed or [max(names, key=len)])[0]
+    return error.phrased(lambda name: flags.get(name) or flags.get(OPTION_NAMES.get(name, ""), name))

@@ -24,7 +24,7 @@ def congruence_command(
 
       hark congruence --truth dense-annotations --predictions predictions
     """
-    from hark.evaluate.dense_congruence import folder_congruence
+    from hark.infer.congruence import folder_congruence
 
     chosen = [label.strip() for label in labels.split(",") if label.strip()] if labels else None
     settings = folder_cluster_settings(cluster, truth)

@@ -1,13 +1,13 @@
-"""`hark convert`: SongExplorer CSV <-> Raven selection table <-> Audacity label track <-> call table; soundevent projects."""
+"""`hark convert`: between the registered annotation formats (SongExplorer CSV, Raven, Audacity, call table, ... and plugins); soundevent projects."""
 
 from __future__ import annotations
 
 import os
-from enum import Enum
 from pathlib import Path
 
 import typer
 
+from hark.annotations.formats import annotation_formats, resolve_name, writable_format
 from hark.errors import HarkError
 
 EXAMPLE = (
@@ -18,29 +18,30 @@ EXAMPLE = (
 )
 
 
-class Target(str, Enum):
-    songexplorer = "songexplorer"
-    hark = "hark"
-    raven = "raven"
-    audacity = "audacity"
-    usv = "usv"
+
+def _to_help() -> str:
+    """``--to``'s help: every registered format that can be written, with what it is."""
+    shown = [f"{name} ({fmt.summary})" if fmt.summary else name for name, fmt in annotation_formats.items() if fmt.can_write]
+    return f"Format of OUT, one of the registered annotation formats that can be written: {', '.join(shown)}."
 
 
 def convert(
-    source: Path = typer.Argument(..., metavar="IN", help="Annotation file to read: a SongExplorer .csv, a Raven table, an Audacity label track, a start_seconds,end_seconds call table (.csv) or a soundevent/whombat project (.json)."),
+    source: Path = typer.Argument(..., metavar="IN", help="Annotation file to read, its format recognised from its name and content: a SongExplorer .csv, a Raven table, an Audacity label track, a start_seconds,end_seconds call table (.csv), a crowsetta generic-seq .csv, an evsonganaly .not.mat, a Praat .TextGrid, a file of any other registered format, or a soundevent/whombat project (.json)."),
     output: Path = typer.Argument(..., metavar="OUT", help="File to write; an existing one is replaced whole. For a .json project: the folder to write one file per recording into."),
-    to: Target = typer.Option(..., "--to", case_sensitive=False, help="Format of OUT: songexplorer (five columns), hark (SongExplorer's CSV plus low_hz,high_hz,score[,status]), raven, audacity or usv (start_seconds,end_seconds rows)."),
+    to: str = typer.Option(..., "--to", metavar="FORMAT", help=_to_help()),
     rate: float | None = typer.Option(None, "--rate", metavar="HZ", help="Sample rate of the recording (default: read from --recording or the audio file beside IN)."),
     recording: Path | None = typer.Option(None, "--recording", metavar="WAV", help="The annotated recording: gives the sample rate and its name, and picks its rows from a CSV of several recordings. A call table names no recording, so give it unless the table's folder holds only one audio file."),
     label: str | None = typer.Option(None, "--label", help="Label of the events of a start_seconds,end_seconds call table (default: usv); other formats carry their own."),
     annotator: str | None = typer.Option(None, "--annotator", metavar="WHO", help="For a .json project: the <who> of the <rec>-annotated-<who>.csv files (default: each annotation's whombat user name)."),
     tag_key: str = typer.Option("species", "--tag-key", metavar="KEY", help="For a .json project: the key of the tag whose value is an event's label."),
 ) -> None:
-    """Convert annotations between SongExplorer, hark, Raven, Audacity and call-table formats.
+    """Convert annotations between SongExplorer, hark, Raven, Audacity, call-table and any other registered formats.
 
     Times are samples in SongExplorer CSVs and seconds in the other formats, so the sample rate is needed; times are rounded to the nearest sample. Frequency bounds travel between hark CSVs, Raven and Audacity; converting to songexplorer keeps its five columns. A soundevent/whombat project (.json) converts into a folder: one <rec>-annotated-<who>.csv (or table, or track) per recording, with its boxes' frequency bounds in the hark format. OUT is written whole or not at all; IN is never changed.
     """
     # Check everything the user typed before reading or writing anything.
+    target = resolve_name(to)
+    writable_format(target)
     if not source.exists():
         raise HarkError(f"{source}: no such file")
     if source.is_dir():
@@ -62,9 +63,9 @@ def convert(
             raise HarkError("--rate, --recording and --label do not apply to a soundevent project (it holds its recordings' sample rates and labels)")
         from hark.annotations.convert import convert_soundevent_project
 
-        written = convert_soundevent_project(source, output, to.value, annotator=annotator, label_key=tag_key)
+        written = convert_soundevent_project(source, output, target, annotator=annotator, label_key=tag_key)
         total = sum(count for _, count in written)
-        typer.echo(f"wrote {total} event{'s' if total != 1 else ''} to {len(written)} file{'s' if len(written) != 1 else ''} in {output} ({to.value})")
+        typer.echo(f"wrote {total} event{'s' if total != 1 else ''} to {len(written)} file{'s' if len(written) != 1 else ''} in {output} ({target})")
         return
     if annotator is not None:
         raise HarkError("--annotator applies only to a soundevent project (.json); name the output file instead")
@@ -77,8 +78,8 @@ def convert(
 
     from hark.annotations.convert import convert_annotations
 
-    count = convert_annotations(source, output, to.value, samplerate=rate, recording=recording, label=label)
-    typer.echo(f"wrote {count} event{'s' if count != 1 else ''} to {output} ({to.value})")
+    count = convert_annotations(source, output, target, samplerate=rate, recording=recording, label=label)
+    typer.echo(f"wrote {count} event{'s' if count != 1 else ''} to {output} ({target})")
 
 
 def register(app: typer.Typer) -> None:

@@ -15,10 +15,17 @@ EXAMPLE = """Example:
   hark generalize --data groundtruth --labels mel-pulse,mel-sine,ambient --omit all --recordings day3/ --out day3
 
 --omit one trains one model per recording (of --recordings, default: every annotated one),
-validating on it and training on all the others; --omit some deals the recordings into
+scoring it and training on all the others; --omit some deals the recordings into
 --partitions sets and withholds one set per model; --omit all trains one model that
 withholds every recording of --recordings. Models go to OUT/<set>w_<replicate>r
 (cross-validation.json lists what each withholds); the summary as for hark xvalidate.
+
+Nested (the default): each model tunes its checkpoint (--checkpoint best: the highest macro
+F1) and its thresholds at the sensitivity ratios 0.5, 1 and 2 on its own validation split of
+the OTHER recordings, and scores its withheld recording once with them; OUT/recordings.csv
+gives each withheld recording's figures, summary.json their spread (mean, std, min, max),
+OUT/generalization.pdf/.png draws them. --no-nested validates on the withheld recordings
+themselves (the old way: what is chosen has seen them).
 """
 
 
@@ -42,6 +49,10 @@ def generalize_command(
     steps: int = common.STEPS,
     batch_size: int = common.BATCH_SIZE,
     validation_period: int = common.VALIDATION_PERIOD,
+    lr_schedule: str = common.LR_SCHEDULE,
+    warmup_steps: int = common.WARMUP_STEPS,
+    early_stopping: int | None = common.EARLY_STOPPING,
+    weight_averaging: str = common.WEIGHT_AVERAGING,
     frames: int = common.FRAMES,
     split_seed: int = common.SPLIT_SEED,
     equalize: bool = common.EQUALIZE,
@@ -54,7 +65,8 @@ def generalize_command(
     channel: int = common.CHANNEL,
     reader: str = common.READER,
     reader_param: list[str] = common.READER_PARAM,
-    checkpoint: str = common.CHECKPOINT,
+    checkpoint: str = typer.Option("best", "--checkpoint", help="Checkpoint each model is scored at: best (nested: the highest macro F1 on its own validation split of the other recordings) or last."),
+    nested: bool = typer.Option(True, "--nested/--no-nested", help="Tune on the other recordings and score the withheld ones once (default), or validate on the withheld ones."),
     figures: bool = common.FIGURES,
     cluster: str | None = common.CLUSTER,
     progress: bool | None = common.PROGRESS,
@@ -72,7 +84,7 @@ def generalize_command(
     withheld = common.split_list(recordings)
     plans = []
     for name, point_data, point_training in common.grid_settings(grid, data_params, train_params):
-        plan = plan_generalization(data, point_data, point_training, omit, withheld, partitions, replicates)
+        plan = plan_generalization(data, point_data, point_training, omit, withheld, partitions, replicates, nested)
         plans.append((plan, out / name if name else out))
     common.run_and_report("generalize", plans, cluster, progress, checkpoint, figures)
 

@@ -40,12 +40,13 @@ def gui_command(
     token: str | None = typer.Option(None, "--token", envvar="HARK_GUI_TOKEN", help="Secret every page must carry as ?token=... (required with --host)."),
     double_click: str = typer.Option("point", "--double-click", help="What a double-click on blank space lays: point, or snap-to-peak (the loudest moment near it, as a range)."),
     double_click_param: list[str] = typer.Option([], "--double-click-param", help="Parameter of the double-click plugin, NAME=VALUE (repeatable; see docs/gui.md)."),
+    follow_symlinks: bool = typer.Option(False, "--follow-symlinks", help="Open recordings that are symbolic links to outside DATA_DIR (else they are listed as skipped)."),
 ) -> None:
     """Serve the GUI: recordings, annotating and reviewing, cluster maps, actions and jobs."""
     from hark.gui.server import GuiSettings, serve
 
     values = plugin_values(None, double_click_param, "--double-click-param")
-    settings = GuiSettings(data_dir, host, port, annotator or default_annotator(), token, double_click, values).check()
+    settings = GuiSettings(data_dir, host, port, annotator or default_annotator(), token, double_click, values, follow_symlinks).check()
 
     def announce(url: str) -> None:
         typer.echo(f"hark gui: serving {data_dir} as annotator {settings.annotator} at {url}", color=False)

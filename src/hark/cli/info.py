@@ -1,4 +1,4 @@
-"""`hark info`: what a recording, a ground-truth folder or a SongExplorer CSV holds."""
+"""`hark info`: what a recording, a ground-truth folder, a SongExplorer CSV or another annotation file holds."""
 
 from __future__ import annotations
 
@@ -17,17 +17,17 @@ EXAMPLE = "Example: hark info groundtruth/   (or a recording: hark info song.wav
 
 
 def info(
-    path: Path = typer.Argument(..., metavar="PATH", help="A recording, a folder of recordings and CSVs, or a SongExplorer CSV."),
+    path: Path = typer.Argument(..., metavar="PATH", help="A recording, a folder of recordings and their annotation files, a SongExplorer CSV or an annotation file of any registered format."),
     as_json: bool = typer.Option(False, "--json", help="Print the same facts as JSON."),
 ) -> None:
-    """Show a recording's format and annotations, or a folder's recordings and annotation counts.
+    """Show a recording's format and annotations, a folder's recordings and annotation counts, or an annotation file's counts.
 
     Unreadable recordings and CSVs, and CSVs that match no recording, are listed as warnings rather than stopping the report.
     """
     if not path.exists():
         raise HarkError(f"{path}: no such file or folder")
 
-    from hark.annotations.report import describe_csv, describe_folder, describe_recording
+    from hark.annotations.report import describe_annotation_file, describe_csv, describe_folder, describe_recording
     from hark.audio import audio_suffixes
 
     if path.is_dir():
@@ -37,7 +37,7 @@ def info(
     elif path.suffix.lower() == ".csv":
         report = describe_csv(path)
     else:
-        raise HarkError(f"{path}: not a recording ({', '.join(audio_suffixes())}), a folder or a SongExplorer .csv")
+        report = describe_annotation_file(path)
 
     if as_json:
         typer.echo(json.dumps(report, indent=2))
@@ -45,10 +45,9 @@ def info(
     _print_report(report)
 
 
-def _console(stderr: bool = False) -> Console:
+def _console() -> Console:
     # Piped output is not cut at 80 columns: long file names must survive grep and logs.
-    stream = sys.stderr if stderr else sys.stdout
-    return Console(file=stream, width=None if stream.isatty() else 200, highlight=False, soft_wrap=False)
+    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 200, highlight=False, soft_wrap=False)
 
 
 def _print_report(report: dict[str, Any]) -> None:
@@ -69,8 +68,10 @@ def _print_report(report: dict[str, Any]) -> None:
         for rec in report["recordings"]:
             table.add_row(rec["path"], str(rec["samplerate"]), f"{rec['duration_s']:.3f}", str(rec["channels"]), str(len(rec["annotation_files"])))
         out.print(table)
-    else:
+    elif report["type"] == "csv":
         out.print(f"SongExplorer CSV {report['path']}")
+    else:
+        out.print(f"{report['format']} annotations {report['path']}")
 
     files = report["annotation_files"] if report["type"] != "folder" else None
     if files:
@@ -86,9 +87,9 @@ def _print_report(report: dict[str, Any]) -> None:
     else:
         out.print("annotations: none")
 
-    err = _console(stderr=True)
     for warning in report["warnings"]:
-        err.print(f"warning: {warning}", markup=False)
+        # One line each, never wrapped at the console's width: a log or grep sees whole warnings.
+        typer.echo(f"warning: {warning}", err=True)
 
 
 def register(app: typer.Typer) -> None:

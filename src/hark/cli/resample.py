@@ -31,7 +31,7 @@ def resample_command(
     """Resample recordings to one rate and scale their annotation CSVs' sample times to match."""
     import soundfile as sf
 
-    from hark.audio.resample import resample_recordings
+    from hark.annotations.resample import resample_recordings
     from hark.errors import HarkError
 
     if rate <= 0:

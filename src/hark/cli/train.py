@@ -24,8 +24,10 @@ EXAMPLE = """Example:
 def _architecture_listing() -> str:
     from hark.models import architectures
     from hark.models.transfer import NewLayersParams
+    from hark.train.supervisions import supervisions
 
-    parts = ["Architectures and their parameters (-a NAME=VALUE):"]
+    listed = [f"  {name}: {plugin.description} (default architecture {plugin.default_architecture})" for name, plugin in supervisions.items()]
+    parts = ["Supervisions (--supervision NAME):\n" + "\n".join(listed), "Architectures and their parameters (-a NAME=VALUE):"]
     made = []
     for name, cls in architectures.items():
         if getattr(cls, "made_by", None):
@@ -49,7 +51,7 @@ def train_command(
     labels: str | None = typer.Option(None, "--labels", help="Labels to learn, comma-separated (e.g. mel-pulse,mel-sine,ambient); none with --supervision unsupervised."),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write (resumes when it holds this model's checkpoints)."),
     kinds: str = typer.Option("annotated", "--kinds", help="Kinds of events to learn from, comma-separated."),
-    supervision: str = typer.Option("sparse", "--supervision", help="sparse (labelled points and ranges), dense (every sample), clip (one label per file), events (each reviewed event's crop: a denoiser) or unsupervised (windows of every recording, no labels: an autoencoder)."),
+    supervision: str = typer.Option("sparse", "--supervision", help="sparse (labelled points and ranges), dense (every sample), clip (one label per file), events (each reviewed event's crop: a denoiser), unsupervised (windows of every recording, no labels: an autoencoder) or a plugin's (listed below)."),
     overlapped: bool = typer.Option(False, "--overlapped", help="One sigmoid per label, trained with not_<label> annotations."),
     not_prefix: str = typer.Option("not_", "--not-prefix", help="Prefix of the negative labels of overlapped classes."),
     architecture: str | None = typer.Option(None, "--architecture", help="Architecture plugin (listed below); default: convnet for sparse, tcn for dense, resnet for clip and events, autoencoder for unsupervised supervision."),
@@ -60,13 +62,22 @@ def train_command(
     steps: int = typer.Option(600, "--steps", help="Mini-batches to train on."),
     batch_size: int = typer.Option(32, "--batch-size", help="Examples per mini-batch."),
     validation_period: int = typer.Option(100, "--validation-period", help="Steps between validations and checkpoints."),
+    lr_schedule: str = typer.Option("constant", "--lr-schedule", help="Learning rate over the steps: constant, cosine (falls to 0 at the last step), one-cycle (rises, then falls to almost 0) or plateau (lowered when the validation loss stops improving)."),
+    warmup_steps: int = typer.Option(0, "--warmup-steps", help="First steps in which the learning rate rises linearly to --learning-rate (one-cycle: the length of its rise; 0: 30% of the steps)."),
+    plateau_patience: int = typer.Option(2, "--plateau-patience", help="--lr-schedule plateau: validations without improvement before the learning rate is lowered."),
+    plateau_factor: float = typer.Option(0.5, "--plateau-factor", help="--lr-schedule plateau: what the learning rate is multiplied by each time it is lowered."),
+    early_stopping: int | None = typer.Option(None, "--early-stopping", help="Stop once the validation loss has not improved for this many validations (default: train all the steps)."),
+    weight_averaging: str = typer.Option("none", "--weight-averaging", help="Validate and save averaged weights: none, ema (exponential moving average) or swa (plain mean from --swa-start on)."),
+    ema_decay: float = typer.Option(0.99, "--ema-decay", help="--weight-averaging ema: weight of the average so far at each step (0.99: about the last 100 steps)."),
+    swa_start: float = typer.Option(0.75, "--swa-start", help="--weight-averaging swa: fraction of the steps after which the weights are averaged."),
     frames: int = typer.Option(256, "--frames", help="Dense supervision: output frames per training window."),
-    validation_percent: float = typer.Option(20.0, "--validation-percent", help="Percent of the annotations (or clips, or stretches) held out."),
+    validation_percent: float = typer.Option(20.0, "--validation-percent", help="Percent held out for validation: of the annotated recordings (at least one) or of each recording's blocks (see --validation-split), of the clips, or of the annotations."),
+    validation_split: str = typer.Option("auto", "--validation-split", help="auto (whole recordings with 5 or more annotated ones, else blocks of each recording; clips: whole clips), recordings, blocks, or percent (single annotations from every recording; flatters)."),
     validation_recordings: str | None = typer.Option(None, "--validation-recordings", help="Recordings held out whole: names (comma-separated), a text file of names, or a subfolder."),
     split_seed: int = typer.Option(1, "--split-seed", help="Seed of the validation split."),
     equalize: bool = typer.Option(True, "--equalize/--no-equalize", help="Draw training examples equally often per label."),
     data_param: list[str] = typer.Option([], "--data-param", help="Other training-data parameter NAME=VALUE (repeatable), e.g. point_width_ms=5, point_shape=gaussian, segment_gap_ms=2, dense_blocks=20, test_percent=10, test_recordings=a.wav,b.wav."),
-    augment: list[str] = typer.Option([], "--augment", help="Augmentation NAME or NAME:PARAM=VALUE,... (repeatable; volume, noise, dc, reverse, invert)."),
+    augment: list[str] = typer.Option([], "--augment", help="Augmentation NAME or NAME:PARAM=VALUE,... (repeatable; volume, noise, dc, reverse, invert, tilt, band, pitch, stretch, carrier, background; see docs/training-data.md)."),
     weights_seed: int = typer.Option(1, "--weights-seed", help="Seed of the initial weights (repeatable bit for bit on the CPU)."),
     batch_seed: int = typer.Option(1, "--batch-seed", help="Seed of the order of examples and augmentations."),
     replicates: int = typer.Option(1, "--replicates", min=1, help="Models to train with successive weight seeds (in OUT/1r, OUT/2r, ...)."),
@@ -104,6 +115,7 @@ def train_command(
             "overlapped": overlapped,
             "not_prefix": not_prefix,
             "validation_percent": validation_percent,
+            "validation_split": validation_split,
             "validation_recordings": _split_list(validation_recordings),
             "split_seed": split_seed,
             "equalize": equalize,
@@ -132,6 +144,14 @@ def train_command(
         "steps": steps,
         "batch_size": batch_size,
         "validation_period": validation_period,
+        "lr_schedule": lr_schedule,
+        "warmup_steps": warmup_steps,
+        "plateau_patience": plateau_patience,
+        "plateau_factor": plateau_factor,
+        "early_stopping_patience": early_stopping,
+        "weight_averaging": weight_averaging,
+        "ema_decay": ema_decay,
+        "swa_start": swa_start,
         "frames": frames,
         "weights_seed": weights_seed,
         "batch_seed": batch_seed,
@@ -153,7 +173,9 @@ def train_command(
             raise typer.Exit(130) from None
         typer.echo(f"trained {folder} for {result.steps} steps")
     first = out if replicates == 1 else out / "1r"
-    if data_params.supervision == "unsupervised":
+    from hark.train.supervisions import supervision_of
+
+    if supervision_of(data_params.supervision).reconstructs:
         typer.echo(f"next: hark train --data GT --labels ... --transfer {first} --keep-layers N --out MODEL")
     else:
         typer.echo(f"next: hark accuracy {first}")
@@ -161,15 +183,9 @@ def train_command(
 
 def _train_as_jobs(data: Path, data_params, all_params, folders: list[Path], restore: Path | None, settings, progress) -> None:
     """Each replicate is one ``train`` job (hark.jobs), run where the cluster settings say."""
-    from hark.jobs import Job
+    from hark.train.jobs import train_job_spec
 
-    absolute = lambda path: str(Path(path).resolve())  # noqa: E731  (jobs run elsewhere: no relative paths)
-    jobs = [
-        Job("train", {"data_root": absolute(data), "data": data_params.model_dump(mode="json"), "training": params.model_dump(mode="json"),
-                      "out": absolute(folder), "restore": absolute(restore) if restore else None},  # fmt: skip
-            f"train {folder}", Path(folder).resolve() / "train.log")
-        for folder, params in zip(folders, all_params)
-    ]
+    jobs = [train_job_spec(data, data_params, params, folder, restore) for folder, params in zip(folders, all_params)]
     with progress_bar(f"training {len(jobs)} model(s)", progress) as on_progress:
         for outcome in run_jobs_or_exit(jobs, settings, on_progress):
             typer.echo(f"trained {outcome.result['folder']} for {outcome.result['steps']} steps")

@@ -26,6 +26,10 @@ LEARNING_RATE = typer.Option(0.001, "--learning-rate", help="Step size of the op
 STEPS = typer.Option(600, "--steps", help="Mini-batches each model trains on.")
 BATCH_SIZE = typer.Option(32, "--batch-size", help="Examples per mini-batch.")
 VALIDATION_PERIOD = typer.Option(100, "--validation-period", help="Steps between validations and checkpoints.")
+LR_SCHEDULE = typer.Option("constant", "--lr-schedule", help="constant, cosine, one-cycle or plateau, as for hark train.")
+WARMUP_STEPS = typer.Option(0, "--warmup-steps", help="First steps in which the learning rate rises linearly, as for hark train.")
+EARLY_STOPPING = typer.Option(None, "--early-stopping", help="Stop each model once its validation loss has not improved for this many validations.")
+WEIGHT_AVERAGING = typer.Option("none", "--weight-averaging", help="none, ema or swa: validate and save averaged weights, as for hark train.")
 FRAMES = typer.Option(256, "--frames", help="Dense supervision: output frames per training window.")
 SPLIT_SEED = typer.Option(1, "--split-seed", help="Seed that deals the folds (xvalidate) or the partitions of recordings (generalize --omit some).")
 EQUALIZE = typer.Option(True, "--equalize/--no-equalize", help="Draw training examples equally often per label.")
@@ -89,6 +93,11 @@ def training_setup(command: str, data: Path, values: dict):
             "steps": values["steps"],
             "batch_size": values["batch_size"],
             "validation_period": values["validation_period"],
+            # (commands without these options train as hark train's defaults do)
+            "lr_schedule": values.get("lr_schedule", "constant"),
+            "warmup_steps": values.get("warmup_steps", 0),
+            "early_stopping_patience": values.get("early_stopping"),
+            "weight_averaging": values.get("weight_averaging", "none"),
             "frames": values["frames"],
             "weights_seed": values["weights_seed"],
             "batch_seed": values["batch_seed"],

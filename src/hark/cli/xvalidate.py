@@ -18,7 +18,8 @@ EXAMPLE = """Example:
 
 Each fold validates on 1/k of the annotated sounds (dealt label by label) and trains on the
 rest; --folds -4 trains each model on a quarter and validates on the other three (does more
-annotation help?). Models go to OUT/<fold>k_<replicate>r; the summed confusion matrix and
+annotation help?). With --supervision dense each recording is cut into blocks (at least k) and
+the blocks are dealt into the folds. Models go to OUT/<fold>k_<replicate>r; the summed confusion matrix and
 per-label precision, recall and F1 to OUT/summary.json, models.csv, labels.csv and figures.
 """
 
@@ -41,6 +42,10 @@ def xvalidate_command(
     steps: int = common.STEPS,
     batch_size: int = common.BATCH_SIZE,
     validation_period: int = common.VALIDATION_PERIOD,
+    lr_schedule: str = common.LR_SCHEDULE,
+    warmup_steps: int = common.WARMUP_STEPS,
+    early_stopping: int | None = common.EARLY_STOPPING,
+    weight_averaging: str = common.WEIGHT_AVERAGING,
     frames: int = common.FRAMES,
     split_seed: int = common.SPLIT_SEED,
     equalize: bool = common.EQUALIZE,

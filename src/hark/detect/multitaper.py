@@ -51,6 +51,9 @@ def slepian_tapers(n: int, nw: float, max_tapers: int | None = None, min_concent
     poorly concentrated ones are dropped because they leak energy from other frequencies.
     """
     count = int(max_tapers if max_tapers is not None else 2 * nw)
+    if not 2 <= count <= n or nw >= n / 2:
+        # scipy's eigensolver would fail with "select_range out of bounds" (a 1 Hz recording's 4-sample window)
+        raise ValueError(f"NW={nw:g} needs windows of more than {max(2 * nw, count):g} samples; these have {n}")
     tapers, ratios = dpss_windows(n, nw, count)
     keep = ratios > min_concentration
     if keep.sum() < 2:

@@ -20,10 +20,16 @@ from hark.annotations.naming import annotation_csv_name
 from hark.annotations.songexplorer import write_csv
 from hark.audio.recording import open_recording
 from hark.detect.base import detectors
-from hark.errors import HarkError
-from hark.fileio import ensure_writable_dir
-from hark.jobs.local import ProgressTracker, run_in_processes
+from hark.errors import HarkError, ParameterError
+from hark.fileio import check_free_space, ensure_writable_dir, sweep_stale_temporaries
+from hark.jobs.per_recording import run_per_recording
 from hark.jobs.settings import ClusterSettings
+from hark.jobs.spec import JobOutcome
+
+
+# A generous size of one recording's -detected.csv: detect refuses to start only where even
+# this cannot fit (a disk that is full, not one that is tight).
+CSV_BYTES_ESTIMATE = 100_000
 
 
 @dataclass(frozen=True)
@@ -75,11 +81,14 @@ def plan_detection(
         folder = Path(out_dir) if out_dir is not None else recording.path.parent
         output = folder / annotation_csv_name(recording.name, Kind.DETECTED)
         if output in outputs:
-            raise HarkError(f"{path} and {outputs[output]} would both write {output}; give them separate --out folders")
+            raise ParameterError("out_dir", f"{path} and {outputs[output]} would both write {output}; give them separate {{param}} folders")
         outputs[output] = path
         jobs.append(DetectionJob(recording.path, output, recording.frames, detector, checked_params, channel, reader, reader_params))
     for folder in {job.output.parent for job in jobs}:
         ensure_writable_dir(folder)
+        sweep_stale_temporaries(folder)  # of runs that were killed mid-write
+        count = sum(job.output.parent == folder for job in jobs)
+        check_free_space(folder, count * CSV_BYTES_ESTIMATE, f"the detections of {count} recording(s)")
     return jobs
 
 
@@ -117,34 +126,18 @@ def detect_files(
     each with its log ``<rec>-detected.log`` beside its CSV (docs/jobs.md).
     """
     jobs = plan_detection(recordings, detector, params, out_dir, channel, reader, reader_params)
-    if cluster is not None:
-        return detect_as_jobs(jobs, cluster, progress)
-    # cores not used by parallel recordings go to each recording's own threads
-    threads = max(1, (os.cpu_count() or 1) // max(1, min(workers, len(jobs))))
-    jobs = [replace(job, threads=threads) for job in jobs]
-    tracker = ProgressTracker([job.frames for job in jobs], progress)
-    if workers <= 1 or len(jobs) == 1:
-        return [run_detection_job(job, tracker.callback(i)) for i, job in enumerate(jobs)]
-    return run_in_processes(run_detection_job, jobs, min(workers, len(jobs)), tracker, [detectors.get(jobs[0].detector).__module__])
+    if cluster is None:
+        # cores not used by parallel recordings go to each recording's own threads
+        threads = max(1, (os.cpu_count() or 1) // max(1, min(workers, len(jobs))))
+        jobs = [replace(job, threads=threads) for job in jobs]
+    return run_per_recording(
+        jobs, run_detection_job, [job.frames for job in jobs], kind="detect", from_outcome=_result_of, workers=workers,
+        progress=progress, cluster=cluster, preload_modules=[detectors.get(jobs[0].detector).__module__],
+    )
 
 
-def detect_as_jobs(
-    jobs: Sequence[DetectionJob], cluster: ClusterSettings | str, progress: Callable[[float], None] | None = None
-) -> list[DetectionResult]:
-    """One ``detect`` job per recording, run where ``cluster`` says; results in order."""
-    from hark.jobs import Job, run_jobs
-
-    specs = [Job("detect", _json_fields(job), f"detect {job.recording.name}", job.output.absolute().with_suffix(".log")) for job in jobs]
-    outcomes = run_jobs(specs, cluster, progress)
-    return [
-        DetectionResult(job.recording, job.output, dict(o.result["counts"])) if o.ok else DetectionResult(job.recording, None, {}, o.error)
-        for job, o in zip(jobs, outcomes)
-    ]
-
-
-def _json_fields(job: DetectionJob) -> dict[str, Any]:
-    """A job record as a JSON table (paths as strings), to travel as a job's parameters."""
-    import dataclasses
-
-    # absolute: a worker elsewhere (another folder, another machine) reads and writes them
-    return {name: str(value.absolute()) if isinstance(value, Path) else value for name, value in dataclasses.asdict(job).items()}
+def _result_of(job: DetectionJob, outcome: JobOutcome) -> DetectionResult:
+    """A ``detect`` job's outcome as the recording's result."""
+    if outcome.ok:
+        return DetectionResult(job.recording, job.output, dict(outcome.result["counts"]))
+    return DetectionResult(job.recording, None, {}, outcome.error)

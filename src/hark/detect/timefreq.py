@@ -123,7 +123,10 @@ class TimeFreqThresholdDetector(Detector):
         freq_smooth = int(round(p.frequency_smooth / 1000 * rate)) // hop
 
         time_sound, time_busy, tonal, tonal_busy = [], [], [], []
-        tapers = slepian_tapers(window, p.frequency_nw)
+        try:
+            tapers = slepian_tapers(window, p.frequency_nw)
+        except ValueError as err:  # a window of a few samples: a recording at a few Hz
+            raise HarkError(f"{recording.path}: at {rate} Hz, frequency_n {p.frequency_n:g} ms is {window} samples: {err}") from None
         nfft = fft_length(window)
         freqs = np.fft.rfftfreq(nfft, d=1.0 / rate)
         in_range = np.flatnonzero((freqs >= lo_hz) & (freqs <= (hi_hz if hi_hz is not None else rate / 2)))

@@ -1,8 +1,8 @@
 """Job kinds ``activations`` and ``cluster``: hark activations and hark cluster as jobs (the GUI's actions).
 
 Like the other kinds, each validates its parameters with the same models as the command
-and calls the same library function. Importing this module registers the kinds; the
-libraries (torch, umap) load only when a job runs.
+and calls the same library function. pyproject.toml's ``hark.jobs`` entry points register the
+kinds; the libraries (torch, umap) load only when a job runs.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import Field
 
-from hark.jobs.spec import JobContext, JobKind, Resources, job_kinds
+from hark.jobs.spec import JobContext, JobKind, Resources
 from hark.params import Params, validate_params
 
 
@@ -53,7 +53,8 @@ def cluster_job(params: dict, context: JobContext) -> dict:
     return {"map": str(result.csv_path), "sounds": len(result.sounds)}
 
 
-if "activations" not in job_kinds:
-    job_kinds.add("activations", JobKind(activations_job, Resources(cpus=1, memory_gb=2), "Hidden-layer activations of chosen sounds (hark activations)."))
-if "cluster" not in job_kinds:
-    job_kinds.add("cluster", JobKind(cluster_job, Resources(cpus=1, memory_gb=2), "A 2-D or 3-D map of activations (hark cluster)."))
+# registered in pyproject.toml's hark.jobs entry points
+ACTIVATIONS = JobKind(
+    activations_job, Resources(cpus=1, memory_gb=2), "Hidden-layer activations of chosen sounds (hark activations).", params=ActivationsJobParams
+)
+CLUSTER = JobKind(cluster_job, Resources(cpus=1, memory_gb=2), "A 2-D or 3-D map of activations (hark cluster).", params=ClusterJobParams)

@@ -27,7 +27,7 @@ from hark.annotations.event import Event, Kind
 from hark.annotations.folder import scan_folder
 from hark.annotations.naming import parse_annotation_name, recording_candidates
 from hark.annotations.songexplorer import read_csv
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.evaluate.report import write_table
 from hark.evaluate.segment_metrics import DcaseScores, ScoringParams, SyllableScores, recording_scores
 from hark.fileio import ensure_writable_dir
@@ -120,7 +120,7 @@ def _predictions(folder: Path, ratio: float | None, truth: Path, rates: dict[str
         raise HarkError(f"{folder}: holds no <rec>-predicted-<ratio>pr.csv files; run hark ethogram --model MODEL --out {folder} first")
     if ratio is None:
         if len(files) > 1:
-            raise HarkError(f"{folder}: holds predictions at ratios {', '.join(sorted(files, key=float))}; choose one with --ratio")
+            raise ParameterError("ratio", f"{folder}: holds predictions at ratios {', '.join(sorted(files, key=float))}; choose one with {{param}}")
         chosen = next(iter(files))
     else:
         matches = [r for r in files if math.isclose(float(r), ratio)]

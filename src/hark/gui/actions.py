@@ -5,12 +5,13 @@ kinds already declare (``DataParams``, ``TrainParams``, a detector's ``Params``,
 ``AccuracyJobParams``, ...), plus, where a command takes files, a small model of those files.
 :func:`plan_action` validates every section, resolves every path inside the data folder
 (:meth:`hark.gui.paths.DataFolder.resolve`) and plans the jobs with the same library
-functions as the commands, so a mistake is reported before anything starts.
+functions as the commands (``plan_detection`` and ``plan_classification``, then
+:func:`hark.jobs.recording_jobs`; ``train_job_spec``), so a mistake is reported before
+anything starts and the GUI submits the very jobs that ``--cluster`` submits.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +19,11 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.gui.forms import parse_form
-from hark.gui.paths import DataFolder
-from hark.jobs.spec import Job
+from hark.gui.paths import DataFolder, confine_nested_paths
+from hark.jobs.per_recording import recording_jobs
+from hark.jobs.spec import Job, job_kinds
 from hark.params import Params
 
 
@@ -110,12 +112,27 @@ def plan_action(action: Action, texts: dict[str, dict[str, Any]], folder: DataFo
     """Validate every section's texts and plan the jobs; any mistake is one HarkError, before anything runs."""
     sections = action.sections()
     checked = {section.key: parse_form(section.model, texts.get(section.key, {}), f"{action.name} {section.key}") for section in sections}
+    # paths inside the models (a .pt checkpoint, transfer.models) are kept in the data folder too
+    checked = {key: confine_nested_paths(model, folder, key) for key, model in checked.items()}
     # "key" holds a section's checked model, "key@" its values with absolute paths
     resolved = {f"{section.key}@": resolve_paths(section, checked[section.key], folder) for section in sections}
-    jobs = action.make_jobs({**checked, **resolved}, folder, log_for)
+    try:
+        jobs = action.make_jobs({**checked, **resolved}, folder, log_for)
+    except ParameterError as err:
+        raise HarkError(in_form_terms(err, sections), param=err.param) from None
     if not jobs:
         raise HarkError(f"{action.name}: nothing to do")
     return jobs
+
+
+# library parameters that the forms' fields spell otherwise (the function's name -> the field's)
+FIELD_NAMES = {"out_dir": "out"}
+
+
+def in_form_terms(error: ParameterError, sections: tuple[Section, ...]) -> str:
+    """``error``'s message with each parameter named as the form's field (``files.device``)."""
+    fields = {name: f"{section.key}.{name}" for section in sections for name in section.model.model_fields}
+    return error.phrased(lambda name: fields.get(name) or fields.get(FIELD_NAMES.get(name, ""), name))
 
 
 def _recordings_in(paths: list[str], folder: DataFolder) -> list[Path]:
@@ -126,39 +143,32 @@ def _recordings_in(paths: list[str], folder: DataFolder) -> list[Path]:
     return [folder.resolve(p) for p in find_recordings(paths, folder.relative)]
 
 
-def _json_fields(record) -> dict[str, Any]:
-    return {name: str(value) if isinstance(value, Path) else value for name, value in dataclasses.asdict(record).items()}
-
-
 def _detect_jobs(checked, folder, log_for) -> list[Job]:
     from hark.detect.run import plan_detection
 
     files = checked["files@"]
     planned = plan_detection(_recordings_in(files["recordings"], folder), files["detector"], checked["detector"].model_dump(mode="json"),
                              files["out"])  # fmt: skip
-    return [Job("detect", _json_fields(job), f"detect {folder.relative(job.recording)}", log_for("detect")) for job in planned]
+    return recording_jobs("detect", planned, lambda job: f"detect {folder.relative(job.recording)}", lambda job: log_for("detect"))
 
 
 def _train_jobs(checked, folder, log_for) -> list[Job]:
+    from hark.train.jobs import train_job_spec
+
     folders = checked["folders@"]
-    params = {"data_root": folders["data_root"], "data": checked["data"].model_dump(mode="json"),
-              "training": checked["training"].model_dump(mode="json"), "out": folders["out"], "restore": folders["restore"]}  # fmt: skip
-    return [Job("train", params, f"train {folder.relative(folders['out'])}", log_for("train"))]
+    return [train_job_spec(folders["data_root"], checked["data"], checked["training"], folders["out"], folders["restore"],
+                           name=f"train {folder.relative(folders['out'])}", log=log_for("train"))]  # fmt: skip
 
 
 def _classify_jobs(checked, folder, log_for) -> list[Job]:
-    from hark.infer.classify import plan_classification
-    from hark.models.base import architectures
-    from hark.models.store import load_config
+    from hark.infer.classify import for_workers, plan_classification
 
     files = checked["files@"]
     planned, opened = plan_classification(files["model"], _recordings_in(files["recordings"], folder), files["out"], files["engine"],
                                           files["device"], files["chunk_seconds"], checkpoint=files["checkpoint"])  # fmt: skip
     del opened
-    config = load_config(files["model"])
-    modules = [architectures.get(config.architecture).__module__] if config.architecture in architectures else []
-    return [Job("classify", {**_json_fields(job), "device": files["device"], "modules": modules}, f"classify {folder.relative(job.recording)}",
-                log_for("classify")) for job in planned]  # fmt: skip
+    return recording_jobs("classify", for_workers(planned, files["device"]), lambda job: f"classify {folder.relative(job.recording)}",
+                          lambda job: log_for("classify"))  # fmt: skip
 
 
 def _single(kind: str, section: str, name_field: str) -> JobMaker:
@@ -172,16 +182,12 @@ def _single(kind: str, section: str, name_field: str) -> JobMaker:
 
 
 def _activations_jobs(checked, folder, log_for) -> list[Job]:
-    import hark.embed.jobs  # noqa: F401  (registers the job kind)
-
     folders = checked["folders@"]
     params = {**folders, "params": checked["activations"].model_dump(mode="json")}
     return [Job("activations", params, f"activations {folder.relative(folders['out'])}", log_for("activations"))]
 
 
 def _cluster_jobs(checked, folder, log_for) -> list[Job]:
-    import hark.embed.jobs  # noqa: F401  (registers the job kind)
-
     folders = checked["folders@"]
     params = {**folders, "params": checked["cluster"].model_dump(mode="json")}
     return [Job("cluster", params, f"cluster {folder.relative(folders['activations'])}", log_for("cluster"))]
@@ -202,11 +208,11 @@ def _train_sections() -> tuple[Section, ...]:
             Section("training", "Training", TrainParams))  # fmt: skip
 
 
-def _job_section(kind: str, model_name: str, paths: tuple[str, ...]) -> Callable[[], tuple[Section, ...]]:
-    def sections() -> tuple[Section, ...]:
-        import hark.jobs.kinds as kinds
+def _job_section(kind: str, paths: tuple[str, ...]) -> Callable[[], tuple[Section, ...]]:
+    """The form of an action that is one job of ``kind``: its kind's parameter model."""
 
-        return (Section(kind, kind.capitalize(), getattr(kinds, model_name), paths),)
+    def sections() -> tuple[Section, ...]:
+        return (Section(kind, kind.capitalize(), job_kinds.get(kind).params, paths),)
 
     return sections
 
@@ -228,17 +234,17 @@ ACTIONS: tuple[Action, ...] = (
     Action("detect", "Find candidate sounds with time and frequency thresholds.", _detect_sections, _detect_jobs),
     Action("train", "Train a model on the annotations of a ground-truth folder.", _train_sections, _train_jobs),
     Action("accuracy", "Evaluate a model's checkpoints on its validation sounds.",
-           _job_section("accuracy", "AccuracyJobParams", ("model",)), _single("accuracy", "accuracy", "model")),
-    Action("freeze", "Export a model to ONNX.", _job_section("freeze", "FreezeJobParams", ("model",)), _single("freeze", "freeze", "model")),
+           _job_section("accuracy", ("model",)), _single("accuracy", "accuracy", "model")),
+    Action("freeze", "Export a model to ONNX.", _job_section("freeze", ("model",)), _single("freeze", "freeze", "model")),
     Action("classify", "Run a model over recordings: probabilities per frame.",
            lambda: (Section("files", "Model and recordings", ClassifyFiles, ("model", "recordings", "out")),), _classify_jobs),
     Action("ethogram", "Turn probabilities into predicted events.",
-           _job_section("ethogram", "EthogramJobParams", ("model", "probabilities", "out", "recordings")), _single("ethogram", "ethogram", "out")),
+           _job_section("ethogram", ("model", "probabilities", "out", "recordings")), _single("ethogram", "ethogram", "out")),
     Action("misses", "Detected sounds that no prediction covers.",
-           _job_section("misses", "MissesJobParams", ("recordings", "out")), _single("misses", "misses", "out")),
+           _job_section("misses", ("recordings", "out")), _single("misses", "misses", "out")),
     Action("activations", "Hidden-layer activations of chosen sounds, for the cluster view.", _activations_sections, _activations_jobs),
     Action("cluster", "Map activations to 2-D or 3-D (UMAP, t-SNE, PCA).", _cluster_sections, _cluster_jobs),
     Action("congruence", "Agreement between annotators and a model.",
-           _job_section("congruence", "CongruenceJobParams", ("truth", "predictions", "out")), _single("congruence", "congruence", "predictions")),
+           _job_section("congruence", ("truth", "predictions", "out")), _single("congruence", "congruence", "predictions")),
 )  # fmt: skip
 ACTIONS_BY_NAME = {action.name: action for action in ACTIONS}

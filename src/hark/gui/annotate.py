@@ -15,6 +15,7 @@ at once; this module only turns gestures into its calls.
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 from bokeh.layouts import column, row
@@ -112,7 +113,7 @@ class AnnotatePanel:
         self.redo_button.disabled = not (self.loaded and self.loaded.editor and self.loaded.editor.can_redo)
         if self.loaded is not None and self.loaded.editor is not None:
             editor = self.loaded.editor
-            self.file_info.text = f"Saving to <code>{self.session.folder.relative(editor.path)}</code> ({len(editor.events)} rows)"
+            self.file_info.text = f"Saving to <code>{html.escape(self.session.folder.relative(editor.path))}</code> ({len(editor.events)} rows)"
 
     def _words_of(self, species: str) -> list[str]:
         return sorted({label.partition("-")[2] for label in self.session.labels if label.partition("-")[0] == species} - {""})
@@ -237,14 +238,22 @@ class AnnotatePanel:
         self._show_review_info(self.session.view.highlight)
 
     def undo(self) -> None:
-        editor = self._editor()
-        if editor is not None:
-            self._undo_redo(editor.undo(), "undid", "nothing to undo")
+        self._step("undo")
 
     def redo(self) -> None:
+        self._step("redo")
+
+    def _step(self, verb: str) -> None:
         editor = self._editor()
-        if editor is not None:
-            self._undo_redo(editor.redo(), "redid", "nothing to redo")
+        if editor is None:
+            return
+        try:  # another window may have changed what the step would revert: a conflict, said in the page
+            description = editor.undo() if verb == "undo" else editor.redo()
+        except HarkError as err:
+            self.session.report(str(err), error=True)
+            self.after_edit()
+            return
+        self._undo_redo(description, "undid" if verb == "undo" else "redid", f"nothing to {verb}")
 
     def _undo_redo(self, description: str | None, verb: str, nothing: str) -> None:
         for notice in self.loaded.editor.notices:
@@ -320,7 +329,7 @@ class AnnotatePanel:
         status = event.status.value if event.status is not None else "not reviewed"
         frequency = f", {event.low_hz:.0f}–{event.high_hz:.0f} Hz" if event.has_frequency else ""
         self.review_info.text = (
-            f"<b>Event {number} of {len(events)}</b>: {shown.lane}, <b>{event.label}</b>, "
+            f"<b>Event {number} of {len(events)}</b>: {html.escape(shown.lane)}, <b>{html.escape(event.label)}</b>, "
             f"{event.start / rate:.3f}–{event.stop / rate:.3f} s{frequency}, score <b>{score}</b>, <b>{status}</b>"
         )
 

@@ -86,10 +86,15 @@ class ClusterView:
 
     def refresh_maps(self) -> None:
         root = self.session.folder.root
-        found = sorted(
-            self.session.folder.relative(p) for p in root.rglob("cluster-*.csv") if not any(part.startswith(".") for part in p.relative_to(root).parts)
-        )
-        self.map_menu.options = [""] + found
+        found = []
+        for path in root.rglob("cluster-*.csv"):
+            if any(part.startswith(".") for part in path.relative_to(root).parts):
+                continue
+            try:  # a map linked in from outside the data folder is not offered
+                found.append(self.session.folder.relative(path))
+            except HarkError:
+                continue
+        self.map_menu.options = [""] + sorted(found)
 
     def load_map(self, relative: str) -> None:
         try:
@@ -126,10 +131,15 @@ class ClusterView:
     def _data_root(self, map_path: Path) -> Path:
         """The ground-truth folder the map's sounds come from (recorded by hark activations), else the data folder."""
         try:
-            description = json.loads(map_path.with_suffix(".json").read_text())
-            meta = json.loads((Path(description["activations"]) / "activations.json").read_text())
-            return self.session.folder.resolve(meta["data_root"], what="the activations' data folder")
+            folder = self.session.folder  # every file read here lies inside the data folder, links followed
+            description = json.loads(folder.resolve(map_path.with_suffix(".json"), what="the map's description").read_text())
+            activations = folder.resolve(Path(description["activations"]) / "activations.json", what="the map's activations")
+            meta = json.loads(activations.read_text())
         except (OSError, ValueError, KeyError, TypeError):
+            return self.session.folder.root
+        try:
+            return folder.resolve(meta["data_root"], what="the activations' data folder")
+        except (KeyError, TypeError):
             return self.session.folder.root
 
     # -- snippets --------------------------------------------------------------------------

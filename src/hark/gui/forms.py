@@ -101,8 +101,10 @@ def field_specs(model: type[Params]) -> list[FieldSpec]:
         limits = _limits(field)
         if annotation is bool:
             specs.append(FieldSpec(name, "bool", display_value(default), description, limits=limits, optional=optional))
-        elif typing.get_origin(annotation) is typing.Literal:
-            choices = tuple(str(c) for c in typing.get_args(annotation))
+        elif typing.get_origin(annotation) is typing.Literal or name in getattr(model, "field_choices", {}):
+            # a field that names a plugin lists the registered ones (field_choices: name -> a function of no arguments)
+            named = model.field_choices[name]() if typing.get_origin(annotation) is not typing.Literal else typing.get_args(annotation)
+            choices = tuple(str(c) for c in named)
             choices = (("",) if optional else ()) + choices
             specs.append(FieldSpec(name, "choice", display_value(default), description, choices, limits, optional))
         else:

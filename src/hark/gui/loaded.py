@@ -115,21 +115,24 @@ class LoadedRecording:
 
 def load_recording(folder: DataFolder, relative: str, annotator: str, entry: RecordingEntry | None = None) -> LoadedRecording:
     """Open ``relative`` (a path inside the data folder) with its annotation files."""
-    path = folder.resolve(relative, must_exist=True, what="recording")
+    path = folder.recording(relative, must_exist=True)
     recording = open_recording(path)
-    relative = folder.relative(path)
+    relative = folder.recording_relative(path)
     problems: list[str] = []
     own_path = own_file_of(path, annotator)
     try:
+        # the own file is read and rewritten: one linked in from outside is neither (its content never echoed)
+        folder.readable(own_path, what="your annotation file")
         editor = AnnotationEditor(path, annotator, frames=recording.frames)
     except HarkError as err:
         editor = None
         problems.append(f"{err} — editing is off for this recording until {own_path.name} is fixed; it was not changed")
     others: list[Event] = []
     for annotation_path in (entry.annotation_paths() if entry is not None else []):
-        if annotation_path.resolve() == own_path.resolve():
+        if annotation_path.absolute() == own_path.absolute():
             continue
         try:
+            folder.readable(annotation_path)
             events = read_annotation_file(annotation_path, path)
         except HarkError as err:
             problems.append(f"{err} — its events are not shown")

@@ -8,6 +8,7 @@ the lanes plot has one row per kind of event (the person's own annotations on to
 
 from __future__ import annotations
 
+import html
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -99,7 +100,7 @@ class RecordingView:
 
         self._build_plots()
         self.counts_source = ColumnDataSource({"lane": [], "label": [], "count": [], "color": []})
-        swatch = HTMLTemplateFormatter(template='<span style="color:<%= color %>">■</span> <%= value %>')
+        swatch = HTMLTemplateFormatter(template='<span style="color:<%- color %>">■</span> <%- value %>')  # <%- escapes
         self.counts_table = DataTable(
             source=self.counts_source, width=360, height=220, index_position=None, name="counts",
             columns=[TableColumn(field="lane", title="Kind", width=150), TableColumn(field="label", title="Label", formatter=swatch, width=150),
@@ -301,7 +302,7 @@ class RecordingView:
         self._ceiling_db = float(np.percentile(view.spectrogram, 99.5)) if view.spectrogram.size else 0.0
         self._apply_contrast()
         self.position.text = (
-            f"<b>{self.loaded.relative}</b>: {self.x_range.start:.3f} – {self.x_range.end:.3f} s of {self.duration:.1f} s"
+            f"<b>{html.escape(self.loaded.relative)}</b>: {self.x_range.start:.3f} – {self.x_range.end:.3f} s of {self.duration:.1f} s"
         )
         self.draw_events()
 

@@ -37,6 +37,7 @@ class GuiSettings:
     token: str | None = None
     double_click: str = "point"  # the double-click plugin (hark.gui.double_click)
     double_click_params: dict = field(default_factory=dict)
+    follow_symlinks: bool = False  # open recordings that are links to outside the data folder
 
     def check(self) -> GuiSettings:
         """A one-line HarkError for a setting that cannot work (or is unsafe)."""
@@ -111,11 +112,12 @@ class GuiServer:
 
     def __init__(self, settings: GuiSettings):
         settings.check()
-        folder = DataFolder(settings.data_dir)
+        folder = DataFolder(settings.data_dir, follow_symlinks=settings.follow_symlinks)
         from bokeh.application import Application
         from bokeh.application.handlers.function import FunctionHandler
         from bokeh.server.server import Server
 
+        from hark.gui.csp import SecurityHeaders
         from hark.gui.jobqueue import JobQueue
 
         jobs = JobQueue(folder.root, folder.settings_dir / "jobs")
@@ -131,7 +133,7 @@ class GuiServer:
             self.server = Server(
                 {"/": application}, port=port, address=settings.host, allow_websocket_origin=origins,
                 sign_sessions=True, secret_key=secrets.token_urlsafe(32), generate_session_ids=True,
-                websocket_max_message_size=50 * 2**20,
+                websocket_max_message_size=50 * 2**20, transforms=[SecurityHeaders],
             )  # fmt: skip
         except OSError as err:
             raise HarkError(f"cannot listen on {settings.host}:{settings.port}: {err.strerror or err} (try another --port)") from None

@@ -33,6 +33,14 @@ if TYPE_CHECKING:
 MESSAGES_SHOWN = 6
 
 
+def _relative_name(root, path) -> str:
+    """``path`` as found under ``root`` by the folder scan (not following links), POSIX style."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.name
+
+
 class GuiSession:
     """The widgets and state of one page."""
 
@@ -103,19 +111,30 @@ class GuiSession:
         except HarkError as err:
             self.report(f"cannot list the data folder: {err}", error=True)
             return
-        relatives = [self.folder.relative(entry.recording) for entry in self.ground_truth.entries]
+        relatives, skipped = [], []
+        for entry in self.ground_truth.entries:
+            try:  # a recording linked in from outside is skipped, with why, unless --follow-symlinks
+                relatives.append(self.folder.recording_relative(entry.recording))
+            except HarkError as err:
+                skipped.append(str(err))
         self.view.set_recordings(relatives)
         if not quiet:
             self.report(f"{len(relatives)} recordings in the data folder")
             self.view.reload_events()
+        for reason in skipped[:3]:
+            self.report(reason, error=True)
+        if len(skipped) > 3:
+            self.report(f"{len(skipped)} recordings skipped in all (symbolic links to outside the data folder)", error=True)
         for orphan in self.ground_truth.orphans[:3]:
-            self.report(f"{self.folder.relative(orphan.path)}: {orphan.reason}", error=True)
+            self.report(f"{_relative_name(self.folder.root, orphan.path)}: {orphan.reason}", error=True)
 
     def entry_of(self, relative: str) -> RecordingEntry | None:
         if self.ground_truth is None:
             return None
-        path = self.folder.resolve(relative)
-        return next((e for e in self.ground_truth.entries if e.recording.resolve() == path), None)
+        path = self.folder.recording(relative)
+        return next((e for e in self.ground_truth.entries if e.recording == path), None) or next(
+            (e for e in self.ground_truth.entries if e.recording.resolve() == path.resolve()), None
+        )
 
     def remember_recording(self, relative: str) -> None:
         self.memory.set("recording", relative)

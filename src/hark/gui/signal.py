@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hark.audio.recording import Recording
+from hark.dsp import rfft_frequencies, windowed_power
 
 DIRECT_READ_SAMPLES = 1 << 22  # read the visible stretch whole up to this many samples (16 MB float32)
 OVERVIEW_SAMPLES = 8192  # beyond that, each pixel column reads this many samples around its centre
@@ -135,9 +136,8 @@ def _read_around(stream, recording: Recording, centre: float, length: int) -> np
 
 def _spectrogram(windows: np.ndarray, nfft: int, samplerate: int, low_hz: float, high_hz: float, rows: int) -> np.ndarray:
     """Power in dB, ``(rows, columns)``: bins of ``low_hz..high_hz``, max-pooled down to ``rows`` rows."""
-    spectra = np.fft.rfft(windows * np.hanning(nfft).astype(np.float32), axis=1)
-    power = (spectra.real**2 + spectra.imag**2).T  # (bins, columns)
-    frequencies = np.fft.rfftfreq(nfft, 1.0 / samplerate)
+    power = windowed_power(windows, nfft).T  # (bins, columns), periodic Hann as for every spectrogram of hark
+    frequencies = rfft_frequencies(samplerate, nfft)
     keep = (frequencies >= low_hz) & (frequencies <= high_hz)
     if keep.sum() < 2:
         keep = np.zeros_like(keep)

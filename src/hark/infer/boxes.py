@@ -38,6 +38,7 @@ from pydantic import Field
 
 from hark.annotations.event import Event
 from hark.audio.recording import Recording
+from hark.dsp import power_spectrogram, rfft_frequencies
 from hark.errors import HarkError
 from hark.params import Params
 
@@ -88,23 +89,13 @@ def check_cutoffs(low_hz: float, high_hz: float, samplerate: float, what: str = 
     return float(low_hz), float(min(high_hz, nyquist))
 
 
-def power_spectrogram(audio: np.ndarray, n: int) -> np.ndarray:
-    """``(n // 2 + 1, frames)`` power of Hann-windowed frames ``[k * n/4, k * n/4 + n)`` (none if shorter than ``n``)."""
-    hop = max(n // 4, 1)
-    if len(audio) < n:
-        return np.zeros((n // 2 + 1, 0))
-    frames = np.lib.stride_tricks.sliding_window_view(audio.astype(np.float64), n)[::hop]
-    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)
-    return np.abs(np.fft.rfft(frames * window, axis=1)).T ** 2
-
-
 def band_of(audio: np.ndarray, samplerate: float, event_start: int, event_stop: int, low_hz: float, high_hz: float, params: BoxParams) -> tuple[float, float]:
     """The frequency bounds of the event ``[event_start, event_stop)`` of ``audio`` (indices into it)."""
     n = window_samples(samplerate, params.window_ms)
     if len(audio) < n:
         audio = np.pad(audio, (0, n - len(audio)))
-    power = power_spectrogram(audio, n)
-    frequencies = np.arange(n // 2 + 1) * samplerate / n
+    power = power_spectrogram(audio, n, max(n // 4, 1))
+    frequencies = rfft_frequencies(samplerate, n)
     kept = (frequencies >= low_hz) & (frequencies <= high_hz)
     if not kept.any():  # a band narrower than one bin: the bin nearest its middle
         kept[int(np.argmin(np.abs(frequencies - (low_hz + high_hz) / 2)))] = True

@@ -14,22 +14,33 @@ recording's length; the rows go straight into the memory-mapped output (see
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from hark.audio.recording import Recording, open_recording
-from hark.errors import HarkError
-from hark.fileio import ensure_writable_dir
+from hark.errors import HarkError, ParameterError
+from hark.fileio import check_free_space, ensure_writable_dir, sweep_stale_temporaries
 from hark.infer.boxes import model_band
 from hark.infer.engines import Engine, EngineName, ModelSpec, open_engine
 from hark.infer.priors import prior_weights, reweight, training_prevalences
-from hark.infer.probabilities import ProbabilitiesMeta, probabilities_paths, probabilities_writer
-from hark.jobs.local import ProgressTracker, run_in_processes
+from hark.infer.probabilities import (
+    ProbabilitiesMeta,
+    array_bytes,
+    describe_model,
+    move_aside,
+    outputs_of_other_models,
+    probabilities_paths,
+    probabilities_writer,
+)
+from hark.jobs.per_recording import run_per_recording
 from hark.jobs.settings import ClusterSettings
+from hark.jobs.spec import JobOutcome
 from hark.models.store import load_config
 
 # Samples of new audio per chunk when not given: long enough that the overlap between chunks
@@ -76,7 +87,7 @@ def chunk_samples_for(spec: ModelSpec, chunk_seconds: float | None) -> int:
         return 0
     wanted = DEFAULT_CHUNK_SAMPLES if chunk_seconds is None else int(round(chunk_seconds * spec.samplerate))
     if chunk_seconds is not None and chunk_seconds <= 0:
-        raise HarkError(f"--chunk-seconds {chunk_seconds:g} must be positive")
+        raise ParameterError("chunk_seconds", f"{{param}} {chunk_seconds:g} must be positive")
     return max(1, wanted // spec.stride) * spec.stride
 
 
@@ -93,8 +104,15 @@ def plan_classification(
     channel: int = 0,
     reader: str = "auto",
     reader_params: dict[str, Any] | None = None,
+    move_old: bool = False,
 ) -> tuple[list[ClassificationJob], Engine]:
-    """Check every input and output; returns the jobs and the opened engine (HarkError on a problem)."""
+    """Check every input and output; returns the jobs and the opened engine (HarkError on a problem).
+
+    The output folder must have room for every array, and must not hold probabilities of
+    another model or checkpoint (a folder mixing models across recordings is silently wrong
+    downstream): they are refused, or with ``move_old`` moved into ``oldfiles-<time>``.
+    Temporary files of earlier runs that were killed are removed.
+    """
     if not recordings:
         raise HarkError("no recordings given")
     model = Path(model)
@@ -105,7 +123,8 @@ def plan_classification(
         prior_weights(priors, spec.output_names, training_prevalences(config), spec.overlapped)
     chunk = chunk_samples_for(spec, chunk_seconds)
     out_dir = ensure_writable_dir(out_dir)
-    checkpoint_path = str(opened.checkpoint) if getattr(opened, "checkpoint", None) else None
+    # absolute: a job may run in another folder or on another machine
+    checkpoint_path = str(Path(opened.checkpoint).absolute()) if getattr(opened, "checkpoint", None) else None
     jobs, outputs = [], {}
     for path in recordings:
         recording = open_recording(path, channel=channel, reader=reader, reader_params=reader_params)
@@ -123,13 +142,31 @@ def plan_classification(
             )
         output = probabilities_paths(recording.name, out_dir)[0]
         if output in outputs:
-            raise HarkError(f"{path} and {outputs[output]} would both write {output}; classify them into separate --out folders")
+            raise ParameterError("out_dir", f"{path} and {outputs[output]} would both write {output}; classify them into separate {{param}} folders")
         outputs[output] = path
         jobs.append(ClassificationJob(
             recording.path, output, recording.frames, model, checkpoint_path, opened.name, opened.device, chunk,
             dict(priors) if priors else None, channel, reader, reader_params,
         ))
+    sweep_stale_temporaries(out_dir)
+    needed = sum(array_bytes(spec.frames(job.samples), len(spec.output_names)) for job in jobs)
+    check_free_space(out_dir, needed, f"the probabilities of {len(jobs)} recording(s)")
+    _refuse_or_move_other_models(out_dir, spec, move_old)
     return jobs, opened
+
+
+def _refuse_or_move_other_models(out_dir: Path, spec: ModelSpec, move_old: bool) -> None:
+    others = outputs_of_other_models(out_dir, spec.folder, spec.step, spec.config_digest)
+    if not others:
+        return
+    first = others[0][1]
+    if not move_old:
+        raise HarkError(
+            f"{out_dir}: holds probabilities of {describe_model(first.model, first.checkpoint_step)} "
+            f"({len(others)} recording(s), e.g. {first.recording}), not of {describe_model(spec.folder, spec.step)}; "
+            "classify into another folder, or move them aside (hark classify --move-old)"
+        )
+    move_aside(out_dir, [path for path, _ in others], time.strftime("%Y%m%dT%H%M%S"))
 
 
 def classify_recordings(
@@ -148,6 +185,7 @@ def classify_recordings(
     reader: str = "auto",
     reader_params: dict[str, Any] | None = None,
     cluster: ClusterSettings | str | None = None,
+    move_old: bool = False,
 ) -> list[ClassificationResult]:
     """Write ``<rec>-probabilities.npy`` and ``.json`` in ``out_dir`` for each recording.
 
@@ -161,53 +199,40 @@ def classify_recordings(
     recording that fails mid-way has ``error`` set and the others still run. ``cluster``
     (settings or a ``--cluster`` value) runs one ``classify`` job per recording there instead,
     each with its log ``<rec>-probabilities.log`` beside its output (docs/jobs.md).
+    ``move_old``: see :func:`plan_classification`; what is guaranteed of the outputs is in
+    docs/inference.md.
     """
     jobs, opened = plan_classification(
         model, recordings, out_dir, engine, device, chunk_seconds, priors,
-        checkpoint=checkpoint, channel=channel, reader=reader, reader_params=reader_params,
+        checkpoint=checkpoint, channel=channel, reader=reader, reader_params=reader_params, move_old=move_old,
     )
-    if cluster is not None:
-        del opened
-        # "auto" is decided on the worker that runs the job: it may have a GPU where this machine has none
-        return classify_as_jobs([replace(job, device=device) for job in jobs], cluster, progress)
-    tracker = ProgressTracker([job.samples for job in jobs], progress)
     workers = max(1, min(workers, len(jobs)))
-    if workers == 1:
-        return [run_classification_job(job, tracker.callback(i), opened) for i, job in enumerate(jobs)]
-    del opened  # each process opens its own
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    jobs = [replace(job, threads=threads) for job in jobs]
-    return run_in_processes(run_classification_job, jobs, workers, tracker, _plugin_modules(jobs[0].model))
+    run_here = None
+    if cluster is not None:
+        jobs = for_workers(jobs, device)
+    elif workers > 1:  # each process opens its own model
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        jobs = [replace(job, threads=threads) for job in jobs]
+    else:
+        run_here = partial(run_classification_job, engine=opened)
+    del opened
+    return run_per_recording(
+        jobs, run_classification_job, [job.samples for job in jobs], kind="classify", from_outcome=_result_of, workers=workers,
+        progress=progress, cluster=cluster, run_here=run_here, preload_modules=_plugin_modules(jobs[0].model),
+    )
 
 
-def classify_as_jobs(
-    jobs: Sequence[ClassificationJob], cluster: ClusterSettings | str, progress: Callable[[float], None] | None = None
-) -> list[ClassificationResult]:
-    """One ``classify`` job per recording, run where ``cluster`` says; results in order."""
-    from hark.jobs import Job, run_jobs
-
-    # a worker imports the module of an architecture registered by code, not by an entry point
-    modules = _plugin_modules(jobs[0].model) if jobs else []
-    specs = [
-        Job("classify", {**_json_fields(job), "modules": modules}, f"classify {job.recording.name}", job.output.absolute().with_suffix(".log"))
-        for job in jobs
-    ]
-    outcomes = run_jobs(specs, cluster, progress)
-    return [
-        ClassificationResult(job.recording, job.output, int(o.result["frames"])) if o.ok else ClassificationResult(job.recording, None, 0, o.error)
-        for job, o in zip(jobs, outcomes)
-    ]
+def for_workers(jobs: Sequence[ClassificationJob], device: str) -> list[ClassificationJob]:
+    """The jobs to run elsewhere (as ``classify`` jobs): on the device asked for, not the one
+    chosen here, since ``auto`` is decided by the worker (it may have a GPU where this machine has none)."""
+    return [replace(job, device=device) for job in jobs]
 
 
-def _json_fields(job) -> dict[str, Any]:
-    """A job record as a JSON table (paths as strings), to travel as a job's parameters."""
-    import dataclasses
-
-    # absolute: a worker elsewhere (another folder, another machine) reads and writes them
-    fields = {name: str(value.absolute()) if isinstance(value, Path) else value for name, value in dataclasses.asdict(job).items()}
-    if fields.get("checkpoint"):
-        fields["checkpoint"] = str(Path(fields["checkpoint"]).absolute())
-    return fields
+def _result_of(job: ClassificationJob, outcome: JobOutcome) -> ClassificationResult:
+    """A ``classify`` job's outcome as the recording's result."""
+    if outcome.ok:
+        return ClassificationResult(job.recording, job.output, int(outcome.result["frames"]))
+    return ClassificationResult(job.recording, None, 0, outcome.error)
 
 
 def run_classification_job(
@@ -223,7 +248,7 @@ def run_classification_job(
             recording=recording.name, output_names=list(spec.output_names), samplerate=spec.samplerate,
             stride=spec.stride, offset=spec.context // 2, context=spec.context, frames=spec.frames(recording.frames),
             recording_samples=recording.frames, kind=spec.kind, overlapped=spec.overlapped, model=spec.folder,
-            checkpoint_step=spec.step, config_digest=spec.config_digest, engine=engine.name, priors=job.priors,
+            checkpoint_step=spec.step, config_digest=spec.config_digest, engine=engine.name, temperature=spec.temperature, priors=job.priors,
             # where and how the audio was read, so that hark ethogram can measure events' frequency bounds
             extra={"recording_path": str(recording.path.resolve()), "channel": job.channel, "reader": job.reader, "reader_params": job.reader_params},
         )

@@ -38,12 +38,13 @@ from hark.annotations.event import Event, Kind, Status
 from hark.annotations.naming import denoised_csv_name, parse_annotation_name
 from hark.annotations.songexplorer import read_csv, write_csv
 from hark.audio.recording import Recording, open_recording
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.fileio import ensure_writable_dir
 from hark.infer.engines import Engine, open_engine
 from hark.infer.misses import glob_escape
 from hark.models.store import ModelConfig, load_config
 from hark.train.data_events import EventCropper
+from hark.train.supervisions import supervision_of
 
 DEFAULT_BATCH = 64  # crops per model call: ~6 MB of 100 ms crops at 250 kHz
 
@@ -101,7 +102,7 @@ class Verdicts:
 def check_denoiser(model: str | Path) -> tuple[ModelConfig, str]:
     """The denoiser's configuration and its rejected label; another kind of model is a HarkError."""
     config = load_config(model)
-    if config.supervision != "events":
+    if not supervision_of(config.supervision).denoises:
         what = "frames" if config.kind == "frame" else "whole clips"
         raise HarkError(
             f"{model} is not a denoiser: it was trained with {config.supervision} supervision and classifies {what}; "
@@ -121,12 +122,12 @@ def decision_rule(model: str | Path, config: ModelConfig, rejected_label: str, t
     from hark.infer.ethogram import read_thresholds
 
     if threshold is not None and ratio is not None:
-        raise HarkError("give --threshold or --ratio, not both")
+        raise ParameterError("threshold", "give {param} or {ratio}, not both", others=("ratio",))
     if threshold is not None and not 0 < threshold <= 1:
-        raise HarkError(f"--threshold {threshold:g} must lie in (0, 1]: a probability of {rejected_label!r}")
+        raise ParameterError("threshold", f"{{param}} {threshold:g} must lie in (0, 1]: a probability of {rejected_label!r}")
     if ratio is not None:
         if ratio <= 0:
-            raise HarkError(f"--ratio {ratio:g} must be positive")
+            raise ParameterError("ratio", f"{{param}} {ratio:g} must be positive")
         thresholds = read_thresholds(model, ratio)
         if rejected_label not in thresholds:
             raise HarkError(f"{model}: its thresholds at ratio {ratio:g} have none for {rejected_label!r}; run hark accuracy {model} again")
@@ -158,7 +159,7 @@ def plan_denoising(
     names = [r.name for r in opened]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
-        raise HarkError(f"two recordings are called {twice[0]}; their denoised files would collide in {out_dir}: denoise them into separate --out folders")
+        raise ParameterError("out_dir", f"two recordings are called {twice[0]}; their denoised files would collide in {out_dir}: denoise them into separate {{param}} folders")
     if events:
         found = _events_from_files([Path(p) for p in events], opened)
     else:
@@ -172,7 +173,7 @@ def plan_denoising(
                 raise HarkError(f"{csv}: event {event.start}..{event.stop} lies beyond the end of {recording.name} ({recording.frames} samples)")
         output = out_dir / denoised_csv_name(recording.name)
         if output.resolve() == csv.resolve():
-            raise HarkError(f"{csv}: would be overwritten by its own denoised version; name another --out folder")
+            raise ParameterError("out_dir", f"{csv}: would be overwritten by its own denoised version; name another {{param}} folder")
         jobs.append(DenoiseJob(recording, csv, tuple(rows), output))
     return jobs
 
@@ -239,16 +240,17 @@ def _default_events_csv(recording: Recording, out_dir: Path) -> Path:
                 predicted.setdefault(parsed.ratio, path)
     if len(predicted) > 1:
         ratios = ", ".join(sorted(predicted, key=float))
-        raise HarkError(f"{out_dir} holds predictions of {recording.name} at several ratios ({ratios}); name one with --events")
+        raise ParameterError("events", f"{out_dir} holds predictions of {recording.name} at several ratios ({ratios}); name one with {{param}}")
     if predicted:
         return next(iter(predicted.values()))
     for stem in stems:
         detected = out_dir / f"{stem}-detected.csv"
         if detected.is_file():
             return detected
-    raise HarkError(
+    raise ParameterError(
+        "events",
         f"{out_dir}: no {recording.name}-predicted-<ratio>pr.csv or -detected.csv to denoise; run hark ethogram "
-        f"(or hark detect) with --out {out_dir} first, or name the events with --events"
+        f"(or hark detect) with --out {out_dir} first, or name the events with {{param}}",
     )
 
 
@@ -281,5 +283,5 @@ def _events_from_files(paths: Sequence[Path], recordings: Sequence[Recording]) -
             found[name] = (path, rows)
     missing = [r.name for r in recordings if r.name not in found]
     if missing:
-        raise HarkError(f"no events of {missing[0]} in the --events files; name the CSV of its events too")
+        raise ParameterError("events", f"no events of {missing[0]} in the {{param}} files; name the CSV of its events too")
     return found

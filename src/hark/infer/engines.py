@@ -1,8 +1,10 @@
 """Running a model folder on audio: through torch (a checkpoint) or onnxruntime (``frozen.onnx``).
 
 Both engines take a batch of float32 audio ``(batch, samples)`` and return *probabilities*
-(the model's logits through its output activation): ``(batch, outputs, frames)`` for a frame
-model, ``(batch, outputs)`` for a clip model. What they run on is described by a
+(the model's logits, divided by the checkpoint's temperature from ``calibration.json``,
+through its output activation): ``(batch, outputs, frames)`` for a frame model,
+``(batch, outputs)`` for a clip model. The ONNX export holds the same division, so both
+engines give the same calibrated probabilities. What they run on is described by a
 :class:`ModelSpec`, which is all the rest of ``hark.infer`` needs to know about a model.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import warnings
 from dataclasses import dataclass
@@ -21,8 +24,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from hark.errors import HarkError
-from hark.models.store import ModelConfig, best_step, list_checkpoints, load_config, load_model
+from hark.errors import HarkError, ParameterError
+from hark.models.store import ModelConfig, best_step, list_checkpoints, load_config, load_model, temperature_of
 
 FROZEN_MODEL = "frozen.onnx"
 FROZEN_INFO = "frozen.json"
@@ -42,6 +45,7 @@ class ModelSpec:
     stride: int  # samples between output frames (0 for clip models)
     step: int  # the checkpoint's training step
     config_digest: str
+    temperature: float = 1.0  # what the logits are divided by (the checkpoint's calibration)
 
     def frames(self, n_samples: int) -> int:
         """Output frames of ``n_samples`` samples: one for a clip model, the contract's count else."""
@@ -69,19 +73,23 @@ def config_digest(config: ModelConfig) -> str:
 
 
 class WithActivation(nn.Module):
-    """A model followed by its output activation: softmax over exclusive outputs, sigmoid else."""
+    """A model followed by its calibration and output activation: the logits divided by the
+    temperature, then a softmax over exclusive outputs, a sigmoid else."""
 
-    def __init__(self, model: nn.Module, overlapped: bool):
+    def __init__(self, model: nn.Module, overlapped: bool, temperature: float = 1.0):
         super().__init__()
         self.model = model
         self.overlapped = overlapped
+        self.temperature = float(temperature)
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
         logits = self.model(audio)
+        if self.temperature != 1.0:  # an uncalibrated model exports the same graph as before
+            logits = logits / self.temperature
         return torch.sigmoid(logits) if self.overlapped else torch.softmax(logits, dim=1)
 
 
-def spec_of(folder: str | Path, config: ModelConfig, module: Any, step: int) -> ModelSpec:
+def spec_of(folder: str | Path, config: ModelConfig, module: Any, step: int, temperature: float = 1.0) -> ModelSpec:
     # The built module is authoritative for the geometry; the config's copy serves onnx.
     context = int(getattr(module, "context", config.context)) if config.kind == "frame" else 0
     stride = int(getattr(module, "stride", config.stride)) if config.kind == "frame" else 0
@@ -89,7 +97,7 @@ def spec_of(folder: str | Path, config: ModelConfig, module: Any, step: int) -> 
         raise HarkError(f"{folder}: the configuration gives no context and stride for this frame model")
     return ModelSpec(
         str(Path(folder).resolve()), config.kind, config.samplerate, tuple(config.output_names),
-        config.overlapped, context, stride, step, config_digest(config),
+        config.overlapped, context, stride, step, config_digest(config), float(temperature),
     )
 
 
@@ -98,9 +106,9 @@ def resolve_device(device: str) -> str:
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise HarkError(f"--device {device}: no CUDA GPU is available to torch here (use --device cpu)")
+        raise ParameterError("device", f"{{param}} {device}: no CUDA GPU is available to torch here (use {{param}} cpu)")
     if device != "cpu" and not device.startswith("cuda"):
-        raise HarkError(f"--device {device!r}: expected auto, cpu, cuda or cuda:N")
+        raise ParameterError("device", f"{{param}} {device!r}: expected auto, cpu, cuda or cuda:N")
     return device
 
 
@@ -111,10 +119,12 @@ class TorchEngine:
 
     def __init__(self, folder: str | Path, checkpoint: str | int | Path | None = None, device: str = "auto"):
         loaded = load_model(folder, checkpoint)
-        self.spec = spec_of(folder, loaded.config, loaded.module, loaded.step)
+        temperature = temperature_of(folder, loaded.step)
+        self.spec = spec_of(folder, loaded.config, loaded.module, loaded.step, temperature)
         self.checkpoint = loaded.checkpoint
         self.device = resolve_device(device)
-        self.module = WithActivation(fused_for_inference(loaded.module), loaded.config.overlapped).eval().to(self.device)
+        module = WithActivation(fused_for_inference(loaded.module), loaded.config.overlapped, temperature)
+        self.module = module.eval().to(self.device)
 
     def __call__(self, audio: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
@@ -122,7 +132,7 @@ class TorchEngine:
             try:
                 return self.module(batch[:, None, :]).float().cpu().numpy()
             except torch.cuda.OutOfMemoryError:
-                raise HarkError(f"the GPU ran out of memory on {audio.shape[1]} samples; lower --chunk-seconds") from None
+                raise ParameterError("chunk_seconds", f"the GPU ran out of memory on {audio.shape[1]} samples; lower {{param}}") from None
 
 
 def fused_for_inference(module: nn.Module) -> nn.Module:
@@ -157,13 +167,13 @@ class OnnxEngine:
             device = "cuda" if "CUDAExecutionProvider" in available else "cpu"
         if device.startswith("cuda"):
             if "CUDAExecutionProvider" not in available:
-                raise HarkError(f"--device {device}: onnxruntime here has no CUDA provider (use --device cpu or --engine torch)")
+                raise ParameterError("device", f"{{param}} {device}: onnxruntime here has no CUDA provider (use {{param}} cpu or {{engine}} torch)", others=("engine",))
             index = int(device.partition(":")[2] or 0)
             providers: list = [("CUDAExecutionProvider", {"device_id": index}), "CPUExecutionProvider"]
         elif device == "cpu":
             providers = ["CPUExecutionProvider"]
         else:
-            raise HarkError(f"--device {device!r}: expected auto, cpu, cuda or cuda:N")
+            raise ParameterError("device", f"{{param}} {device!r}: expected auto, cpu, cuda or cuda:N")
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or (os.cpu_count() or 1)
         options.log_severity_level = 3  # onnxruntime's warnings are not the user's business
@@ -177,7 +187,7 @@ class OnnxEngine:
         self.checkpoint = None
         # the geometry the export was made with (the config's copy may predate it)
         geometry = SimpleNamespace(context=info.get("context", config.context), stride=info.get("stride", config.stride))
-        self.spec = spec_of(folder, config, geometry, int(info["step"]))
+        self.spec = spec_of(folder, config, geometry, int(info["step"]), float(info.get("temperature", 1.0)))
 
     def __call__(self, audio: np.ndarray) -> np.ndarray:
         batch = np.ascontiguousarray(audio, dtype=np.float32)[:, None, :]
@@ -196,7 +206,7 @@ def read_frozen_info(folder: Path, config: ModelConfig) -> dict[str, Any]:
     """``frozen.json``, checked against the model's configuration (a stale export is an error)."""
     model_path, info_path = folder / FROZEN_MODEL, folder / FROZEN_INFO
     if not model_path.is_file() or not info_path.is_file():
-        raise HarkError(f"{folder}: has no frozen model; run hark freeze {folder} first (or use --engine torch)")
+        raise ParameterError("engine", f"{folder}: has no frozen model; run hark freeze {folder} first (or use {{param}} torch)")
     try:
         info = json.loads(info_path.read_text(encoding="utf-8"))
         int(info["step"])
@@ -204,6 +214,12 @@ def read_frozen_info(folder: Path, config: ModelConfig) -> dict[str, Any]:
         raise HarkError(f"{info_path}: unreadable; run hark freeze {folder} again") from None
     if info.get("config_digest") != config_digest(config):
         raise HarkError(f"{model_path} was exported from another configuration of the model; run hark freeze {folder} again")
+    exported, calibrated = float(info.get("temperature", 1.0)), temperature_of(folder, int(info["step"]))
+    if not math.isclose(exported, calibrated, rel_tol=1e-9):
+        raise HarkError(
+            f"{model_path} was exported with temperature {exported:.6g}, but the calibration of step {info['step']} "
+            f"is now {calibrated:.6g}; run hark freeze {folder} again"
+        )
     return info
 
 
@@ -224,10 +240,10 @@ def choose_engine(
     """
     if engine in ("torch", "onnx"):
         if engine == "onnx" and checkpoint not in (None, "best"):
-            raise HarkError("--checkpoint chooses weights for the torch engine; the onnx engine runs frozen.onnx as exported")
+            raise ParameterError("checkpoint", "{param} chooses weights for the torch engine; the onnx engine runs frozen.onnx as exported")
         return engine
     if engine != "auto":
-        raise HarkError(f"--engine {engine!r}: expected auto, torch or onnx")
+        raise ParameterError("engine", f"{{param}} {engine!r}: expected auto, torch or onnx")
     folder = Path(folder)
     if checkpoint is not None or not (folder / FROZEN_MODEL).is_file():
         return "torch"
@@ -252,7 +268,7 @@ def checked_checkpoint(checkpoint: str | int | Path | None) -> str | int | Path 
         return text
     if text.isdigit():
         return int(text)
-    raise HarkError(f"--checkpoint {checkpoint!r}: expected a step number, best, last or a ckpt-N.pt file")
+    raise ParameterError("checkpoint", f"{{param}} {checkpoint!r}: expected a step number, best, last or a ckpt-N.pt file")
 
 
 def open_engine(

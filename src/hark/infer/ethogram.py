@@ -22,6 +22,16 @@ threshold lower, calling sound only where the model is surer (preferring precisi
 
 Sensitivity presets name three ratios (:data:`SENSITIVITY_RATIOS`): ``high-recall`` 0.5,
 ``balanced`` 1.0 and ``high-precision`` 2.0, DeepSqueak's detection settings in hark's terms.
+A ratio below 1 never finds fewer events than ``balanced``: its lower threshold can join
+neighbouring calls into one run, so its events are compared with those of each preset ratio
+between it and 1 (stricter first, :func:`not_fewer_events`): where one of its events spans
+several of the stricter ones, those are kept instead, and stricter events it lacks are added.
+
+``hark train`` writes a first ``thresholds.csv`` (the presets' ratios, for the checkpoint
+used by default); ``hark accuracy`` rewrites it. The probabilities are calibrated (each
+checkpoint's temperature, :mod:`hark.evaluate.calibration`) and the thresholds found on
+calibrated probabilities, so probabilities computed before the model's calibration changed
+are refused: classify them again.
 
 Events of dense models are boxes: with the recording's audio at hand (its path on the
 command line, or the one ``hark classify`` recorded), each event gets ``low_hz`` and
@@ -52,7 +62,8 @@ from hark.fileio import ensure_writable_dir
 from hark.infer.boxes import BoxParams, check_cutoffs, model_band, with_frequency_bounds
 from hark.infer.engines import config_digest
 from hark.infer.probabilities import ProbabilitiesMeta, open_probabilities, read_meta
-from hark.models.store import ModelConfig, load_config
+from hark.models.store import ModelConfig, load_config, read_calibration
+from hark.train.supervisions import supervision_of
 
 BLOCK_ROWS = 2**20  # rows of probabilities examined at a time
 
@@ -133,22 +144,15 @@ def write_ethograms(
     if min_score is not None and not 0 <= min_score <= 1:
         raise HarkError(f"minimum score {min_score:g} must lie between 0 and 1")
     boxes = boxes or BoxSettings()
-    boxing = boxes.enabled is not False and config.kind == "frame" and (boxes.enabled or config.supervision == "dense")
+    segmenting = supervision_of(config.supervision).dense  # dense models segment: their runs are syllables
+    boxing = boxes.enabled is not False and config.kind == "frame" and (boxes.enabled or segmenting)
     cutoffs = boxes.cutoffs(config) if boxing else None
-    segmenting = config.supervision == "dense"
     if segmentation is not None and not segmenting:
         raise HarkError(f"{model} was trained with {config.supervision} supervision; segmentation settings apply to dense models only")
     segmentation = segmentation or SegmentationParams()
-    if segmenting and segmentation.threshold is not None:
-        thresholds = {}
-    elif segmenting and not dense:
-        thresholds = _background_thresholds(model, ratio, config.output_names[0])
-    else:
-        thresholds = read_thresholds(model, ratio, dense)
-    unknown = sorted(set(thresholds) - set(config.output_names))
-    if unknown:
-        raise HarkError(f"{thresholds_path(model, dense)} has thresholds for {unknown[0]!r}, which {model} does not output")
-    sound = sound_threshold(thresholds, config.output_names, segmentation) if segmenting else None
+    rule = _decision_rule(model, config, ratio, dense, segmentation)
+    stricter = [] if segmenting and segmentation.threshold is not None else _stricter_rules(model, config, ratio, dense, segmentation)
+    calibration = read_calibration(model)
     digest = config_digest(config)
     paths = _recording_paths(recordings)
     names = _recording_names(recordings, probabilities_dir)
@@ -161,20 +165,107 @@ def write_ethograms(
                 f"{probabilities_dir}: the probabilities of {name} come from another model ({meta.model}); "
                 f"run hark classify --model {model} --out {probabilities_dir} {name} again"
             )
+        calibrated = calibration.temperature(meta.checkpoint_step)
+        if not math.isclose(meta.temperature, calibrated, rel_tol=1e-6):
+            raise HarkError(
+                f"{probabilities_dir}: the probabilities of {name} were computed at temperature {meta.temperature:.4g}, but "
+                f"{model} is now calibrated at {calibrated:.4g} (its thresholds are for those probabilities); "
+                f"run hark classify --model {model} --out {probabilities_dir} {name} again"
+            )
         output = Path(out_dir) / annotation_csv_name(name, Kind.PREDICTED, ratio=float(ratio))
         audio = _audio_of(name, paths.get(name), meta, required=bool(boxes.enabled)) if boxing else None
         jobs.append(_EthogramJob(name, meta, output, audio))
     written = []
     for job in jobs:
         array, meta = open_probabilities(job.recording, probabilities_dir)
-        events = predicted_events(array, meta, thresholds) if sound is None else segmented_events(array, meta, sound, segmentation)
-        if min_score is not None:
-            events = [e for e in events if e.score is None or e.score >= min_score]
+        events: list[Event] | None = None
+        for each in [*stricter, rule]:  # from the strictest ratio to the one asked for
+            found = _scored_at_least(each.events(array, meta, segmentation), min_score)
+            events = found if events is None else not_fewer_events(found, events, per_label=meta.overlapped)
         if job.audio is not None and cutoffs is not None:
             events = with_frequency_bounds(events, job.audio, *cutoffs, boxes.params)
         write_csv(job.output, events, extras=True)
         written.append(job.output)
     return written
+
+
+@dataclass(frozen=True)
+class _DecisionRule:
+    """How the events of one ratio are made: the labels' thresholds, or a dense model's sound threshold."""
+
+    thresholds: dict[str, float]
+    sound: float | dict[str, float] | None
+
+    def events(self, array: np.ndarray, meta: ProbabilitiesMeta, segmentation: SegmentationParams) -> list[Event]:
+        if self.sound is None:
+            return predicted_events(array, meta, self.thresholds)
+        return segmented_events(array, meta, self.sound, segmentation)
+
+
+def _decision_rule(model: str | Path, config: ModelConfig, ratio: float, dense: bool, segmentation: SegmentationParams) -> _DecisionRule:
+    segmenting = supervision_of(config.supervision).dense
+    if segmenting and segmentation.threshold is not None:
+        thresholds = {}
+    elif segmenting and not dense:
+        thresholds = _background_thresholds(model, ratio, config.output_names[0])
+    else:
+        thresholds = read_thresholds(model, ratio, dense)
+    unknown = sorted(set(thresholds) - set(config.output_names))
+    if unknown:
+        raise HarkError(f"{thresholds_path(model, dense)} has thresholds for {unknown[0]!r}, which {model} does not output")
+    return _DecisionRule(thresholds, sound_threshold(thresholds, config.output_names, segmentation) if segmenting else None)
+
+
+def _stricter_rules(model, config: ModelConfig, ratio: float, dense: bool, segmentation: SegmentationParams) -> list[_DecisionRule]:
+    """The rules of the preset ratios above ``ratio`` up to 1 (balanced), strictest first; those
+    without thresholds are left out."""
+    rules = []
+    for stricter in sorted((r for r in SENSITIVITY_RATIOS.values() if ratio < r <= 1.0), reverse=True):
+        try:
+            rules.append(_decision_rule(model, config, stricter, dense, segmentation))
+        except HarkError:
+            continue
+    return rules
+
+
+def _scored_at_least(events: list[Event], min_score: float | None) -> list[Event]:
+    return events if min_score is None else [e for e in events if e.score is None or e.score >= min_score]
+
+
+def not_fewer_events(looser: Sequence[Event], stricter: Sequence[Event], per_label: bool = False) -> list[Event]:
+    """The events of a lower threshold (``looser``), made never fewer than those of a higher one.
+
+    Events of both that overlap, directly or through others, form a group. A group with two
+    or more stricter events keeps those (the lower threshold joined what the higher one
+    separated); a group with one keeps its looser events (the same call, with the lower
+    threshold's wider bounds), or that one when it has no looser event; a group without
+    stricter events keeps its looser ones (calls only the lower threshold finds). So every
+    group has at least as many events as it has stricter ones. ``per_label``: groups are
+    made per label (overlapped labels, whose events may overlap each other), else across them.
+    """
+    kept: list[Event] = []
+    key = (lambda e: e.label) if per_label else (lambda e: "")
+    for group_key in sorted({key(e) for e in [*looser, *stricter]}):
+        tagged = [(e, False) for e in looser if key(e) == group_key] + [(e, True) for e in stricter if key(e) == group_key]
+        tagged.sort(key=lambda item: (item[0].start, item[0].stop))
+        group: list[tuple[Event, bool]] = []
+        end = 0  # the group's last sample (exclusive): an event starting there or later opens a new group
+        for event, strict in tagged:
+            if group and event.start >= end:
+                kept += _group_events(group)
+                group = []
+            group.append((event, strict))
+            end = event.stop if len(group) == 1 else max(end, event.stop)
+        if group:
+            kept += _group_events(group)
+    kept.sort(key=lambda e: (e.start, e.stop, e.label))
+    return kept
+
+
+def _group_events(group: list[tuple[Event, bool]]) -> list[Event]:
+    strict = [e for e, is_strict in group if is_strict]
+    loose = [e for e, is_strict in group if not is_strict]
+    return strict if len(strict) >= 2 or not loose else loose
 
 
 def _recording_paths(recordings: Sequence[str | Path] | None) -> dict[str, Path]:

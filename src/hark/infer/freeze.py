@@ -4,8 +4,9 @@ The export has dynamic batch and time axes, so one file classifies recordings of
 in batches of any size. Before it replaces an earlier export it is checked: onnxruntime must
 reproduce torch's probabilities (to 1e-4) on an input of another length and batch size than
 the example it was traced with, which catches an axis the exporter silently fixed.
-``frozen.json`` beside it records the checkpoint's step and the configuration's digest, so a
-later configuration or a better checkpoint shows the export to be stale.
+``frozen.json`` beside it records the checkpoint's step, its temperature (the calibration,
+divided into the logits inside the exported graph) and the configuration's digest, so a
+later configuration, a better checkpoint or a new calibration shows the export to be stale.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from hark import __version__
 from hark.errors import HarkError
 from hark.fileio import atomic_path, atomic_write_text
 from hark.infer.engines import FROZEN_INFO, FROZEN_MODEL, WithActivation, checked_checkpoint, import_onnxruntime, spec_of
-from hark.models.store import load_model
+from hark.models.store import load_model, temperature_of
 
 PARITY_TOLERANCE = 1e-4
 OPSET = 17
@@ -34,8 +35,9 @@ def freeze_model(folder: str | Path, checkpoint: str | int | Path | None = None)
     """Export ``folder``'s model (the best checkpoint by default) to ``folder/frozen.onnx``; returns its path."""
     folder = Path(folder)
     loaded = load_model(folder, checked_checkpoint(checkpoint))
-    spec = spec_of(folder, loaded.config, loaded.module, loaded.step)
-    wrapped = WithActivation(loaded.module, loaded.config.overlapped).eval()
+    temperature = temperature_of(folder, loaded.step)
+    spec = spec_of(folder, loaded.config, loaded.module, loaded.step, temperature)
+    wrapped = WithActivation(loaded.module, loaded.config.overlapped, temperature).eval()
     ort = import_onnxruntime()
     example_length, check_length = _lengths(spec.kind, spec.context, spec.stride, spec.samplerate)
     generator = torch.Generator().manual_seed(0)
@@ -61,6 +63,7 @@ def freeze_model(folder: str | Path, checkpoint: str | int | Path | None = None)
         "samplerate": spec.samplerate,
         "output_names": list(spec.output_names),
         "overlapped": spec.overlapped,
+        "temperature": temperature,
         "opset": OPSET,
         "parity_max_abs_difference": float(difference),
         "parity_input_samples": check_length,

@@ -18,7 +18,7 @@ from pathlib import Path
 from hark.annotations.event import Kind
 from hark.annotations.naming import annotation_csv_name, parse_annotation_name
 from hark.annotations.songexplorer import read_csv, write_csv
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.evaluate.events import misses
 from hark.fileio import ensure_writable_dir
 
@@ -54,7 +54,7 @@ def find_predicted(recording: Path, out_dir: Path, ratio: float | None) -> Path:
     if ratio is None:
         if len(found) > 1:
             ratios = ", ".join(f"{r:g}" for r in sorted(found))
-            raise HarkError(f"{out_dir} holds predictions of {recording.name} at several ratios ({ratios}); choose one with --ratio")
+            raise ParameterError("ratio", f"{out_dir} holds predictions of {recording.name} at several ratios ({ratios}); choose one with {{param}}")
         return next(iter(found.values()))
     for value, path in found.items():
         if abs(value - ratio) <= 1e-9 * max(1.0, abs(ratio)):

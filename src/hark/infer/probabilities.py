@@ -7,15 +7,20 @@ For a recording ``song.wav`` classified into ``DIR``::
 
 Row ``j`` describes the time ``(offset + j * stride) / samplerate`` seconds, ``offset`` being
 the model's ``context // 2``; a clip model writes a single row for the whole recording.
-The array is written into a memory map at a temporary path and renamed when complete, then
-the JSON is written: a ``.json`` therefore always describes a complete ``.npy``. Readers map
+The array is written into a memory map at a temporary path; when complete, the JSON (the
+manifest) is written beside it, the old JSON removed, the array renamed and the JSON renamed
+last: a ``.json`` therefore always describes the complete ``.npy`` beside it, written by the
+same run (see :func:`probabilities_writer`). Readers map
 the file and copy only the slice asked for, so an hour at 250 kHz is read a second at a time.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -26,7 +31,7 @@ import numpy as np
 
 from hark import __version__
 from hark.errors import HarkError
-from hark.fileio import atomic_path, atomic_write_text
+from hark.fileio import ensure_writable_dir, reporting_disk_full, temporary_prefix
 
 FORMAT = "hark-probabilities-1"
 ARRAY_SUFFIX = "-probabilities.npy"
@@ -51,6 +56,7 @@ class ProbabilitiesMeta:
     checkpoint_step: int = 0
     config_digest: str = ""  # the model configuration's fingerprint (hark.infer.engines.config_digest)
     engine: str = ""
+    temperature: float = 1.0  # the checkpoint's calibration the probabilities were computed with
     priors: dict[str, float] | None = None
     hark_version: str = __version__
     format: str = FORMAT
@@ -90,35 +96,119 @@ def probabilities_writer(path: Path, meta: ProbabilitiesMeta) -> Iterator[Callab
     """A function ``write(first_row, rows)`` filling the array piece by piece.
 
     The rows go into a memory map at a temporary path (memory stays bounded however long the
-    recording); when the body ends, it becomes ``path`` and the JSON follows. If the body
-    raises, nothing is left behind and earlier files at ``path`` stay as they were.
+    recording), whose disk space is reserved first so that a full disk is a one-line error, not
+    a SIGBUS. When the body ends, the JSON is written to a temporary path too, then the old
+    JSON is removed, the array renamed into place and the JSON renamed last: the JSON is the
+    manifest, so at every moment the folder holds either the old pair, or an array without a
+    description (which readers take for no probabilities), or the new pair; never an array
+    described by another run's JSON. If the body raises (or the process is killed), no file
+    at ``path`` changes and the temporary files are removed (or swept by the next run).
     """
     shape = (meta.frames, len(meta.output_names))
     meta_path = path.with_name(path.name[: -len(ARRAY_SUFFIX)] + META_SUFFIX)
-    with atomic_path(path) as tmp:
-        if meta.frames == 0:
-            with open(tmp, "wb") as f:  # a file object: np.save would append ".npy" to a path
-                np.save(f, np.zeros(shape, np.float32))  # mmap cannot map an empty file
+    folder = path.parent
+    ensure_writable_dir(folder)
+    needed = array_bytes(meta.frames, len(meta.output_names))
+    temporaries: list[Path] = []
+    try:
+        with reporting_disk_full(folder, needed, path.name):
+            array_tmp = _temporary(path, temporaries)
+            if meta.frames == 0:
+                with open(array_tmp, "wb") as f:  # a file object: np.save would append ".npy" to a path
+                    np.save(f, np.zeros(shape, np.float32))  # mmap cannot map an empty file
+                yield _rows_writer(None, meta, path)
+            else:
+                array = np.lib.format.open_memmap(array_tmp, mode="w+", dtype=np.float32, shape=shape)
+                try:
+                    _reserve(array_tmp)
+                    yield _rows_writer(array, meta, path)
+                    array.flush()
+                finally:
+                    del array
+            _fsync(array_tmp)
+            meta_tmp = _temporary(meta_path, temporaries)
+            meta_tmp.write_text(json.dumps(asdict(meta), indent=1) + "\n", encoding="utf-8")
+            _fsync(meta_tmp)
+        for tmp in temporaries:
+            os.chmod(tmp, 0o644)  # mkstemp makes owner-only files
+        meta_path.unlink(missing_ok=True)
+        os.replace(array_tmp, path)
+        os.replace(meta_tmp, meta_path)
+    finally:
+        for tmp in temporaries:
+            tmp.unlink(missing_ok=True)
 
-            def write(first_row: int, rows: np.ndarray) -> None:
-                if len(rows):
-                    raise IndexError(f"rows {first_row}.. beyond the {meta.frames} of {path.name}")
 
-            yield write
-        else:
-            array = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=shape)
+def array_bytes(frames: int, outputs: int) -> int:
+    """Bytes of a probabilities array on disk (float32 rows and the .npy header)."""
+    return 4 * frames * outputs + 128
 
-            def write(first_row: int, rows: np.ndarray) -> None:
-                if first_row + len(rows) > meta.frames:
-                    raise IndexError(f"rows {first_row}..{first_row + len(rows)} beyond the {meta.frames} of {path.name}")
-                array[first_row : first_row + len(rows)] = rows
 
-            try:
-                yield write
-                array.flush()
-            finally:
-                del array
-    atomic_write_text(meta_path, json.dumps(asdict(meta), indent=1) + "\n")
+def _temporary(path: Path, made: list[Path]) -> Path:
+    fd, name = tempfile.mkstemp(prefix=temporary_prefix(path), suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    made.append(Path(name))
+    return made[-1]
+
+
+def _reserve(path: Path) -> None:
+    """Allocate the whole (sparse) file now: ENOSPC here, rather than SIGBUS in a mapped write."""
+    if hasattr(os, "posix_fallocate"):
+        fd = os.open(path, os.O_RDWR)
+        try:
+            os.posix_fallocate(fd, 0, os.fstat(fd).st_size)
+        except OSError as err:
+            if err.errno in (errno.EOPNOTSUPP, errno.EINVAL):  # a file system that cannot: write as before
+                return
+            raise
+        finally:
+            os.close(fd)
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+
+
+def _rows_writer(array: np.ndarray | None, meta: ProbabilitiesMeta, path: Path) -> Callable[[int, np.ndarray], None]:
+    def write(first_row: int, rows: np.ndarray) -> None:
+        if first_row + len(rows) > meta.frames:
+            raise IndexError(f"rows {first_row}..{first_row + len(rows)} beyond the {meta.frames} of {path.name}")
+        if array is not None:
+            array[first_row : first_row + len(rows)] = rows
+
+    return write
+
+
+def outputs_of_other_models(folder: Path, model: str, checkpoint_step: int, config_digest: str) -> list[tuple[Path, ProbabilitiesMeta]]:
+    """The descriptions in ``folder`` written by another model, checkpoint or configuration
+    (readable ones only: an unreadable one is no model's and is simply replaced)."""
+    found = []
+    for meta_path in sorted(folder.glob(f"*{META_SUFFIX}")):
+        try:
+            meta = ProbabilitiesMeta(**json.loads(meta_path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            continue
+        if (meta.model, meta.checkpoint_step, meta.config_digest) != (model, checkpoint_step, config_digest):
+            found.append((meta_path, meta))
+    return found
+
+
+def move_aside(folder: Path, meta_paths: list[Path], stamp: str) -> Path:
+    """Move these descriptions and their arrays into ``folder/oldfiles-<stamp>`` (as SongExplorer
+    does); the description goes first, so no array is ever left described by another's JSON."""
+    aside = folder / f"oldfiles-{stamp}"
+    aside.mkdir(exist_ok=True)
+    for meta_path in meta_paths:
+        array_path = meta_path.with_name(meta_path.name[: -len(META_SUFFIX)] + ARRAY_SUFFIX)
+        os.replace(meta_path, aside / meta_path.name)
+        if array_path.exists():
+            os.replace(array_path, aside / array_path.name)
+    return aside
+
+
+def describe_model(model: str, checkpoint_step: int) -> str:
+    return f"{model} step {checkpoint_step}"
 
 
 def _locate(recording: str | Path, folder: str | Path | None) -> tuple[Path, Path, str]:

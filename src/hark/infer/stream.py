@@ -32,6 +32,7 @@ from hark.audio.recording import Recording
 from hark.errors import HarkError
 from hark.evaluate.events import frames_to_samples, probability_runs
 from hark.infer.engines import Engine, EngineName, ModelSpec, choose_engine, open_engine
+from hark.train.supervisions import supervision_of
 
 SampleFormat = Literal["int16", "float32"]
 RAW_DTYPES: dict[str, np.dtype] = {"int16": np.dtype("<i2"), "float32": np.dtype("<f4")}
@@ -143,7 +144,7 @@ class EventTracker:
     @classmethod
     def for_model(cls, spec: ModelSpec, supervision: str, thresholds: Mapping[str, float], onsets: bool = False) -> EventTracker:
         """The tracker of ``hark ethogram``'s rules for the model: syllables for dense supervision."""
-        tracker = SyllableTracker if supervision == "dense" else EventTracker
+        tracker = SyllableTracker if supervision_of(supervision).dense else EventTracker
         return tracker(
             spec.output_names, thresholds, stride=spec.stride, offset=spec.context // 2, overlapped=spec.overlapped, onsets=onsets
         )

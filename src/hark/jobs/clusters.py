@@ -148,7 +148,7 @@ def _jobqueue_cluster(settings: ClusterSettings, jobs: int) -> Iterator[Cluster]
     declared = ",".join(f"{name}={amount:g}" for name, amount in offer.items())
     options: dict = {
         "cores": settings.cores, "memory": settings.memory, "processes": processes, "walltime": settings.walltime,
-        "job_extra_directives": list(settings.job_extra_directives), "job_script_prologue": list(settings.job_script_prologue),
+        "job_extra_directives": list(settings.job_extra_directives), "job_script_prologue": settings.prologue_lines(),
         "worker_extra_args": ["--resources", declared], "log_directory": settings.log_directory,
         "local_directory": settings.local_directory, "python": settings.python or sys.executable,
         "interface": settings.interface, "queue": settings.queue, "silence_logs": QUIET,

@@ -2,7 +2,9 @@
 
 A job is plain data (``Job.to_dict`` is JSON), so it can be written to disk, shown in a
 list or sent to a worker on another machine; the worker finds the function by the job's
-kind in :data:`job_kinds` after importing the module that registered it.
+kind in :data:`job_kinds`. hark's own kinds are declared beside their stage's functions
+(``hark/<stage>/jobs.py``) and registered, like any other package's, through the
+``hark.jobs`` entry-point group (pyproject.toml), so a fresh worker finds them by name.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import Field
+
+from importlib.metadata import entry_points
 
 from hark.errors import HarkError
 from hark.params import Params
@@ -32,6 +36,16 @@ class Resources(Params):
         """Dask worker-resource names and amounts; a zero need is left out so any worker qualifies."""
         wanted = {"cpus": self.cpus, "gpus": self.gpus, "memory_gb": self.memory_gb}
         return {name: amount for name, amount in wanted.items() if amount > 0}
+
+
+def device_resources(memory_gb: float, device_of: Callable[[dict], object] = lambda params: params.get("device", "auto")):
+    """Needs of a job run on a device its parameters name (``params["device"]`` unless
+    ``device_of`` says where): a GPU when it says cuda; ``auto`` runs anywhere."""
+
+    def needs(params: dict) -> Resources:
+        return Resources(cpus=1, gpus=1 if str(device_of(params) or "auto").startswith("cuda") else 0, memory_gb=memory_gb)
+
+    return needs
 
 
 class JobContext:
@@ -68,12 +82,29 @@ class JobKind:
     description: str = ""
     # when a job's needs depend on its parameters (a train job on cuda needs a GPU)
     resources_for: Callable[[dict], Resources] | None = None
+    # the model of the job's parameters, when it has one: the GUI builds its form from it
+    # and docs/jobs.md lists its fields
+    params: type[Params] | None = None
 
     def needs(self, params: dict) -> Resources:
         return self.resources_for(params) if self.resources_for is not None else self.resources
 
 
-job_kinds: Registry[JobKind] = Registry("job kind", "hark.jobs")
+class JobKindRegistry(Registry[JobKind]):
+    """The job kinds; :meth:`get` loads only the entry point of the kind asked for, so a worker
+    running detect jobs never imports what the classify or train kinds need (torch)."""
+
+    def get(self, name: str) -> JobKind:
+        if name not in self._items:
+            for entry in entry_points(group=self.entry_point_group, name=name):
+                self.add(name, entry.load())
+                break
+        if name in self._items:
+            return self._items[name]
+        return super().get(name)  # loads every entry point, to list the known kinds
+
+
+job_kinds: JobKindRegistry = JobKindRegistry("job kind", "hark.jobs")
 
 
 @dataclass(frozen=True)

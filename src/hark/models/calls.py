@@ -7,7 +7,8 @@ misses the same shape elsewhere; on the four real USV recordings of ``../shared/
 a one-out ``tcn`` reached F1 0.70-0.75 on the recording whose calls lie lower (and under
 broadband noise) against 0.95-1.0 for this architecture.
 
-log-power spectrogram (``window_ms``, ``stride_ms``, bins in ``[low_hz, high_hz]``)
+log-power spectrogram (``window_ms``, ``stride_ms``, bins in ``[low_hz, high_hz]``; or its
+PCEN or noise-floor ratio, ``input_normalization``)
 -> maximum over each ``frequency_pool`` adjacent bins -> one batch norm (a global gain)
 -> ``conv_layers`` 2-D convolutions over (frequency, time) with ``conv_channels`` maps,
    ``conv_frequency_taps`` x ``conv_time_taps``, each with batch norm and ReLU; the
@@ -35,12 +36,17 @@ from hark.models.base import Architecture, register_architecture
 from hark.models.fields import (
     dropout_field,
     high_hz_field,
+    input_normalization_field,
     norm_groups_field,
+    norm_time_ms_field,
     normalization_field,
+    pcen_bias_field,
+    pcen_exponent_field,
+    pcen_gain_field,
     stride_ms_field,
     window_ms_field,
 )
-from hark.models.frontends import Spectrogram, ms_to_samples
+from hark.models.frontends import NormalizationKind, SpectralNormalization, Spectrogram, make_normalizer, ms_to_samples
 from hark.models.layers import NormKind
 from hark.models.tcn import TCNFrameModel
 from hark.params import Params
@@ -56,6 +62,11 @@ class CallsParams(Params):
         description="lowest frequency kept by the spectrogram (Hz); default 15000, or an eighth of the sample rate below 120 kHz",
     )  # fmt: skip
     high_hz: float = high_hz_field()
+    input_normalization: NormalizationKind = input_normalization_field()
+    norm_time_ms: float = norm_time_ms_field()
+    pcen_gain: float = pcen_gain_field()
+    pcen_bias: float = pcen_bias_field()
+    pcen_exponent: float = pcen_exponent_field()
     frequency_pool: int = Field(2, ge=1, le=16, description="adjacent frequency bins joined by their maximum before the 2-D convolutions")
     conv_layers: int = Field(2, ge=1, le=4, description="2-D convolutions over frequency and time, shared across frequency")
     conv_channels: int = Field(8, ge=1, le=64, description="feature maps of each 2-D convolution (and features per frame)")
@@ -100,7 +111,9 @@ class FrequencyInvariantFeatures(nn.Module):
                 f"low_hz {low_hz:g} Hz is not below the Nyquist frequency {nyquist:g} Hz of {samplerate:g} Hz audio; "
                 "the calls this model looks for cannot be in such recordings (lower low_hz, or record at a higher rate)"
             )
-        self.spectrogram = Spectrogram(samplerate, ms_to_samples(p.window_ms, samplerate), ms_to_samples(p.stride_ms, samplerate), low_hz, high_hz)
+        hop = ms_to_samples(p.stride_ms, samplerate)
+        normalizer = make_normalizer(SpectralNormalization.of(p), max(hop, 1) / samplerate)
+        self.spectrogram = Spectrogram(samplerate, ms_to_samples(p.window_ms, samplerate), hop, low_hz, high_hz, normalizer)
         self.low_hz, self.high_hz = float(low_hz), float(high_hz)
         self.frequency_pool = p.frequency_pool
         self.gain = nn.BatchNorm2d(1)  # log power has an arbitrary offset: one learnt shift and scale

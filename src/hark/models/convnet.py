@@ -10,6 +10,8 @@ front end (waveform, spectrogram or mel-cepstrum, computed in the graph)
 The receptive field is the context: ``context_ms`` is rounded down to the nearest length the
 layers can tile (the dense conv grows in steps of the conv layers' total stride), and the
 model's ``context`` and ``stride`` attributes give the exact samples.
+With ``input_normalization`` pcen or noise_floor, the normaliser's background (three
+``norm_time_ms`` of audio on each side) adds to ``context_ms``.
 """
 
 from __future__ import annotations
@@ -26,16 +28,27 @@ from hark.models.fields import (
     dropout_field,
     front_end_field,
     high_hz_field,
+    input_normalization_field,
     low_hz_field,
     n_dct_field,
     n_mels_field,
     norm_groups_field,
+    norm_time_ms_field,
     normalization_field,
+    pcen_bias_field,
+    pcen_exponent_field,
+    pcen_gain_field,
     split_int_list,
     stride_ms_field,
     window_ms_field,
 )
-from hark.models.frontends import FrontEndKind, build_front_end, ms_to_samples
+from hark.models.frontends import (
+    FrontEndKind,
+    NormalizationKind,
+    SpectralNormalization,
+    build_front_end,
+    ms_to_samples,
+)
 from hark.models.layers import NormKind, PoolKind, Span, ValidConvBlock, make_norm
 from hark.params import Params
 
@@ -46,7 +59,11 @@ class ConvNetParams(Params):
     """Parameters of the ``convnet`` architecture (names follow SongExplorer's where they exist)."""
 
     context_ms: float = Field(
-        204.8, gt=0, le=60_000, description="receptive field of one output frame (ms); rounded down to what the layers tile"
+        204.8,
+        gt=0,
+        le=60_000,
+        description="receptive field of one output frame (ms); rounded down to what the layers tile "
+        "(pcen and noise_floor add their background, 6 norm_time_ms)",
     )
     shift_by_ms: float = Field(
         0.0, ge=0, le=60_000, description="output stride (ms); 0 = the smallest the front end and pooling allow"
@@ -58,6 +75,11 @@ class ConvNetParams(Params):
     high_hz: float = high_hz_field()
     n_mels: int = n_mels_field(7)
     n_dct: int = n_dct_field(7)
+    input_normalization: NormalizationKind = input_normalization_field()
+    norm_time_ms: float = norm_time_ms_field()
+    pcen_gain: float = pcen_gain_field()
+    pcen_bias: float = pcen_bias_field()
+    pcen_exponent: float = pcen_exponent_field()
     kernel_size: int = Field(9, ge=1, le=255, description="taps of each conv layer (in front-end frames)")
     feature_maps: int = Field(32, ge=1, le=1024, description="output channels of each conv layer")
     n_conv_layers: int = Field(4, ge=0, le=32, description="number of conv layers before the dense stage")
@@ -135,8 +157,18 @@ class ConvNet(Architecture):
     def build(cls, params: ConvNetParams, samplerate: int, n_outputs: int) -> ConvNetFrameModel:
         p = params
         front_end = build_front_end(
-            p.front_end, samplerate, p.window_ms, p.stride_ms, p.low_hz, p.high_hz, p.n_mels, p.n_dct
+            p.front_end,
+            samplerate,
+            p.window_ms,
+            p.stride_ms,
+            p.low_hz,
+            p.high_hz,
+            p.n_mels,
+            p.n_dct,
+            SpectralNormalization.of(p),
         )
+        # the normaliser's background lies around the window context_ms describes
+        smoother_samples = front_end.window - getattr(front_end, "fft_window", front_end.window)
         # spectral features have arbitrary offsets (log power); a per-channel batch norm
         # standardises them and is a fixed affine map in eval mode, so the contract holds
         input_norm = nn.BatchNorm1d(front_end.n_channels) if p.front_end != "waveform" else nn.Identity()
@@ -161,11 +193,12 @@ class ConvNet(Architecture):
             layers[f"conv{i + 1}"] = block
             channels = p.feature_maps
 
-        context = ms_to_samples(p.context_ms, samplerate)
+        context = ms_to_samples(p.context_ms, samplerate) + smoother_samples
         if context < span.size:
+            needed = span.size - smoother_samples
             raise HarkError(
-                f"context_ms={p.context_ms:g} ({context} samples) is shorter than the {span.size} samples "
-                f"({1000 * span.size / samplerate:g} ms) the front end and conv layers need; "
+                f"context_ms={p.context_ms:g} ({context - smoother_samples} samples) is shorter than the {needed} samples "
+                f"({1000 * needed / samplerate:g} ms) the front end and conv layers need; "
                 "lengthen the context or use fewer, smaller, less dilated layers"
             )
         dense_kernel = (context - span.size) // span.jump + 1

@@ -28,7 +28,7 @@ import torch
 from pydantic import Field
 from torch import nn
 
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.fileio import atomic_path, atomic_write_text, ensure_writable_dir
 from hark.models.alignment import align
 from hark.models.base import Architecture, ClipModel, FrameModel, architectures, register_architecture
@@ -189,7 +189,7 @@ def make_ensemble(models: Sequence[str | Path], out: str | Path, checkpoint: str
     out = Path(out)
     for folder in folders:
         if folder.resolve() == out.resolve():
-            raise HarkError(f"{out}: is one of the members; give the ensemble another --out folder")
+            raise ParameterError("out", f"{out}: is one of the members; give the ensemble another {{param}} folder")
     configs = [load_config(folder) for folder in folders]  # a folder that is not a model fails here
     _check_compatible(folders, configs)
     loaded = [load_model(folder, checkpoint) for folder in folders]
@@ -260,7 +260,7 @@ def _claim(folder: Path, config) -> None:
     except HarkError:
         previous = None
     if previous != config.model_dump(exclude={"hark_version"}):
-        raise HarkError(f"{folder}: already holds a model; give the ensemble another --out folder")
+        raise ParameterError("out", f"{folder}: already holds a model; give the ensemble another {{param}} folder")
 
 
 def _average_validation(folders: list[Path], steps: list[int], out: Path) -> tuple[bool, str]:

@@ -60,3 +60,32 @@ def normalization_field(default: NormKind):
 
 def norm_groups_field(default: int = 4):
     return Field(default, ge=1, le=256, description="channel groups of group normalization (divides the maps)")
+
+
+def input_normalization_field(default: str = "none"):
+    return Field(
+        default,
+        description="how each spectrogram bin's power becomes a feature: none (its log), pcen (per-channel energy "
+        "normalisation) or noise_floor (its log ratio to its own slowly tracked background); pcen and noise_floor "
+        "make the features independent of the recording's gain and lengthen the context by 6 norm_time_ms",
+    )
+
+
+def norm_time_ms_field(default: float = 100.0):
+    return Field(
+        default, gt=0, le=10_000, description="time constant of the background pcen and noise_floor divide by (ms)"
+    )
+
+
+def pcen_gain_field(default: float = 0.98):
+    return Field(
+        default, ge=0, le=1, description="pcen: exponent of the background the energy is divided by (1 = fully)"
+    )
+
+
+def pcen_bias_field(default: float = 2.0):
+    return Field(default, ge=0, le=100, description="pcen: offset added before the compression")
+
+
+def pcen_exponent_field(default: float = 0.5):
+    return Field(default, gt=0, le=1, description="pcen: compression exponent (0.5 = square root)")

@@ -1,119 +1,154 @@
-"""In-graph front ends: waveform, log-power spectrogram and mel-cepstrum.
+"""In-graph front ends: waveform, spectrogram and mel-cepstrum, optionally level-normalised.
 
-The DSP is written as pure functions (numpy for the matrices computed once at build time,
-torch for what runs in the graph) with thin :class:`torch.nn.Module` wrappers, in the style
-of torchaudio. The spectrogram is a strided ``conv1d`` whose fixed kernels are the
-Hann-windowed DFT basis, so that
+The DSP is written as pure functions in :mod:`hark.dsp` (numpy for the matrices computed once
+at build time, torch for what runs in the graph); this module holds their thin
+:class:`torch.nn.Module` wrappers, in the style of torchaudio. The spectrogram is a strided
+``conv1d`` whose fixed kernels are the Hann-windowed DFT basis, so that
 
 - frame ``k`` covers exactly the input samples ``[k * hop, k * hop + window)`` (no centring,
   no padding), which keeps the frame models' receptive-field arithmetic exact;
 - it exports to ONNX as a plain ``Conv`` (no FFT operator needed);
 - only the bins inside ``[low_hz, high_hz]`` are computed.
 
+The power of each bin then becomes a feature by one of three normalisations
+(:class:`SpectralNormalization`): its log (``none``, the default), per-channel energy
+normalisation (``pcen``) or its log ratio to a slowly tracked background (``noise_floor``).
+The last two divide each bin by its own power smoothed over the frames around it, a
+truncated two-sided exponential (:mod:`hark.dsp.normalize`, where the choice is argued)
+applied without padding: a front-end frame then sees ``span // 2`` more hops of audio on each
+side of its DFT window, which ``window`` includes, so the frame contract of
+:mod:`hark.models.base` holds (and the context's centre stays the DFT window's), chunked and
+whole-file classification agree, ``hark stream`` needs no state beyond the context it
+already keeps and ONNX export needs no new operator. (A recursive smoother over the whole
+recording would make every frame depend on all the audio before it.)
+
 Every front end maps ``(batch, 1, T)`` audio to ``(batch, channels, frames)`` and exposes
-``window`` and ``hop`` in samples and ``n_channels``.
+``window`` (the samples one frame sees) and ``hop`` in samples and ``n_channels``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
 import torch
 from torch import nn
 
+# the pure functions stay importable from here too, where models and tests used to find them
+from hark.dsp import (  # noqa: F401
+    LOG_EPS,
+    bins_in_range,
+    dct_matrix,
+    dft_kernels,
+    hann_window,
+    hz_to_mel,
+    mel_filterbank,
+    mel_to_hz,
+    ms_to_samples,
+    rfft_frequencies,
+)
+from hark.dsp.graph import log_power, stft_power
+from hark.dsp.normalize import noise_floor_ratio, pad_edges, pcen, smoother_span, smoothing_coefficient
 from hark.errors import HarkError
 
 FrontEndKind = Literal["waveform", "spectrogram", "mel-cepstrum"]
-
-LOG_EPS = 1e-10
-"""Added to the power before the log: -230 dB, below any 32-bit float recording's noise."""
+NormalizationKind = Literal["none", "pcen", "noise_floor"]
 
 
-# ---------------------------------------------------------------------------------------
-# pure functions
+@dataclass(frozen=True)
+class SpectralNormalization:
+    """How a spectrogram's power becomes features (the architectures' shared parameters).
 
-
-def ms_to_samples(ms: float, samplerate: float) -> int:
-    """The whole number of samples nearest to ``ms`` milliseconds."""
-    return int(round(ms * samplerate / 1000.0))
-
-
-def hann_window(n: int) -> np.ndarray:
-    """The periodic Hann window (``scipy.signal.get_window("hann", n)``), as used for STFTs."""
-    return 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)
-
-
-def rfft_frequencies(samplerate: float, n_fft: int) -> np.ndarray:
-    """Centre frequency (Hz) of each one-sided DFT bin of an ``n_fft``-point transform."""
-    return np.arange(n_fft // 2 + 1) * samplerate / n_fft
-
-
-def bins_in_range(samplerate: float, n_fft: int, low_hz: float, high_hz: float) -> np.ndarray:
-    """Indices of the one-sided DFT bins whose frequency lies in ``[low_hz, high_hz]``."""
-    freqs = rfft_frequencies(samplerate, n_fft)
-    return np.flatnonzero((freqs >= low_hz - 1e-9) & (freqs <= high_hz + 1e-9))
-
-
-def dft_kernels(window: np.ndarray, bins: np.ndarray) -> np.ndarray:
-    """Conv1d weights ``(2 * len(bins), 1, len(window))``: windowed cosines, then minus sines.
-
-    Scaled by ``1 / sum(window)`` like ``scipy.signal.stft``'s default ``scaling="spectrum"``,
-    so that a full-scale sinusoid on a bin has amplitude 0.5 whatever the window length.
+    ``time_ms`` is the time constant of the background for ``pcen`` and ``noise_floor``;
+    the smoother spans three of them on each side of a frame. ``gain``, ``bias`` and
+    ``exponent`` are PCEN's alpha, delta and r (librosa's ``gain``, ``bias``, ``power``).
     """
-    n = len(window)
-    phase = 2.0 * np.pi * np.outer(bins, np.arange(n)) / n
-    scale = window / window.sum()
-    kernels = np.concatenate([np.cos(phase) * scale, -np.sin(phase) * scale])
-    return kernels[:, None, :]
 
+    kind: NormalizationKind = "none"
+    time_ms: float = 100.0
+    gain: float = 0.98
+    bias: float = 2.0
+    exponent: float = 0.5
 
-def stft_power(audio: torch.Tensor, kernels: torch.Tensor, hop: int) -> torch.Tensor:
-    """``(B, 1, T)`` -> power ``(B, F, frames)`` with ``frames = (T - window) // hop + 1``."""
-    parts = nn.functional.conv1d(audio, kernels, stride=hop)
-    real, imag = parts.chunk(2, dim=1)
-    return real * real + imag * imag
-
-
-def log_power(power: torch.Tensor, eps: float = LOG_EPS) -> torch.Tensor:
-    return torch.log(power + eps)
-
-
-def hz_to_mel(hz):
-    """HTK mel scale."""
-    return 2595.0 * np.log10(1.0 + np.asarray(hz, dtype=float) / 700.0)
-
-
-def mel_to_hz(mel):
-    return 700.0 * (10.0 ** (np.asarray(mel, dtype=float) / 2595.0) - 1.0)
-
-
-def mel_filterbank(frequencies: np.ndarray, n_mels: int, low_hz: float, high_hz: float) -> np.ndarray:
-    """Triangular filters ``(n_mels, len(frequencies))``, equally spaced on the mel scale.
-
-    Filter ``m`` rises from edge ``m`` to 1 at edge ``m + 1`` and falls to 0 at edge ``m + 2``,
-    the ``n_mels + 2`` edges spanning ``[low_hz, high_hz]`` evenly in mel (HTK's definition,
-    unnormalised: each filter peaks at 1).
-    """
-    edges = mel_to_hz(np.linspace(hz_to_mel(low_hz), hz_to_mel(high_hz), n_mels + 2))
-    left, centre, right = edges[:-2, None], edges[1:-1, None], edges[2:, None]
-    f = np.asarray(frequencies, dtype=float)[None, :]
-    rising = (f - left) / (centre - left)
-    falling = (right - f) / (right - centre)
-    return np.clip(np.minimum(rising, falling), 0.0, None)
-
-
-def dct_matrix(n_dct: int, n_in: int) -> np.ndarray:
-    """The first ``n_dct`` rows of the orthonormal DCT-II of length ``n_in``: ``M @ v == dct(v)[:n_dct]``."""
-    k = np.arange(n_dct)[:, None]
-    n = np.arange(n_in)[None, :]
-    m = np.cos(np.pi * k * (2 * n + 1) / (2 * n_in)) * np.sqrt(2.0 / n_in)
-    m[0] /= np.sqrt(2.0)
-    return m
+    @classmethod
+    def of(cls, params) -> SpectralNormalization:
+        """From an architecture's parameters (``input_normalization``, ``norm_time_ms``, ``pcen_*``)."""
+        return cls(
+            params.input_normalization, params.norm_time_ms, params.pcen_gain, params.pcen_bias, params.pcen_exponent
+        )
 
 
 # ---------------------------------------------------------------------------------------
 # modules
+
+
+class LogPower(nn.Module):
+    """``log(power + eps)``: no normalisation (``span`` 1: each frame on its own)."""
+
+    span = 1
+
+    def forward(self, power: torch.Tensor) -> torch.Tensor:
+        return log_power(power)
+
+
+class _Smoothed(nn.Module):
+    """A normalisation by a background smoothed over ``smoother_span`` frames (:mod:`hark.dsp.normalize`).
+
+    Valid (the default): ``smoother_span - 1`` fewer frames out than in, each output from the
+    ``smoother_span`` input frames centred on it (frame models). ``pad=True`` repeats the
+    first and last frames ``smoother_span // 2`` times instead, keeping the frame count (clip
+    models, which have no frame contract). ``span`` is what the front end's window grows by,
+    in frames plus one: the smoother's span, or 1 when padded.
+    """
+
+    def __init__(self, coefficient: float, span: int, pad: bool = False):
+        super().__init__()
+        self.coefficient, self.pad = float(coefficient), pad
+        self.span = 1 if pad else int(span)
+        self.smoother_span = int(span)
+
+    def _input(self, x: torch.Tensor) -> torch.Tensor:
+        return pad_edges(x, self.smoother_span // 2) if self.pad else x
+
+
+class PCEN(_Smoothed):
+    """Per-channel energy normalisation of power ``(B, F, frames)`` (Wang et al. 2017, librosa's definition)."""
+
+    def __init__(
+        self,
+        coefficient: float,
+        span: int,
+        gain: float = 0.98,
+        bias: float = 2.0,
+        exponent: float = 0.5,
+        pad: bool = False,
+    ):
+        super().__init__(coefficient, span, pad)
+        self.gain, self.bias, self.exponent = float(gain), float(bias), float(exponent)
+
+    def forward(self, power: torch.Tensor) -> torch.Tensor:
+        return pcen(self._input(power), self.coefficient, self.smoother_span, self.gain, self.bias, self.exponent)
+
+
+class NoiseFloor(_Smoothed):
+    """Log power over its slowly tracked background (its smoothed log power), per bin."""
+
+    def forward(self, power: torch.Tensor) -> torch.Tensor:
+        return noise_floor_ratio(self._input(log_power(power)), self.coefficient, self.smoother_span)
+
+
+def make_normalizer(normalization: SpectralNormalization | None, hop_s: float, pad: bool = False) -> nn.Module:
+    """The module turning power into features for frames ``hop_s`` seconds apart."""
+    normalization = normalization or SpectralNormalization()
+    if normalization.kind == "none":
+        return LogPower()
+    time_frames = normalization.time_ms / 1000.0 / hop_s
+    coefficient, span = smoothing_coefficient(time_frames), smoother_span(time_frames)
+    if normalization.kind == "pcen":
+        return PCEN(coefficient, span, normalization.gain, normalization.bias, normalization.exponent, pad)
+    if normalization.kind == "noise_floor":
+        return NoiseFloor(coefficient, span, pad)
+    raise HarkError(f"unknown input normalization {normalization.kind!r}; known: none, pcen, noise_floor")
 
 
 class Waveform(nn.Module):
@@ -128,12 +163,22 @@ class Waveform(nn.Module):
 
 
 class Spectrogram(nn.Module):
-    """Log power ``log(|STFT|^2 + eps)`` of Hann-windowed frames, bins in ``[low_hz, high_hz]``.
+    """Features of the power ``|STFT|^2`` of Hann-windowed frames, bins in ``[low_hz, high_hz]``.
 
-    ``window`` and ``hop`` are in samples; the DFT length is the window (no zero padding).
+    ``fft_window`` and ``hop`` are in samples; the DFT length is the window (no zero padding).
+    The features are the log power unless ``normalizer`` (from :func:`make_normalizer`) says
+    otherwise; ``window``, the samples one output frame sees, includes its smoother's span.
     """
 
-    def __init__(self, samplerate: float, window: int, hop: int, low_hz: float = 0.0, high_hz: float | None = None):
+    def __init__(
+        self,
+        samplerate: float,
+        window: int,
+        hop: int,
+        low_hz: float = 0.0,
+        high_hz: float | None = None,
+        normalizer: nn.Module | None = None,
+    ):
         super().__init__()
         high_hz = samplerate / 2 if high_hz is None else high_hz
         check_frequency_range(samplerate, low_hz, high_hz)
@@ -145,21 +190,24 @@ class Spectrogram(nn.Module):
                 f"no frequency bin of a {window}-sample window lies in {low_hz:g}-{high_hz:g} Hz; "
                 "widen the range or lengthen the window"
             )
-        self.window, self.hop, self.n_channels = window, hop, len(bins)
+        self.normalizer = normalizer if normalizer is not None else LogPower()
+        self.fft_window, self.hop, self.n_channels = window, hop, len(bins)
+        self.window = window + hop * (self.normalizer.span - 1)
         self.frequencies = rfft_frequencies(samplerate, window)[bins]
         kernels = torch.tensor(dft_kernels(hann_window(window), bins), dtype=torch.float32)
         # a buffer, not a parameter: fixed (never trained) yet saved and moved with the model
         self.register_buffer("kernels", kernels)
 
     def power(self, audio: torch.Tensor) -> torch.Tensor:
+        """``(B, F, (T - fft_window) // hop + 1)`` power, before any normalisation."""
         return stft_power(audio, self.kernels, self.hop)
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
-        return log_power(self.power(audio))
+        return self.normalizer(self.power(audio))
 
 
 class MelCepstrum(nn.Module):
-    """Spectrogram power -> mel filterbank -> log -> DCT-II, keeping ``n_dct`` coefficients."""
+    """Spectrogram power -> mel filterbank -> log (or PCEN or noise-floor ratio) -> DCT-II, first ``n_dct`` coefficients."""
 
     def __init__(
         self,
@@ -170,6 +218,7 @@ class MelCepstrum(nn.Module):
         n_dct: int,
         low_hz: float = 0.0,
         high_hz: float | None = None,
+        normalizer: nn.Module | None = None,
     ):
         super().__init__()
         high_hz = samplerate / 2 if high_hz is None else high_hz
@@ -183,13 +232,15 @@ class MelCepstrum(nn.Module):
                 f"{empty} of the {n_mels} mel bands hold no frequency bin of a {window}-sample window; "
                 "use fewer mels, a longer window or a wider frequency range"
             )
-        self.window, self.hop, self.n_channels = window, hop, n_dct
+        self.normalizer = normalizer if normalizer is not None else LogPower()
+        self.fft_window, self.hop, self.n_channels = window, hop, n_dct
+        self.window = window + hop * (self.normalizer.span - 1)
         self.register_buffer("mel", torch.tensor(mel, dtype=torch.float32))
         self.register_buffer("dct", torch.tensor(dct_matrix(n_dct, n_mels), dtype=torch.float32))
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
         mel_power = torch.matmul(self.mel, self.spectrogram.power(audio))
-        return torch.matmul(self.dct, log_power(mel_power))
+        return torch.matmul(self.dct, self.normalizer(mel_power))
 
 
 def check_frequency_range(samplerate: float, low_hz: float, high_hz: float) -> None:
@@ -209,14 +260,26 @@ def build_front_end(
     high_hz: float = 0.0,
     n_mels: int = 7,
     n_dct: int = 7,
+    normalization: SpectralNormalization | None = None,
+    pad: bool = False,
 ) -> nn.Module:
-    """A front end from the parameters architectures share; ``high_hz == 0`` means Nyquist."""
+    """A front end from the parameters architectures share; ``high_hz == 0`` means Nyquist.
+
+    ``pad`` keeps a normalised spectrogram's frame count (for clip models; see :class:`PCEN`).
+    """
+    normalization = normalization or SpectralNormalization()
     if kind == "waveform":
+        if normalization.kind != "none":
+            raise HarkError(
+                f"input_normalization {normalization.kind} needs a spectral front end "
+                "(spectrogram or mel-cepstrum), not the waveform"
+            )
         return Waveform()
     window, hop = ms_to_samples(window_ms, samplerate), ms_to_samples(stride_ms, samplerate)
     high = samplerate / 2 if high_hz == 0 else high_hz
+    normalizer = make_normalizer(normalization, max(hop, 1) / samplerate, pad)
     if kind == "spectrogram":
-        return Spectrogram(samplerate, window, hop, low_hz, high)
+        return Spectrogram(samplerate, window, hop, low_hz, high, normalizer)
     if kind == "mel-cepstrum":
-        return MelCepstrum(samplerate, window, hop, n_mels, n_dct, low_hz, high)
+        return MelCepstrum(samplerate, window, hop, n_mels, n_dct, low_hz, high, normalizer)
     raise HarkError(f"unknown front end {kind!r}; known: waveform, spectrogram, mel-cepstrum")

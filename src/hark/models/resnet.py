@@ -23,12 +23,17 @@ from hark.models.base import Architecture, ClipModel, register_architecture
 from hark.models.fields import (
     dropout_field,
     high_hz_field,
+    input_normalization_field,
     low_hz_field,
+    norm_time_ms_field,
+    pcen_bias_field,
+    pcen_exponent_field,
+    pcen_gain_field,
     split_int_list,
     stride_ms_field,
     window_ms_field,
 )
-from hark.models.frontends import Spectrogram, build_front_end
+from hark.models.frontends import NormalizationKind, SpectralNormalization, Spectrogram, build_front_end
 from hark.params import Params
 
 StageChannels = Annotated[int, Field(ge=1, le=1024)]
@@ -41,6 +46,11 @@ class ResNetParams(Params):
     stride_ms: float = stride_ms_field(32.0)
     low_hz: float = low_hz_field()
     high_hz: float = high_hz_field()
+    input_normalization: NormalizationKind = input_normalization_field()
+    norm_time_ms: float = norm_time_ms_field()
+    pcen_gain: float = pcen_gain_field()
+    pcen_bias: float = pcen_bias_field()
+    pcen_exponent: float = pcen_exponent_field()
     channels: tuple[StageChannels, ...] = Field(
         (8, 16), min_length=1, max_length=6, description="channels of each stage; each stage after the first halves the image"
     )
@@ -102,7 +112,7 @@ class ResNetClipModel(ClipModel):
 
     def embed(self, audio: torch.Tensor) -> torch.Tensor:
         """The pooled features ``(batch, channels)`` the output layer reads (for clustering)."""
-        spectrogram = self.front_end(audio)  # (B, frequency, time) log power
+        spectrogram = self.front_end(audio)  # (B, frequency, time) log power (or its PCEN or noise-floor ratio)
         if self.equalize:
             spectrogram = spectrogram - spectrogram.mean(dim=2, keepdim=True)
         image = self.input_norm(spectrogram).unsqueeze(1)  # (B, 1, frequency, time)
@@ -123,5 +133,10 @@ class ResNet(Architecture):
     @classmethod
     def build(cls, params: ResNetParams, samplerate: int, n_outputs: int) -> ResNetClipModel:
         p = params
-        front_end = build_front_end("spectrogram", samplerate, p.window_ms, p.stride_ms, p.low_hz, p.high_hz)
+        # a clip model has no frame contract: the normaliser repeats the clip's first and last
+        # frames as its background beyond the clip, so that a clip of one window gives one frame
+        front_end = build_front_end(
+            "spectrogram", samplerate, p.window_ms, p.stride_ms, p.low_hz, p.high_hz,
+            normalization=SpectralNormalization.of(p), pad=True,
+        )  # fmt: skip
         return ResNetClipModel(front_end, p, n_outputs)

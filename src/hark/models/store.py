@@ -9,7 +9,9 @@
       log.csv                the training log (step, loss, accuracies, seconds)
       split.json             which recordings and annotations trained and validated
       validation-000300.npz  validation probabilities per checkpoint (for hark accuracy)
-      accuracy/              hark accuracy's tables and figures; thresholds.csv
+      calibration.json       each checkpoint's temperature, fitted on its validation results
+      accuracy/              hark accuracy's tables and figures; thresholds.csv (hark train
+                             writes a first thresholds.csv, hark accuracy rewrites it)
       frozen.onnx            hark freeze's export
 
 Checkpoints are written atomically, so a crash or Ctrl-C never leaves a broken one.
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import torch
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 from torch import nn
 
 from hark import __version__
@@ -33,6 +35,7 @@ from hark.fileio import atomic_path, atomic_write_text
 from hark.params import Params
 
 CONFIG_NAME = "config.json"
+CALIBRATION_NAME = "calibration.json"
 CHECKPOINT_PATTERN = re.compile(r"ckpt-(\d+)\.pt")
 
 
@@ -47,12 +50,50 @@ class ModelConfig(Params):
     output_names: list[str]
     labels: list[str]
     overlapped: bool = False
-    supervision: Literal["sparse", "dense", "clip", "events", "unsupervised"] = "sparse"
+    supervision: str = Field("sparse", min_length=1)  # a supervision plugin's name (hark.train.supervisions)
     context: int = 0
     stride: int = 0
     data_root: str = ""
     data: dict[str, Any] = {}
     training: dict[str, Any] = {}
+
+
+class Calibration(Params):
+    """``calibration.json``: the temperature that divides each checkpoint's logits (see
+    :mod:`hark.evaluate.calibration`). A checkpoint without one (a folder trained before
+    calibration existed) keeps its probabilities as they are: temperature 1."""
+
+    method: Literal["temperature"] = "temperature"
+    temperatures: dict[int, float] = {}
+
+    def temperature(self, step: int) -> float:
+        return float(self.temperatures.get(int(step), 1.0))
+
+
+def save_calibration(folder: str | Path, calibration: Calibration) -> Path:
+    path = Path(folder) / CALIBRATION_NAME
+    atomic_write_text(path, json.dumps(calibration.model_dump(mode="json"), indent=1) + "\n")
+    return path
+
+
+def read_calibration(folder: str | Path) -> Calibration:
+    """The folder's calibration; an empty one (every temperature 1) when it has none."""
+    path = Path(folder) / CALIBRATION_NAME
+    if not path.is_file():
+        return Calibration()
+    try:
+        calibration = Calibration.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, ValidationError) as err:
+        first = str(err).splitlines()[0]
+        raise HarkError(f"{path}: not a valid calibration ({first}); run hark accuracy {folder} to write it again") from None
+    if not all(0 < t < float("inf") for t in calibration.temperatures.values()):
+        raise HarkError(f"{path}: temperatures must be positive numbers; run hark accuracy {folder} to write it again")
+    return calibration
+
+
+def temperature_of(folder: str | Path, step: int) -> float:
+    """The temperature of the checkpoint of ``step`` (1.0 when it has none)."""
+    return read_calibration(folder).temperature(step)
 
 
 def save_config(folder: str | Path, config: ModelConfig) -> Path:

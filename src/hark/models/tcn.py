@@ -8,7 +8,9 @@ A block is DAS's (after keras-tcn): dilated conv -> norm -> ReLU -> dropout -> 1
 output is both the block's skip output and added to its input. DAS pads ('same'); here every
 conv is valid and the residual and skip paths are cropped to the conv output instead, so the
 frame contract holds: one output per front-end hop (per sample for the waveform), each seeing
-``context = window + hop * n_stacks * (kernel_size - 1) * (2**n_dilations - 1)`` samples.
+``context = window + hop * n_stacks * (kernel_size - 1) * (2**n_dilations - 1)`` samples
+(``window`` includes the background of ``input_normalization`` pcen or noise_floor: three
+``norm_time_ms`` on each side).
 """
 
 from __future__ import annotations
@@ -24,13 +26,18 @@ from hark.models.fields import (
     dropout_field,
     front_end_field,
     high_hz_field,
+    input_normalization_field,
     low_hz_field,
     norm_groups_field,
+    norm_time_ms_field,
     normalization_field,
+    pcen_bias_field,
+    pcen_exponent_field,
+    pcen_gain_field,
     stride_ms_field,
     window_ms_field,
 )
-from hark.models.frontends import build_front_end
+from hark.models.frontends import NormalizationKind, SpectralNormalization, build_front_end
 from hark.models.layers import NormKind, Span, crop, make_norm
 from hark.params import Params
 
@@ -45,6 +52,11 @@ class TCNParams(Params):
     stride_ms: float = stride_ms_field(1.0)
     low_hz: float = low_hz_field()
     high_hz: float = high_hz_field()
+    input_normalization: NormalizationKind = input_normalization_field()
+    norm_time_ms: float = norm_time_ms_field()
+    pcen_gain: float = pcen_gain_field()
+    pcen_bias: float = pcen_bias_field()
+    pcen_exponent: float = pcen_exponent_field()
     n_filters: int = Field(32, ge=1, le=512, description="channels of every conv in the residual blocks")
     kernel_size: int = Field(8, ge=2, le=64, description="taps of each dilated conv (in front-end frames)")
     n_dilations: int = Field(6, ge=1, le=16, description="blocks per stack, dilated 1, 2, 4, ... 2**(n_dilations-1)")
@@ -136,7 +148,9 @@ class TCN(Architecture):
     @classmethod
     def build(cls, params: TCNParams, samplerate: int, n_outputs: int) -> TCNFrameModel:
         p = params
-        front_end = build_front_end(p.front_end, samplerate, p.window_ms, p.stride_ms, p.low_hz, p.high_hz)
+        front_end = build_front_end(
+            p.front_end, samplerate, p.window_ms, p.stride_ms, p.low_hz, p.high_hz, normalization=SpectralNormalization.of(p)
+        )
         # log power has an arbitrary offset; batch norm standardises it (a fixed affine map in eval)
         input_norm = nn.BatchNorm1d(front_end.n_channels) if p.front_end != "waveform" else nn.Identity()
         return TCNFrameModel(front_end, input_norm, p, n_outputs)

@@ -38,7 +38,7 @@ import torch
 from pydantic import Field, field_validator
 from torch import nn
 
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.models.alignment import align
 from hark.models.base import Architecture, FrameModel, architectures, register_architecture
 from hark.models.fields import dropout_field, norm_groups_field, normalization_field, split_int_list
@@ -172,7 +172,7 @@ class KeptPart(nn.Module):
         super().__init__()
         if keep > len(stack) - 1:
             names = ", ".join(layer.name for layer in stack[1:]) or "none"
-            raise HarkError(f"--keep-layers {keep}: {name} has {len(stack) - 1} layers to keep ({names})")
+            raise ParameterError("keep_layers", f"{{param}} {keep}: {name} has {len(stack) - 1} layers to keep ({names})")
         kept = stack[keep]
         self.layers = nn.Sequential(*(layer.module for layer in stack[: keep + 1]))
         self.channels = kept.channels
@@ -318,8 +318,8 @@ def plan_transfer(
         stack = layer_stack(loaded.module)
         if keep_layers > len(stack) - 1:
             names = ", ".join(layer.name for layer in stack[1:]) or "none"
-            raise HarkError(
-                f"--keep-layers {keep_layers}: {folder} ({config.architecture}) has {len(stack) - 1} layers to keep ({names})"
+            raise ParameterError(
+                "keep_layers", f"{{param}} {keep_layers}: {folder} ({config.architecture}) has {len(stack) - 1} layers to keep ({names})"
             )
         sources.append(
             TransferSource(

@@ -7,5 +7,6 @@
 from hark.train.data import DataParams, TrainingData
 from hark.train.params import TrainParams
 from hark.train.run import TrainResult, train_model
+from hark.train.supervisions import Supervision, supervision_of, supervisions
 
-__all__ = ["DataParams", "TrainParams", "TrainResult", "TrainingData", "train_model"]
+__all__ = ["DataParams", "Supervision", "TrainParams", "TrainResult", "TrainingData", "supervision_of", "supervisions", "train_model"]

@@ -8,7 +8,18 @@ parameters and the generator's state. Each augmentation draws the same amount of
 whatever it decides, so a batch's later draws do not depend on earlier outcomes.
 
 Augmentations that reverse time also say which rows they reversed (:meth:`Augmentation.apply`),
-so that dense targets can be reversed with them.
+so that dense targets can be reversed with them. Augmentations that move samples in time
+otherwise (``moves_time``: time stretching) say, through :meth:`Augmentation.apply_timed`,
+which input sample each output sample came from; their moves are symmetric about the
+example's centre, so they commute with reversal. :func:`augment_with_times` runs a chain and
+:func:`follow_times` moves dense targets with the audio.
+
+Some augmentations need to know the training data (its sample rate, or a pool of its
+unannotated audio): :meth:`Augmentation.prepare` gives it to them once, before the first batch
+(:class:`~hark.train.data.TrainingData` does it; see :mod:`hark.train.augment_background`).
+The augmentations that simulate a new recording (gain, background, filters, pitch, stretch,
+carrier shift) are in :mod:`hark.train.augment_recording` and
+:mod:`hark.train.augment_background`, registered when this module is imported.
 
 >>> chain = build_augmentations([{"name": "volume", "params": {"min_db": -6, "max_db": 6}}, {"name": "invert"}])
 >>> x, reversed_rows = augment(x, chain, rng)
@@ -43,9 +54,19 @@ class Augmentation(ABC):
     def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """A changed copy of the batch ``x`` (B, L)."""
 
+    moves_time: ClassVar[bool] = False
+    """True for augmentations whose :meth:`apply_timed` says where each output sample came from."""
+
     def apply(self, x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
         """The changed batch and which rows had their time reversed (None: none can be)."""
         return self(x, rng), None
+
+    def apply_timed(self, x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+        """The changed batch and, for augmentations that move time, the (B, L) input sample of each output sample."""
+        return self(x, rng), None
+
+    def prepare(self, training: Any) -> None:
+        """Learn what the augmentation needs of the training data (a ``TrainingAudio``) before the first batch."""
 
 
 augmentations: Registry[type[Augmentation]] = Registry("augmentation", "hark.augmentations")
@@ -200,9 +221,62 @@ def build_augmentations(specs: Sequence[Mapping[str, Any] | str]) -> list[Augmen
 
 def augment(x: np.ndarray, chain: Sequence[Augmentation], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """``x`` through every augmentation of ``chain``; also which rows end up time-reversed."""
+    x, reversed_rows, _ = augment_with_times(x, chain, rng)
+    return x, reversed_rows
+
+
+def augment_with_times(
+    x: np.ndarray, chain: Sequence[Augmentation], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``x`` through ``chain``; which rows end up time-reversed; and, when some augmentation moved
+    time otherwise, the (B, L) input sample each output sample came from (None: time not moved)."""
     reversed_rows = np.zeros(len(x), dtype=bool)
+    source: np.ndarray | None = None
     for augmentation in chain:
+        if augmentation.moves_time:
+            x, moved = augmentation.apply_timed(x, rng)
+            if moved is not None:
+                # out[i] = previous[moved[i]] and previous[k] = x[source[k]]: out[i] = x[source[moved[i]]]
+                index = np.clip(np.round(moved).astype(np.int64), 0, x.shape[1] - 1)
+                source = moved if source is None else np.take_along_axis(source, index, axis=1)
+            continue
         x, rows = augmentation.apply(x, rng)
         if rows is not None:
             reversed_rows ^= rows
-    return x, reversed_rows
+    return x, reversed_rows, source
+
+
+def follow_times(y: np.ndarray, source: np.ndarray, context: int, stride: int) -> np.ndarray:
+    """Dense targets ``y`` (B, frames) or (B, C, frames) moved as ``source`` moved the audio.
+
+    Output frame ``j`` describes window sample ``j * stride + context // 2`` (see
+    :class:`~hark.train.data_types.Window`); it takes the target of the frame nearest to where
+    that sample came from.
+    """
+    frames = y.shape[-1]
+    times = np.arange(frames) * stride + context // 2
+    came_from = source[:, np.clip(times, 0, source.shape[1] - 1)]
+    index = np.clip(np.round((came_from - context // 2) / stride).astype(np.int64), 0, frames - 1)
+    if y.ndim == 3:
+        index = np.broadcast_to(index[:, None, :], y.shape)
+    return np.take_along_axis(y, index, axis=-1)
+
+
+def prepare_augmentations(chain: Sequence[Augmentation], training: Any) -> None:
+    """Tell every augmentation of ``chain`` about the training data (a ``TrainingAudio`` or a callable making one).
+
+    A callable is called only when some augmentation needs the data, so chains without such
+    augmentations cost nothing.
+    """
+    needing = [augmentation for augmentation in chain if type(augmentation).prepare is not Augmentation.prepare]
+    if not needing:
+        return
+    if callable(training):
+        training = training()
+    for augmentation in needing:
+        augmentation.prepare(training)
+
+
+# The augmentations that simulate a new recording register themselves on import; imported here,
+# after the base class they subclass, so that the registry always knows them.
+from hark.train import augment_background, augment_recording  # noqa: E402,F401

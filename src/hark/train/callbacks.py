@@ -16,7 +16,7 @@ import numpy as np
 
 from hark.fileio import atomic_path, atomic_write_text
 
-LOG_COLUMNS = ["step", "loss", "train_accuracy", "validation_loss", "validation_accuracy", "seconds"]
+LOG_COLUMNS = ["step", "loss", "train_accuracy", "validation_loss", "validation_accuracy", "seconds", "learning_rate"]
 
 
 @dataclass
@@ -44,7 +44,8 @@ class Callback:
 
 
 class CsvLogger(Callback):
-    """``log.csv``: one row per validation with the mean training loss and accuracy since the last."""
+    """``log.csv``: one row per validation with the mean training loss and accuracy since the last,
+    and the learning rate the next steps use."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -72,6 +73,7 @@ class CsvLogger(Callback):
             "validation_loss": f"{result.loss:.6g}",
             "validation_accuracy": f"{result.accuracy:.6g}",
             "seconds": f"{self._offset + time.perf_counter() - self._start:.3f}",
+            "learning_rate": f"{trainer.optimizer.param_groups[0]['lr']:.6g}",  # of the steps that follow
         }
         self._losses.clear()
         self._accuracies.clear()

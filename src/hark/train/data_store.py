@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from hark.fileio import atomic_path, atomic_write_text
+from hark.train.supervisions import supervision_of
 
 SPLITS = ("training", "validation", "test")
 
@@ -26,7 +27,7 @@ def write_dataset_store(data, folder: str | Path) -> dict:
     """Write ``folder/dataset/`` for ``data`` (a :class:`hark.train.data.TrainingData`); returns the summary."""
     store = Path(folder) / "dataset"
     summary = dataset_summary(data)
-    if data.params.supervision == "dense":
+    if supervision_of(data.params.supervision).dense:
         source = data.source
         regions = {split: {} for split in SPLITS}
         for name, lo, hi in source.training_regions():
@@ -56,7 +57,8 @@ def write_dataset_store(data, folder: str | Path) -> dict:
 def dataset_summary(data) -> dict:
     """``data.summary()`` with annotations and seconds per label for every split."""
     summary = data.summary()
-    if data.params.supervision == "dense":
+    supervision = supervision_of(data.params.supervision)
+    if supervision.dense:
         return summary  # annotations and seconds (per class, background included) are there already
     manifest = data.split_manifest()
     samplerate = data.samplerate
@@ -65,7 +67,7 @@ def dataset_summary(data) -> dict:
     for split in SPLITS:
         for entry in manifest.get(split, []):
             labels = entry["labels"] if "labels" in entry else [entry["label"]]
-            if data.params.supervision == "clip":
+            if supervision.whole_clips:
                 duration = len(data.source.audio[entry["recording"]]) / samplerate
             else:
                 duration = (entry["stop"] - entry["start"]) / samplerate

@@ -130,18 +130,36 @@ class SparseSource:
         audio: dict[str, np.ndarray],
         classes: Classes,
         equalize: bool,
+        validation_blocks: dict[str, list[tuple[int, int]]] | None = None,
     ):
         self.training = ExamplePool(training, equalize)
         self.validation = validation
         self.audio = audio
         self.classes = classes
+        self.validation_blocks = validation_blocks or {}
+        self._pools: dict[Window, ExamplePool] = {}
 
     @property
     def n_training(self) -> int:
         return len(self.training)
 
+    def training_pool(self, window: Window) -> ExamplePool:
+        """The training examples whose every window keeps clear of the validation blocks.
+
+        With a split by blocks, a training example near a held-out block would otherwise put
+        validation audio into its windows; such examples are left out (neither side).
+        """
+        if not self.validation_blocks or not len(self.training):
+            return self.training
+        if window not in self._pools:
+            kept = [e for e in self.training.examples if not _window_meets(e, window, self.validation_blocks.get(e.recording, []))]
+            if not kept:
+                raise HarkError("every training example's window reaches into a validation block; use fewer or shorter blocks (dense_blocks)")
+            self._pools[window] = ExamplePool(kept, self.training.equalize)
+        return self._pools[window]
+
     def training_batch(self, rng: np.random.Generator, batch_size: int, window: Window) -> Batch:
-        chosen = self.training.draw(rng, batch_size)
+        chosen = self.training_pool(window).draw(rng, batch_size)
         return self._batch(chosen, draw_times(chosen, rng), window)
 
     def validation_batches(self, batch_size: int, window: Window) -> Iterator[Batch]:
@@ -170,6 +188,13 @@ class SparseSource:
             "training": [e.as_dict() for e in self.training.examples],
             "validation": [e.as_dict() for e in self.validation],
         }
+
+
+def _window_meets(example: Example, window: Window, blocks: Sequence[tuple[int, int]]) -> bool:
+    """Whether any window drawn for ``example`` (its time anywhere in ``[start, stop)``) meets ``blocks``."""
+    first = example.start - window.centre_offset
+    last = max(example.stop - 1, example.start) - window.centre_offset + window.length
+    return any(first < hi and lo < last for lo, hi in blocks)
 
 
 def count_labels(examples: Sequence[Example]) -> dict[str, int]:

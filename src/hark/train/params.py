@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from hark.params import Params
 
 
-DEFAULT_ARCHITECTURES = {"sparse": "convnet", "dense": "tcn", "clip": "resnet", "events": "resnet", "unsupervised": "autoencoder"}
-
-ULTRASONIC_SAMPLERATE = 100_000
-"""Dense supervision of recordings sampled above this (Hz) defaults to the ``calls`` architecture:
-ultrasonic whistles and sweeps (USVs, bats), whose pitch varies too much for ``tcn``'s per-bin inputs."""
-
-
 def default_architecture(supervision: str, samplerate: float | None = None) -> str:
-    """The architecture a supervision uses when none is named (``samplerate``: the recordings')."""
-    if supervision == "dense" and samplerate is not None and samplerate > ULTRASONIC_SAMPLERATE:
-        return "calls"
-    return DEFAULT_ARCHITECTURES[supervision]
+    """The architecture a supervision uses when none is named (``samplerate``: the recordings';
+    see :meth:`hark.train.supervisions.Supervision.architecture_for`)."""
+    from hark.train.supervisions import supervision_of  # the plugins import the data's modules, not these parameters
+
+    return supervision_of(supervision).architecture_for(samplerate)
 
 
 class TransferParams(Params):
@@ -46,6 +40,22 @@ class TrainParams(Params):
     steps: int = Field(600, ge=1, le=10_000_000, description="mini-batches to train on")
     batch_size: int = Field(32, ge=1, le=100_000, description="examples per mini-batch")
     validation_period: int = Field(100, ge=1, description="steps between validations and checkpoints")
+    lr_schedule: Literal["constant", "cosine", "one-cycle", "plateau"] = Field(
+        "constant",
+        description="learning rate over the steps: constant; cosine (falls to 0 at the last step); one-cycle (rises, then falls to almost 0); "
+        "plateau (lowered when the validation loss stops improving)",
+    )
+    warmup_steps: int = Field(0, ge=0, description="first steps in which the learning rate rises linearly to learning_rate (one-cycle: the length of its rise; 0: 30% of the steps)")
+    plateau_patience: int = Field(2, ge=1, le=10_000, description="plateau: validations without improvement before the learning rate is lowered")
+    plateau_factor: float = Field(0.5, gt=0, lt=1, description="plateau: what the learning rate is multiplied by each time it is lowered")
+    early_stopping_patience: int | None = Field(
+        None, ge=1, le=10_000, description="stop once the validation loss has not improved for this many validations (none: train all the steps)"
+    )
+    weight_averaging: Literal["none", "ema", "swa"] = Field(
+        "none", description="validate and save averaged weights: ema (exponential moving average) or swa (plain mean from swa_start on)"
+    )
+    ema_decay: float = Field(0.99, gt=0, lt=1, description="ema: weight of the average so far at each step (0.99: about the last 100 steps)")
+    swa_start: float = Field(0.75, ge=0, lt=1, description="swa: fraction of the steps after which the weights are averaged")
     frames: int = Field(256, ge=1, le=100_000, description="dense supervision: output frames per training window")
     weights_seed: int | None = Field(1, ge=0, description="seed of the initial weights (set: repeatable bit for bit on CPU)")
     batch_seed: int | None = Field(1, ge=0, description="seed of the order of examples and augmentations")
@@ -55,7 +65,13 @@ class TrainParams(Params):
     )
     transfer: TransferParams | None = Field(None, description="start from the first layers of trained models (architecture transfer)")
 
-    @field_validator("optimizer", mode="before")
+    @field_validator("optimizer", "lr_schedule", "weight_averaging", mode="before")
     @classmethod
     def _lower(cls, value):
         return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _warmup_within_steps(self):
+        if self.warmup_steps >= self.steps:
+            raise ValueError(f"warmup_steps ({self.warmup_steps}) must be fewer than steps ({self.steps})")
+        return self

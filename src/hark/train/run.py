@@ -16,9 +16,9 @@ from hark.models.store import ModelConfig, list_checkpoints, load_config, read_c
 from hark.models.transfer import load_kept_weights, plan_transfer
 from hark.train.callbacks import CsvLogger, LineReporter, ProgressDisplay, ValidationSaver
 from hark.train.data import DataParams, TrainingData, Window
-from hark.train.data_events import EVENTS_RESNET_DEFAULTS
 from hark.train.data_store import write_dataset_store
-from hark.train.params import TrainParams, default_architecture
+from hark.train.params import TrainParams
+from hark.train.supervisions import Supervision, supervision_of
 from hark.train.trainer import Objective, ReconstructionObjective, Trainer
 
 
@@ -28,6 +28,7 @@ class TrainResult:
     steps: int
     resumed_from: int
     summary: dict
+    thresholds: Path | None = None  # accuracy/thresholds.csv as training left it (None: none written)
 
 
 def train_model(
@@ -49,16 +50,16 @@ def train_model(
     """
     if train_params.transfer is not None:
         train_params = _with_transfer_architecture(train_params, data_params)
+    supervision = supervision_of(data_params.supervision)
     if train_params.architecture is None:
-        default = default_architecture(data_params.supervision, _folder_samplerate(data_root, data_params))
+        default = supervision.architecture_for(_folder_samplerate(data_root, data_params))
         train_params = train_params.model_copy(update={"architecture": default})
     architecture = architectures.get(train_params.architecture)
-    if data_params.supervision == "events" and train_params.architecture == "resnet":
-        # resnet's defaults are for clips of seconds; an event's crop needs shorter windows
-        train_params = train_params.model_copy(update={"architecture_params": {**EVENTS_RESNET_DEFAULTS, **train_params.architecture_params}})
+    defaults = supervision.architecture_defaults(train_params.architecture)
+    if defaults:
+        train_params = train_params.model_copy(update={"architecture_params": {**defaults, **train_params.architecture_params}})
     arch_params = architecture.validate(train_params.architecture_params)
-    _check_kind(architecture.kind, data_params.supervision, train_params.architecture)
-    reconstructs = _check_objective(architecture, data_params.supervision, train_params)
+    reconstructs = _check_objective(architecture, supervision, train_params)
     if restore is not None:
         read_checkpoint(restore)  # a bad --restore fails now, not after the data are loaded
     folder = ensure_writable_dir(out)
@@ -72,11 +73,7 @@ def train_model(
     if train_params.transfer is not None:
         load_kept_weights(module, arch_params)
     is_frame = isinstance(module, FrameModel)
-    if data_params.supervision == "events" and getattr(module, "min_samples", 0) > data.source.longest:
-        raise HarkError(
-            f"crop_ms {data_params.crop_ms:g} is shorter than one spectrogram window of {train_params.architecture} "
-            f"({module.min_samples} samples); lengthen crop_ms or shorten window_ms"
-        )
+    supervision.check_model(module, data, data_params, train_params.architecture)
     config = ModelConfig(
         architecture=train_params.architecture,
         architecture_params=arch_params.model_dump(mode="json"),
@@ -98,8 +95,7 @@ def train_model(
     write_dataset_store(data, folder)
 
     if is_frame:
-        frames = train_params.frames if data_params.supervision in ("dense", "unsupervised") else 1
-        window = Window(module.context, module.stride, frames)
+        window = Window(module.context, module.stride, supervision.frames(train_params.frames))
     else:
         window = Window(0, 1, 1)
     # an autoencoder's validation has no probabilities for hark accuracy to score
@@ -109,7 +105,7 @@ def train_model(
     objective = (
         ReconstructionObjective()
         if reconstructs
-        else Objective(overlapped=data_params.overlapped, dense=data_params.supervision == "dense")
+        else Objective(overlapped=data_params.overlapped, dense=supervision.dense)
     )
     trainer = Trainer(module, data, window, train_params, folder, objective, callbacks)
     _remove_stale_temporaries(folder)
@@ -120,12 +116,36 @@ def train_model(
         trainer.restore(Path(restore), full=False)
         report(f"starting from the weights of {restore}")
     steps = trainer.fit(validate_first=resumed_from > 0 and not (folder / f"validation-{resumed_from:06d}.npz").is_file())
-    return TrainResult(folder, steps, resumed_from, data.summary())
+    if trainer.early_stopping.stopped:
+        stopping = trainer.early_stopping
+        report(f"stopped early at step {steps}: the validation loss was lowest at step {stopping.best_step} ({stopping.best_loss:.4g}) and has not improved for {stopping.patience} validations")
+    thresholds = None if reconstructs else _write_first_thresholds(folder, report)
+    return TrainResult(folder, steps, resumed_from, data.summary(), thresholds)
+
+
+def _write_first_thresholds(folder: Path, report: Callable[[str], None]) -> Path | None:
+    """Calibration and the presets' thresholds from training's own validation, so that
+    ``hark ethogram`` works right after ``hark train`` (``hark accuracy`` rewrites both)."""
+    from hark.evaluate.model_accuracy import PRESET_RATIOS, write_training_thresholds
+
+    written = write_training_thresholds(folder)
+    ratios = ", ".join(f"{r:g}" for r in PRESET_RATIOS)
+    if written.path is None:
+        report(
+            f"no thresholds written: {written.reason}; hark ethogram needs them: train with validation data "
+            f"(--validation-percent or --validation-recordings), then run hark accuracy {folder}"
+        )
+    else:
+        report(
+            f"thresholds at ratios {ratios} for the checkpoint of step {written.step} (temperature {written.temperature:.3g}) "
+            f"in {written.path}; hark accuracy {folder} chooses the best checkpoint and rewrites them"
+        )
+    return written.path
 
 
 def _folder_samplerate(data_root: str | Path, data_params: DataParams) -> int | None:
     """The sample rate of the folder's first recording (None when there is none to read: the data's checks say why later)."""
-    if data_params.supervision != "dense":
+    if not supervision_of(data_params.supervision).needs_samplerate_for_architecture:
         return None
     from hark.annotations.folder import scan_folder
     from hark.audio.recording import open_recording
@@ -139,25 +159,16 @@ def _folder_samplerate(data_root: str | Path, data_params: DataParams) -> int | 
         return None
 
 
-def _check_kind(kind: str, supervision: str, name: str) -> None:
-    if supervision in ("clip", "events") and kind != "clip":
-        raise HarkError(f"--supervision {supervision} needs a clip architecture (e.g. resnet); {name} classifies frames")
-    if supervision not in ("clip", "events") and kind == "clip":
-        raise HarkError(f"architecture {name} classifies whole clips; use it with --supervision clip or events")
-
-
-def _check_objective(architecture, supervision: str, train_params: TrainParams) -> bool:
+def _check_objective(architecture, supervision: Supervision, train_params: TrainParams) -> bool:
     """Whether the architecture learns by reconstructing its input (an autoencoder), which
     goes with unsupervised supervision and only with it."""
     name = train_params.architecture
+    supervision.check_kind(architecture.kind, name)
     made_by = getattr(architecture, "made_by", None)
     if made_by and not (name == "transfer" and train_params.transfer is not None):
         raise HarkError(f"architecture {name} is made by {made_by}, not trained with --architecture")
     reconstructs = getattr(architecture, "objective", "classification") == "reconstruction"
-    if reconstructs and supervision != "unsupervised":
-        raise HarkError(f"architecture {name} learns from unlabelled audio; use it with --supervision unsupervised")
-    if supervision == "unsupervised" and not reconstructs:
-        raise HarkError(f"--supervision unsupervised trains an autoencoder (--architecture autoencoder); {name} learns labels")
+    supervision.check_objective(reconstructs, name)
     return reconstructs
 
 
@@ -169,7 +180,8 @@ def _with_transfer_architecture(train_params: TrainParams, data_params: DataPara
             f"--transfer builds the architecture transfer; --architecture {train_params.architecture} cannot go with it "
             "(give the new layers with --new-layers, --new-dense or --arch-param)"
         )
-    if data_params.supervision not in ("sparse", "dense"):
+    supervision = supervision_of(data_params.supervision)
+    if supervision.model_kind != "frame" or not supervision.labelled:
         raise HarkError(f"--transfer builds a frame model (for sparse or dense supervision), not one for --supervision {data_params.supervision}")
     transfer = train_params.transfer
     params = plan_transfer(transfer.models, transfer.keep_layers, transfer.fine_tune, train_params.architecture_params)

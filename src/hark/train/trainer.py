@@ -1,7 +1,8 @@
 """The training loop: model, data and callbacks kept apart (Lightning's way).
 
-Checkpoints carry the optimiser's and the random generators' states, so a run stopped by
-a crash or Ctrl-C resumes from its last checkpoint and ends bit for bit where an
+Checkpoints carry the optimiser's, the learning-rate schedule's, early stopping's and the
+random generators' states (and the trained weights beside averaged ones), so a run stopped
+by a crash or Ctrl-C resumes from its last checkpoint and ends bit for bit where an
 uninterrupted run would (on the CPU, with seeds set).
 """
 
@@ -17,10 +18,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.models.store import list_checkpoints, load_weights, read_checkpoint, save_checkpoint
 from hark.train.callbacks import Callback, ValidationResult
 from hark.train.params import TrainParams
+from hark.train.schedules import EarlyStopping, LearningRateSchedule, WeightAverage, refresh_batch_norm
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -28,6 +30,10 @@ OPTIMIZERS = {
     "sgd": torch.optim.SGD,
     "rmsprop": torch.optim.RMSprop,
 }
+
+
+SWA_BATCH_NORM_BATCHES = 16
+"""Training batches over which stochastic weight averaging recomputes batch-norm statistics."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,10 @@ class Trainer:
         torch.set_num_threads(params.threads or _auto_threads(module))
         self.module.to(self.device)
         self.optimizer = OPTIMIZERS[params.optimizer](self.module.parameters(), lr=params.learning_rate)
+        self.schedule = LearningRateSchedule(self.optimizer, params)
+        self.early_stopping = EarlyStopping(params.early_stopping_patience)
+        self.average = None if params.weight_averaging == "none" else WeightAverage(self.module, params)
+        self._batch_norm_fresh_at: int | None = None
         self.batch_rng = np.random.default_rng(params.batch_seed)
         if params.batch_seed is not None:
             torch.manual_seed(params.batch_seed)  # dropout draws from torch's generator
@@ -144,26 +154,53 @@ class Trainer:
         return step
 
     def restore(self, path: Path, full: bool) -> None:
-        """Weights from a checkpoint; ``full`` also the optimiser, the generators and the step."""
+        """Weights from a checkpoint; ``full`` also the optimiser, the schedule, early stopping,
+        averaged weights, the generators and the step. (Not ``full``: the weights the checkpoint
+        was validated with, averaged ones where it had them.)"""
         state = read_checkpoint(path)
         load_weights(self.module, state, path)
         if full:
+            if "training_model" in state:  # "model" holds the averaged weights
+                load_weights(self.module, {"model": state["training_model"]}, path)
+            if self.average is not None:
+                self.average.load(state["model"], int(state.get("averaged_count", 0)), state.get("averaged_steps"))
+            self.schedule.load_state_dict(state.get("schedule"))
+            self.early_stopping.load_state_dict(state.get("early_stopping"))
             self.optimizer.load_state_dict(state["optimizer"])
             torch.set_rng_state(state["torch_rng"])
             self.batch_rng.bit_generator.state = state["batch_rng"]
             self.step = int(state["step"])
 
     def save(self) -> Path:
-        return save_checkpoint(
-            self.folder,
-            self.step,
-            {
-                "model": self.module.state_dict(),
-                "optimizer": self.optimizer.state_dict(),
-                "torch_rng": torch.get_rng_state(),
-                "batch_rng": self.batch_rng.bit_generator.state,
-            },
-        )
+        state = {
+            "model": self.evaluated_module().state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "schedule": self.schedule.state_dict(),
+            "early_stopping": self.early_stopping.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+            "batch_rng": self.batch_rng.bit_generator.state,
+        }
+        if self.average is not None:
+            state["training_model"] = self.module.state_dict()
+            state["averaged_count"] = self.average.count
+            state["averaged_steps"] = self.average.planned_steps
+        return save_checkpoint(self.folder, self.step, state)
+
+    def evaluated_module(self) -> nn.Module:
+        """What is validated and saved as the model: the averaged weights when averaging has begun."""
+        if self.average is None:
+            return self.module
+        if self.average.needs_batch_norm_refresh and self._batch_norm_fresh_at != self.step:
+            refresh_batch_norm(self.average.averaged.module, self._batch_norm_inputs(), self.objective.apply)
+            self._batch_norm_fresh_at = self.step
+        return self.average.evaluated(self.module)
+
+    def _batch_norm_inputs(self):
+        """Training batches of their own generator (seeded by the step), so that the batches
+        of training are the same whether or not statistics were recomputed."""
+        rng = np.random.default_rng([self.params.batch_seed or 0, self.step])
+        for _ in range(SWA_BATCH_NORM_BATCHES):
+            yield self._tensors(self.data.training_batch(rng, self.params.batch_size, self.window))[0]
 
     # -- the loop ----------------------------------------------------------------------
     def fit(self, validate_first: bool = False) -> int:
@@ -179,15 +216,15 @@ class Trainer:
             callback.on_train_start(self, first)
         try:
             with _CtrlC() as ctrl_c:
-                if validate_first:
-                    self._validate_and_save()
-                while self.step < self.params.steps:
+                if validate_first:  # the checkpoint's states already count this validation
+                    self._validate_and_save(count=False)
+                while self.step < self.params.steps and not self.early_stopping.stopped:
                     loss, accuracy = self._train_step()
                     self.step += 1
                     for callback in self.callbacks:
                         callback.on_step_end(self, self.step, loss, accuracy)
                     if self.step % self.params.validation_period == 0 or self.step == self.params.steps:
-                        self._validate_and_save()
+                        self._validate_and_save(count=True)
                     if ctrl_c.pressed:
                         self.save()  # keep what was learnt; the same command resumes from here
                         raise KeyboardInterrupt
@@ -205,23 +242,28 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
+        self.schedule.after_step()
+        if self.average is not None:
+            self.average.after_step(self.module, self.step + 1)
         with torch.no_grad():
             right, judged = self.objective.correct(logits, y, mask)
         if not torch.isfinite(loss):
-            raise HarkError(f"training diverged at step {self.step + 1} (loss {loss.item()}); try a smaller --learning-rate")
+            raise ParameterError("learning_rate", f"training diverged at step {self.step + 1} (loss {loss.item()}); try a smaller {{param}}")
         return float(loss.item()), right / max(judged, 1.0)
 
-    @torch.inference_mode()
     def validate(self) -> ValidationResult:
-        self.module.eval()
-        if not self.objective.classifies:
-            return self._validate_reconstruction()
+        module = self.evaluated_module()  # (outside inference mode: refreshed batch norms stay usable)
+        with torch.inference_mode():
+            module.eval()
+            return self._validate_classification(module) if self.objective.classifies else self._validate_reconstruction(module)
+
+    def _validate_classification(self, module: nn.Module) -> ValidationResult:
         losses, weights, probabilities, targets, masks = [], [], [], [], []
         recordings, positions = [], []
         right_total = judged_total = 0.0
         for batch in self.data.validation_batches(self.params.batch_size, self.window):
             x, y, mask = self._tensors(batch)
-            logits = self.objective.apply(self.module, x)
+            logits = self.objective.apply(module, x)
             losses.append(float(self.objective.loss(logits, y, mask)) * len(x))
             weights.append(len(x))
             right, judged = self.objective.correct(logits, y, mask)
@@ -243,7 +285,7 @@ class Trainer:
             if mask is not None:
                 masks.append(mask.cpu().numpy())
         if not weights:
-            raise HarkError("the validation set is empty; use a larger --validation-percent or name validation recordings")
+            raise ParameterError("validation_percent", "the validation set is empty; use a larger {param} or name validation recordings")
         return ValidationResult(
             step=self.step,
             loss=sum(losses) / sum(weights),
@@ -255,23 +297,28 @@ class Trainer:
             positions=positions,
         )
 
-    def _validate_reconstruction(self) -> ValidationResult:
+    def _validate_reconstruction(self, module: nn.Module) -> ValidationResult:
         """Loss and variance explained over the validation windows; no probabilities to save."""
         total_loss = total_explained = 0.0
         count = 0
         for batch in self.data.validation_batches(self.params.batch_size, self.window):
             x, y, mask = self._tensors(batch)
-            outputs = self.objective.apply(self.module, x)
+            outputs = self.objective.apply(module, x)
             total_loss += float(self.objective.loss(outputs, y, mask)) * len(x)
             total_explained += self.objective.correct(outputs, y, mask)[0] * len(x)
             count += len(x)
         if not count:
-            raise HarkError("the validation set is empty; use a larger --validation-percent or name validation recordings")
+            raise ParameterError("validation_percent", "the validation set is empty; use a larger {param} or name validation recordings")
         empty = np.zeros((0, 0), dtype=np.float32)
         return ValidationResult(self.step, total_loss / count, total_explained / count, empty, np.zeros(0, dtype=np.int64))
 
-    def _validate_and_save(self) -> None:
+    def _validate_and_save(self, count: bool) -> None:
+        """``count``: let the schedule and early stopping hear of this validation (not when it
+        is redone for a checkpoint whose states already include it)."""
         result = self.validate()
+        if count:
+            self.schedule.after_validation(result.loss)
+            self.early_stopping.after_validation(self.step, result.loss)
         self.save()
         for callback in self.callbacks:
             callback.on_validation_end(self, result)
@@ -317,7 +364,7 @@ def _auto_threads(module: nn.Module) -> int:
 
 def _device(choice: str) -> torch.device:
     if choice == "cuda" and not torch.cuda.is_available():
-        raise HarkError("--device cuda: no CUDA GPU is available here")
+        raise ParameterError("device", "{param} cuda: no CUDA GPU is available here")
     if choice == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(choice)

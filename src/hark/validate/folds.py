@@ -2,13 +2,17 @@
 
 Two plans, both a list of :class:`FoldRun` (one model each), checked before any training:
 
-- :func:`plan_xvalidation`: k-fold over annotations (sparse) or clips (clip supervision).
-  The items are dealt into |k| folds label by label (``DataParams.folds``); with positive k
+- :func:`plan_xvalidation`: k-fold over annotations (sparse, events), clips (clip) or blocks
+  of each recording (dense). The items are dealt into |k| folds label by label, the blocks
+  recording by recording (``DataParams.folds``); with positive k
   each model validates on one fold and trains on the others, with negative k it trains on
   one fold and validates on the others (to ask whether more annotation would help).
-- :func:`plan_generalization`: whole recordings withheld (``DataParams.validation_recordings``):
-  ``one`` model per withheld recording, ``some``: one per partition of the recordings,
-  ``all``: one model that withholds every recording given (SongExplorer's "omit all").
+- :func:`plan_generalization`: whole recordings withheld: ``one`` model per withheld
+  recording, ``some``: one per partition of the recordings, ``all``: one model that withholds
+  every recording given (SongExplorer's "omit all"). Nested (the default), the withheld
+  recordings are the fold's ``test_recordings`` and everything tuned is tuned on the fold's
+  own split of the others (:mod:`hark.validate.nested`); not nested, they are its
+  ``validation_recordings``.
 
 Replicates repeat every fold with successive weight seeds. Models are named
 ``<fold>k_<replicate>r`` (xvalidate) and ``<fold>w_<replicate>r`` (generalize: "w" for
@@ -26,6 +30,7 @@ from hark.errors import HarkError
 from hark.params import validate_params
 from hark.train.data import DataParams, split_examples
 from hark.train.params import TrainParams
+from hark.train.supervisions import supervision_of
 
 Omit = Literal["one", "some", "all"]
 
@@ -53,6 +58,7 @@ class ValidationPlan:
     runs: tuple[FoldRun, ...]
     omit: Omit | None = None
     notes: tuple[str, ...] = field(default=())
+    nested: bool = False  # generalize: tune on the other recordings, score the withheld ones once
 
     @property
     def labels(self) -> list[str]:
@@ -67,6 +73,7 @@ class ValidationPlan:
             "folds": self.folds,
             "replicates": self.replicates,
             "omit": self.omit,
+            "nested": self.nested,
             "labels": self.labels,
             "data": first.data.model_dump(mode="json", exclude={"folds", "validation_fold", "validation_recordings"}),
             "training": first.training.model_dump(mode="json", exclude={"weights_seed"}),
@@ -82,9 +89,8 @@ class ValidationPlan:
 def check_training(data: DataParams, training: TrainParams) -> None:
     """The architecture and its parameters, checked now rather than in every job."""
     from hark.models.base import architectures
-    from hark.train.params import DEFAULT_ARCHITECTURES
 
-    name = training.architecture or DEFAULT_ARCHITECTURES[data.supervision]
+    name = training.architecture or supervision_of(data.supervision).default_architecture
     architectures.get(name).validate(training.architecture_params)
 
 
@@ -112,8 +118,6 @@ def plan_xvalidation(data_root: str | Path, data: DataParams, training: TrainPar
     _check_supervised(data)
     if abs(folds) < 2:
         raise HarkError(f"--folds {folds}: give at least 2 folds (each validates on 1/k), or at most -2 (each trains on 1/|k|)")
-    if data.supervision == "dense":
-        raise HarkError("hark xvalidate deals annotations (sparse, events) or clips (clip) into folds; with dense supervision use hark generalize")
     if data.validation_recordings:
         raise HarkError("hark xvalidate chooses the validation sets itself; leave out validation_recordings (hark generalize withholds recordings)")
     check_training(data, training)
@@ -123,7 +127,8 @@ def plan_xvalidation(data_root: str | Path, data: DataParams, training: TrainPar
         values = {**data.model_dump(), "folds": folds, "validation_fold": fold}
         fold_data = validate_params(DataParams, values, "hark xvalidate")
         per_fold[fold] = _fold_split(root, fold_data, f"fold {fold} of {folds}")
-        _check_batch(per_fold[fold], training.batch_size, f"fold {fold} of {folds}")
+        if not supervision_of(data.supervision).dense:  # dense trains on audio, not on a number of examples
+            _check_batch(per_fold[fold], training.batch_size, f"fold {fold} of {folds}")
         runs += [FoldRun(f"{fold}k_{r}r", fold, r, fold_data, t) for r, t in enumerate(trainings, start=1)]
     _check_every_label(per_fold, folds, data.labels)
     return ValidationPlan("xvalidate", root, folds, replicates, tuple(runs))
@@ -131,10 +136,39 @@ def plan_xvalidation(data_root: str | Path, data: DataParams, training: TrainPar
 
 def _fold_split(root: Path, data: DataParams, what: str) -> dict[str, dict[str, int]]:
     try:
+        if supervision_of(data.supervision).dense:
+            return dense_split_counts(root, data)
         split = split_examples(root, data)
     except HarkError as err:
         raise HarkError(f"{what}: {err}") from None
     return {side: _count(split[side]) for side in ("training", "validation")}
+
+
+def dense_split_counts(root: Path, data: DataParams) -> dict[str, dict[str, int]]:
+    """Dense supervision: annotations per label on each side (placed by their middle), as training
+    would split the recordings, from the annotations and the recordings' headers only."""
+    from hark.audio import open_recording
+    from hark.train.data_dense_split import dense_annotation_counts, dense_regions
+    from hark.train.data_load import read_folder
+    from hark.train.splits import resolve_validation_recordings
+
+    contents = read_folder(root, data.kinds)
+    stretches = list(contents.annotated)
+    lengths = {
+        name: open_recording(root / name, channel=data.channel, reader=data.reader, reader_params=data.reader_params).frames
+        for name in stretches
+    }
+
+    def resolve(spec):
+        return resolve_validation_recordings(spec, root, contents.recordings) if spec else None
+
+    _, _, regions, test = dense_regions(stretches, lengths, data, resolve(data.validation_recordings), resolve(data.test_recordings))
+    by_recording: dict[str, list] = {name: [] for name in stretches}
+    for annotation in contents.annotations:
+        if annotation.event.label in data.labels and annotation.event.recording in by_recording:
+            by_recording[annotation.event.recording].append(annotation)
+    counts = dense_annotation_counts(by_recording, regions, test)
+    return {"training": counts["training"], "validation": counts["validation"]}
 
 
 def _check_batch(counts: dict[str, dict[str, int]], batch_size: int, what: str) -> None:
@@ -175,12 +209,17 @@ def plan_generalization(
     recordings: Sequence[str] | None = None,
     partitions: int | None = None,
     replicates: int = 1,
+    nested: bool = True,
 ) -> ValidationPlan:
-    """Models that each validate on withheld recordings and train on all the others.
+    """Models that each withhold recordings and train on all the others.
 
     ``recordings``: the recordings to withhold (names, a text file of names or a subfolder, as
     ``validation_recordings`` takes them); by default (``one``, ``some``) every recording
     with annotations of the labels. ``partitions``: how many sets ``some`` makes.
+    ``nested`` (the default): the withheld recordings are the fold's test recordings, the
+    model validates (checkpoint, thresholds) on its own split of the other recordings, and
+    the withheld ones are scored once (:mod:`hark.validate.nested`). Not nested: the model
+    validates on the withheld recordings themselves (what is chosen then has seen them).
     """
     from hark.train.data_load import read_folder
     from hark.train.splits import resolve_validation_recordings, seeded_uniform
@@ -201,6 +240,7 @@ def plan_generalization(
         raise HarkError("--omit all trains one model that withholds the recordings named by --recordings; name them")
     else:
         candidates = annotated
+    tested: set[str] = set()
     if data.test_recordings:
         tested = set(resolve_validation_recordings(data.test_recordings, root, contents.recordings))
         candidates = [name for name in candidates if name not in tested]
@@ -227,35 +267,48 @@ def plan_generalization(
     trainings = replicate_training(training, replicates)
     runs, notes = [], []
     for fold, withheld in enumerate(sets, start=1):
-        values = {**data.model_dump(), "validation_recordings": withheld}
+        if nested:  # held out of training and of validation: nothing is chosen on them
+            values = {**data.model_dump(), "test_recordings": sorted(tested | set(withheld)), "test_percent": 0.0}
+        else:
+            values = {**data.model_dump(), "validation_recordings": withheld}
         fold_data = validate_params(DataParams, values, "hark generalize")
-        notes += _check_withheld(root, contents, fold_data, fold, withheld, training.batch_size)
+        notes += _check_withheld(root, contents, fold_data, fold, withheld, training.batch_size, nested)
         runs += [FoldRun(f"{fold}w_{r}r", fold, r, fold_data, t, tuple(withheld)) for r, t in enumerate(trainings, start=1)]
-    return ValidationPlan("generalize", root, len(sets), replicates, tuple(runs), omit, tuple(notes))
+    return ValidationPlan("generalize", root, len(sets), replicates, tuple(runs), omit, tuple(notes), nested)
 
 
 def _annotated_recordings(contents, data: DataParams) -> list[str]:
     from hark.train.examples import Classes
 
-    if data.supervision == "dense":
+    supervision = supervision_of(data.supervision)
+    if supervision.dense:
         return list(contents.annotated)
-    if data.supervision == "events":  # rejected events train too, as the rejected label
+    if not supervision.checks_labels_present:  # events: rejected events train too, as the rejected label
         return sorted({a.event.recording for a in contents.annotations})
     wanted = set(Classes(tuple(data.labels), data.overlapped, data.not_prefix).annotation_labels)
     return sorted({a.event.recording for a in contents.annotations if a.event.label in wanted})
 
 
-def _check_withheld(root: Path, contents, data: DataParams, fold: int, withheld: list[str], batch_size: int) -> list[str]:
+def _check_withheld(root: Path, contents, data: DataParams, fold: int, withheld: list[str], batch_size: int, nested: bool = False) -> list[str]:
     """Errors for what cannot train or validate; notes for labels a withheld set lacks."""
     shown = withheld[0] if len(withheld) == 1 else f"{len(withheld)} recordings ({withheld[0]}, ...)"
     what = f"fold {fold} (withholding {shown})"
-    if data.supervision == "dense":
+    held = set(withheld)
+    if supervision_of(data.supervision).dense:
         counts = {"training": {}, "validation": {}}
-        held = set(withheld)
         for annotation in contents.annotations:
             if annotation.event.label in data.labels:
                 side = counts["validation" if annotation.event.recording in held else "training"]
                 side[annotation.event.label] = side.get(annotation.event.label, 0) + 1
+    elif nested:
+        try:
+            split = split_examples(root, data)
+        except HarkError as err:
+            raise HarkError(f"{what}: {err}") from None
+        _check_batch({"training": _count(split["training"])}, batch_size, what)
+        if not split["validation"]:
+            raise HarkError(f"{what} leaves nothing to tune on: the other recordings' validation split is empty; raise validation_percent")
+        counts = {"training": _count(split["training"]), "validation": _count(e for e in split["test"] if e.recording in held)}
     else:
         counts = _fold_split(root, data, what)
         _check_batch(counts, batch_size, what)

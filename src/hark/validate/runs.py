@@ -20,7 +20,7 @@ from pydantic import Field
 
 from hark.errors import HarkError
 from hark.fileio import atomic_write_text, ensure_writable_dir
-from hark.jobs import Job, JobContext, JobKind, JobOutcome, Resources, job_kinds, run_jobs
+from hark.jobs import Job, JobContext, JobKind, JobOutcome, Resources, run_jobs
 from hark.jobs.settings import ClusterSettings
 from hark.params import Params, validate_params
 from hark.validate.folds import ValidationPlan
@@ -38,6 +38,11 @@ class FoldJobParams(Params):
     training: dict[str, Any] = Field(description="hark.train.params.TrainParams of this replicate, as a table.")
     out: str = Field(description="Model folder to write.")
     checkpoint: Checkpoint = Field("last", description="Checkpoint to score: last, or best (highest macro F1 on the validation set).")
+    withheld: list[str] | None = Field(
+        None,
+        description="Nested generalization: the recordings withheld (the fold's test recordings); the checkpoint and thresholds "
+        "are tuned on the fold's own validation set and these are scored once. None: score the validation set.",
+    )
 
 
 def run_fold(params: dict, context: JobContext) -> dict:
@@ -50,20 +55,27 @@ def run_fold(params: dict, context: JobContext) -> dict:
     data = validate_params(DataParams, checked.data, "validate-fold job data")
     training = validate_params(TrainParams, checked.training, "validate-fold job training")
     result = train_model(checked.data_root, data, training, checked.out, progress=False, report=context.log)
-    scores = score_model(checked.out, checked.checkpoint)
+    if checked.withheld:
+        from hark.validate.nested import score_withheld
+
+        scores = score_withheld(checked.out, checked.data_root, data, checked.withheld, checked.checkpoint)
+        context.log(f"tuned on the other recordings: step {scores['step']}; scored the withheld ones once")
+    else:
+        scores = score_model(checked.out, checked.checkpoint)
     context.log(f"scored step {scores['step']}: accuracy {scores['accuracy']:.4f}, macro F1 {scores['macro_f1']:.4f}")
     return {"folder": str(result.folder), "steps": int(result.steps), "scores": scores}
 
 
 def _fold_resources(params: dict) -> Resources:
-    from hark.jobs.kinds import train_resources
+    from hark.train.jobs import train_resources
 
     return train_resources(params)
 
 
-job_kinds.add(
-    FOLD_KIND,
-    JobKind(run_fold, Resources(cpus=1, memory_gb=2), "Train one model of a cross-validation and score it (hark xvalidate, hark generalize).", _fold_resources),
+# registered as FOLD_KIND in pyproject.toml's hark.jobs entry points
+FOLD_JOB = JobKind(
+    run_fold, Resources(cpus=1, memory_gb=2), "Train one model of a cross-validation and score it (hark xvalidate, hark generalize).",
+    _fold_resources, FoldJobParams,
 )
 
 
@@ -93,6 +105,7 @@ def fold_jobs(plan: ValidationPlan, out: str | Path, checkpoint: Checkpoint = "l
                 "training": run.training.model_dump(mode="json"),
                 "out": str((out / run.name).resolve()),
                 "checkpoint": checkpoint,
+                "withheld": list(run.withheld) if plan.nested else None,
             },
             log=(out / run.name / LOG_NAME).resolve(),
         )
@@ -148,7 +161,13 @@ def run_validations(
              "worker": outcome.worker, **outcome.result["scores"]}
             for run, outcome in zip(plan.runs, mine)
         ]  # fmt: skip
-        results.append(ValidationRun(folder, write_summary(folder, manifest, models, draw=draw), mine))
+        summary = write_summary(folder, manifest, models, draw=draw)
+        if plan.nested:
+            from hark.validate.spread import write_spread
+
+            summary["spread"] = write_spread(folder, models, draw=draw)
+            atomic_write_text(folder / SUMMARY_NAME, json.dumps(summary, indent=1, allow_nan=True) + "\n")
+        results.append(ValidationRun(folder, summary, mine))
     return results
 
 

@@ -4,6 +4,9 @@ What ``hark congruence`` calls. The human side is every ``-annotated-<name>.csv`
 ``truth``; hark's side is every ``-predicted-<ratio>pr.csv`` under ``predictions`` and, where
 ``hark classify`` left them there, the per-frame probabilities, from which a threshold
 sweep finds the dense thresholds (where "only hark" and "only human" cross).
+
+It lives in :mod:`hark.infer`, not :mod:`hark.evaluate`, because it reads hark classify's
+probabilities (:mod:`hark.infer.probabilities`): evaluate stays below infer.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.evaluate.congruence import Congruence, FrameProbabilities, ThresholdSweep, congruence, find_dense_files, read_events, threshold_sweep
 from hark.evaluate.congruence_report import write_congruence_report
 from hark.evaluate.report import write_thresholds
+from hark.infer.probabilities import open_probabilities
 
 
 @dataclass(frozen=True)
@@ -66,8 +70,6 @@ def folder_congruence(
 
 
 def _frame_probabilities(folder: Path, recordings: set[str]):
-    from hark.infer.probabilities import open_probabilities
-
     frames, metas = [], []
     for meta_path in sorted(folder.glob("*-probabilities.json")):
         array, meta = open_probabilities(meta_path)
@@ -84,4 +86,4 @@ def _samplerate_from_recordings(folder: Path) -> int:
     for path in sorted(folder.rglob("*")):
         if path.suffix.lower() in suffixes:
             return open_recording(path).samplerate
-    raise HarkError(f"{folder}: no recording or probabilities tell the sample rate; give --rate")
+    raise ParameterError("samplerate", f"{folder}: no recording or probabilities tell the sample rate; give {{param}}")

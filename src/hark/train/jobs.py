@@ -1,0 +1,56 @@
+"""Job kind ``train``: hark train for one model folder, as a job (registered in pyproject.toml's
+``hark.jobs`` entry points), and :func:`train_job_spec`, the job that hark train ``--cluster``
+and the GUI's Train action both submit. Torch loads only when a job runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from hark.jobs.spec import Job, JobContext, JobKind, Resources, device_resources
+from hark.params import Params, validate_params
+
+
+class TrainJobParams(Params):
+    """``train``: hark train for one model folder."""
+
+    data_root: str = Field(description="Ground-truth folder.")
+    data: dict[str, Any] = Field(description="hark.train.data.DataParams, as a table.")
+    training: dict[str, Any] = Field(description="hark.train.params.TrainParams, as a table.")
+    out: str = Field(description="Model folder to write.")
+    restore: str | None = Field(None, description="Checkpoint to start from.")
+
+
+def train_job(params: dict, context: JobContext) -> dict:
+    from hark.train.data import DataParams
+    from hark.train.params import TrainParams
+    from hark.train.run import train_model
+
+    checked = validate_params(TrainJobParams, params, "train job")
+    data = validate_params(DataParams, checked.data, "train job data")
+    training = validate_params(TrainParams, checked.training, "train job training")
+    result = train_model(checked.data_root, data, training, checked.out, checked.restore, progress=False, report=context.log)
+    return {"folder": str(result.folder), "steps": int(result.steps)}
+
+
+# a job that must train on a GPU asks for one; ``auto`` runs anywhere (on a GPU if the worker has one)
+train_resources = device_resources(2, lambda params: (params.get("training") or {}).get("device", "auto"))
+
+
+def train_job_spec(
+    data_root: str | Path, data: Params, training: Params, out: str | Path, restore: str | Path | None = None,
+    *, name: str | None = None, log: Path | None = None,
+) -> Job:
+    """The ``train`` job for one model folder (paths made absolute: jobs run elsewhere); named
+    ``train OUT`` and logging to ``OUT/train.log`` unless ``name`` and ``log`` say otherwise."""
+    absolute = lambda path: str(Path(path).resolve())  # noqa: E731
+    params = {
+        "data_root": absolute(data_root), "data": data.model_dump(mode="json"), "training": training.model_dump(mode="json"),
+        "out": absolute(out), "restore": absolute(restore) if restore else None,
+    }
+    return Job("train", params, name or f"train {out}", log if log is not None else Path(out).resolve() / "train.log")
+
+
+TRAIN = JobKind(train_job, Resources(cpus=1, memory_gb=2), "Train one model folder (hark train).", train_resources, TrainJobParams)
