@@ -99,7 +99,7 @@ def test_bad_augmentations_are_one_line_errors():
 def test_augmentations_change_training_batches_only(fly_demo):
     folder, _ = fly_demo
     labels = f"{PULSE_LABEL},{SINE_LABEL}"
-    plain = TrainingData.from_folder(folder, DataParams(labels=labels))
+    plain = TrainingData.from_folder(folder, DataParams(labels=labels, augmentations=[]))
     inverted = TrainingData.from_folder(folder, DataParams(labels=labels, augmentations="invert"))
     window = Window(context=101)
     a = plain.training_batch(np.random.default_rng(0), 32, window)
@@ -122,3 +122,17 @@ def test_command_line_specs_are_parsed_and_converted():
         parse_augmentation("volume:min_db")
     with pytest.raises(HarkError, match=r"expected NAME or NAME:PARAM=VALUE"):
         parse_augmentation(":x=1")
+
+
+def test_each_supervision_has_its_default_augmentations_and_none_turns_them_off():
+    from hark.train.augment import parse_augmentations
+
+    assert DataParams(labels="a").augmentations == [{"name": "carrier"}]  # sparse: measured to help fly song
+    assert DataParams(labels="a", supervision="dense").augmentations == []
+    assert DataParams(labels="a", augmentations=[]).augmentations == []
+    assert DataParams(labels="a", augmentations=parse_augmentations(["none"])).augmentations == []
+    assert DataParams(labels="a", augmentations=parse_augmentations([])).augmentations == [{"name": "carrier"}]
+    assert DataParams(labels="a", augmentations=parse_augmentations(["invert"])).augmentations == [{"name": "invert"}]
+    # what a model stores is what it trained with: read back, the list stays as it was
+    stored = DataParams(labels="a", augmentations=[]).model_dump()
+    assert DataParams(**stored).augmentations == []

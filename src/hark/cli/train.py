@@ -77,7 +77,7 @@ def train_command(
     split_seed: int = typer.Option(1, "--split-seed", help="Seed of the validation split."),
     equalize: bool = typer.Option(True, "--equalize/--no-equalize", help="Draw training examples equally often per label."),
     data_param: list[str] = typer.Option([], "--data-param", help="Other training-data parameter NAME=VALUE (repeatable), e.g. point_width_ms=5, point_shape=gaussian, segment_gap_ms=2, dense_blocks=20, test_percent=10, test_recordings=a.wav,b.wav."),
-    augment: list[str] = typer.Option([], "--augment", help="Augmentation NAME or NAME:PARAM=VALUE,... (repeatable; volume, noise, dc, reverse, invert, tilt, band, pitch, stretch, carrier, background; see docs/training-data.md)."),
+    augment: list[str] = typer.Option([], "--augment", help="Augmentation NAME or NAME:PARAM=VALUE,... (repeatable; volume, noise, dc, reverse, invert, tilt, band, pitch, stretch, carrier, background; see docs/training-data.md). Default: the supervision's (sparse: carrier); none: no augmentation."),
     weights_seed: int = typer.Option(1, "--weights-seed", help="Seed of the initial weights (repeatable bit for bit on the CPU)."),
     batch_seed: int = typer.Option(1, "--batch-seed", help="Seed of the order of examples and augmentations."),
     replicates: int = typer.Option(1, "--replicates", min=1, help="Models to train with successive weight seeds (in OUT/1r, OUT/2r, ...)."),
@@ -97,7 +97,7 @@ def train_command(
     new_dense: str | None = typer.Option(None, "--new-dense", help="With --transfer: units of each new dense layer before the output, comma-separated (default 32; empty for none)."),
 ) -> None:
     """Train a model to find the labelled sounds; writes checkpoints, a log and the configuration to OUT."""
-    from hark.train.augment import parse_augmentation
+    from hark.train.augment import parse_augmentations
     from hark.train.data import DataParams
     from hark.train.params import TrainParams
     from hark.train.run import train_model
@@ -119,7 +119,7 @@ def train_command(
             "validation_recordings": _split_list(validation_recordings),
             "split_seed": split_seed,
             "equalize": equalize,
-            "augmentations": [parse_augmentation(text) for text in augment],
+            "augmentations": parse_augmentations(augment),
             "channel": channel,
             "reader": reader,
             "reader_params": plugin_values(None, reader_param, "--reader-param") or None,

@@ -34,7 +34,7 @@ FRAMES = typer.Option(256, "--frames", help="Dense supervision: output frames pe
 SPLIT_SEED = typer.Option(1, "--split-seed", help="Seed that deals the folds (xvalidate) or the partitions of recordings (generalize --omit some).")
 EQUALIZE = typer.Option(True, "--equalize/--no-equalize", help="Draw training examples equally often per label.")
 DATA_PARAM = typer.Option([], "--data-param", help="Other training-data parameter NAME=VALUE (repeatable), as for hark train.")
-AUGMENT = typer.Option([], "--augment", help="Augmentation NAME or NAME:PARAM=VALUE,... (repeatable).")
+AUGMENT = typer.Option([], "--augment", help="Augmentation NAME or NAME:PARAM=VALUE,... (repeatable). Default: the supervision's (sparse: carrier); none: no augmentation.")
 WEIGHTS_SEED = typer.Option(1, "--weights-seed", help="Seed of the initial weights of replicate 1; replicate r uses this + r - 1.")
 BATCH_SEED = typer.Option(1, "--batch-seed", help="Seed of the order of examples and augmentations (the same for every model).")
 REPLICATES = typer.Option(1, "--replicates", min=1, help="Models per fold, with successive weight seeds.")
@@ -58,7 +58,7 @@ def split_list(text: str | None) -> list[str] | None:
 
 def training_setup(command: str, data: Path, values: dict):
     """``(DataParams, TrainParams)`` from the shared options' values (the names of the function parameters)."""
-    from hark.train.augment import parse_augmentation
+    from hark.train.augment import parse_augmentations
     from hark.train.data import DataParams
     from hark.train.params import TrainParams
 
@@ -75,7 +75,7 @@ def training_setup(command: str, data: Path, values: dict):
             "overlapped": values["overlapped"],
             "split_seed": values["split_seed"],
             "equalize": values["equalize"],
-            "augmentations": [parse_augmentation(text) for text in values["augment"]],
+            "augmentations": parse_augmentations(values["augment"]),
             "channel": values["channel"],
             "reader": values["reader"],
             "reader_params": plugin_values(None, values["reader_param"], "--reader-param") or None,

@@ -202,6 +202,16 @@ def parse_augmentation(text: str) -> dict[str, Any]:
     return {"name": name, "params": params} if params else {"name": name}
 
 
+def parse_augmentations(texts: Sequence[str]) -> list[dict[str, Any]] | None:
+    """The command line's ``--augment`` values as specs: None when none were given (the
+    supervision's defaults apply), ``[]`` for ``--augment none`` (no augmentation at all)."""
+    if not texts:
+        return None
+    if [t.strip().lower() for t in texts] == ["none"]:
+        return []
+    return [parse_augmentation(text) for text in texts]
+
+
 def build_augmentations(specs: Sequence[Mapping[str, Any] | str]) -> list[Augmentation]:
     """The chain of augmentations that ``specs`` names, in order; bad names or parameters are one-line HarkErrors.
 

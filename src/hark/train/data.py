@@ -104,8 +104,10 @@ class DataParams(Params):
     rejected_label: str = Field("noise", description="events: the label that rejected events count as (accepted ones keep their own)")
     crop_ms: float = Field(100.0, gt=0, le=60_000, description="events: length of the audio the model sees of each event, centred on it (ms)")
     margin_ms: float = Field(5.0, ge=0, le=1000, description="events: audio kept on each side of an event, faded out; beyond it the crop is silent (ms)")
-    augmentations: list[dict[str, Any]] = Field(
-        [], description="training-only augmentations in order: [{'name': 'volume', 'params': {...}}, ...] (or names)"
+    augmentations: list[dict[str, Any]] | None = Field(
+        None,
+        description="training-only augmentations in order: [{'name': 'volume', 'params': {...}}, ...] (or names); "
+        "None: the supervision's defaults (sparse: carrier), [] none",
     )
     channel: int = Field(0, ge=0, description="audio channel to read, numbered from 0")
     reader: str = Field("auto", description="audio reader plugin ('auto': by file ending)")
@@ -115,6 +117,16 @@ class DataParams(Params):
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         return _comma_list(value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_augmentations(cls, values: Any) -> Any:
+        # resolved before validation, so a model's stored settings say what it trained with
+        if isinstance(values, dict) and values.get("augmentations") is None:
+            name = values.get("supervision", cls.model_fields["supervision"].default)
+            if isinstance(name, str) and name in supervisions:
+                values = {**values, "augmentations": [{"name": n} for n in supervision_of(name).default_augmentations]}
+        return values
 
     @field_validator("augmentations", mode="before")
     @classmethod

@@ -141,7 +141,7 @@ def _cover_every_label(items, free: list[int], blocks: dict[str, list[tuple[int,
     A label that only occurs in a few stretches (a song bout, a rare call) can miss every
     block the seeded pick holds out; its checkpoint and thresholds would then be chosen on
     nothing. For each such label, the block holding one of its items with the smallest seeded
-    hash is held out too, provided the label keeps training items.
+    hash is held out too, provided no label loses its last training item by it.
     """
     seed, n_blocks = params.split_seed, params.dense_blocks
     for label in sorted({items[i].label for i in free}):
@@ -156,10 +156,14 @@ def _cover_every_label(items, free: list[int], blocks: dict[str, list[tuple[int,
             candidates[(name, index)] = (int(edges[index]), int(edges[index + 1]))
         for name, index in sorted(candidates, key=lambda c: (seeded_uniform(seed, c[0], "block", c[1]), c)):
             trial = {**blocks, name: merge_regions([*blocks.get(name, []), candidates[(name, index)]])}
-            if any(_block_side(items[i], trial.get(items[i].recording, []), guard) == "training" for i in own):
-                blocks = trial
+            if _trained_labels(items, free, trial, guard) >= _trained_labels(items, free, blocks, guard):
+                blocks = trial  # no label, this one or another, loses its last training item
                 break
     return blocks
+
+
+def _trained_labels(items, free: list[int], blocks: dict[str, list[tuple[int, int]]], guard: int | None) -> set[str]:
+    return {items[i].label for i in free if _block_side(items[i], blocks.get(items[i].recording, []), guard) == "training"}
 
 
 def _block_side(item, blocks: list[tuple[int, int]], guard: int | None) -> str:
