@@ -135,7 +135,7 @@ def score_withheld(folder: str | Path, data_root: str | Path, data_params, withh
     """
     from hark.fileio import atomic_path
     from hark.models.store import load_config
-    from hark.validate.scores import _parameter_count, _training_seconds
+    from hark.validate.scores import scores_record
 
     folder = Path(folder)
     config = load_config(folder)
@@ -151,17 +151,7 @@ def score_withheld(folder: str | Path, data_root: str | Path, data_params, withh
         for key in (_ratio_key(r) for r in tuned["ratios"])
     }
     return {
-        "step": tuned["step"],
-        "labels": list(metrics.labels),
-        "examples": metrics.examples,
-        "accuracy": metrics.accuracy,
-        "macro_precision": metrics.macro_precision,
-        "macro_recall": metrics.macro_recall,
-        "macro_f1": metrics.macro_f1,
-        "counts": {m.label: [m.true_positives, m.false_positives, m.false_negatives, m.true_negatives] for m in metrics.per_label},
-        "confusion": None if metrics.confusion is None else metrics.confusion.tolist(),
-        "parameters": _parameter_count(folder, tuned["step"]),
-        "seconds": _training_seconds(folder / "log.csv"),
+        **scores_record(folder, tuned["step"], metrics),
         "tuned": tuned,
         "at_ratio": at_ratio,
     }

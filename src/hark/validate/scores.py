@@ -52,6 +52,11 @@ def score_model(folder: str | Path, checkpoint: Checkpoint = "last") -> dict:
         by_step = {s: _metrics_of(path, config.output_names) for s, path in results.items()}
         step = best_checkpoint(by_step)
         metrics = by_step[step]
+    return scores_record(folder, step, metrics)
+
+
+def scores_record(folder: Path, step: int, metrics) -> dict:
+    """The JSON-able scores of one checkpoint's ``metrics`` (:class:`hark.evaluate.metrics.Metrics`), with its size and training time."""
     return {
         "step": step,
         "labels": list(metrics.labels),
