@@ -46,6 +46,7 @@ bench: install
 	$(BIN)/python -m benchmarks.train
 	$(BIN)/python -m benchmarks.classify
 	$(BIN)/python -m benchmarks.usv
+	$(BIN)/python -m benchmarks.search
 	$(BIN)/python -m benchmarks.stream
 	$(BIN)/python -m benchmarks.jobs
 	$(BIN)/python -m benchmarks.gui

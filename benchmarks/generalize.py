@@ -1,6 +1,7 @@
 """How hark's default models do on recordings they never trained on, under stress too.
 
     python -m benchmarks.generalize [--seeds 3] [--only usv,bat,fly,finch] [--quick] [--out bench-output/generalize]
+                                    [--train-args "--lr-schedule cosine"]
 
 Each model is trained by hark's own commands with their defaults (``hark train``, then
 ``hark accuracy`` for the checkpoint and thresholds, both on the training recordings alone;
@@ -48,6 +49,7 @@ import argparse
 import csv
 import json
 import resource
+import shlex
 import sys
 import time
 from dataclasses import dataclass
@@ -250,7 +252,10 @@ def run(args: argparse.Namespace) -> int:
     say(f"hark generalization benchmark{' (QUICK: one seed, 60 steps)' if args.quick else ''} ({cpu_summary()}), "
         f"data sets {', '.join(names)}, seeds {', '.join(map(str, seeds))}, output {out}")  # fmt: skip
     say(estimate(names, folds, seeds, runs, args.quick))
-    runner = Runner(out, args.quick, say)
+    train_args = shlex.split(args.train_args)
+    if train_args:
+        say(f"every hark train also gets: {' '.join(train_args)} (compare with a run without, in another --out)")
+    runner = Runner(out, args.quick, say, train_args)
     rows: list[Row] = []
     failed = []
     for name in names:
@@ -284,6 +289,7 @@ def main() -> None:
     parser.add_argument("--only", type=_data_sets, default=list(DATA_SETS), help="data sets, comma-separated: usv,bat,fly,finch (default all)")
     parser.add_argument("--quick", action="store_true", help="smoke run: one seed, 60 training steps")
     parser.add_argument("--out", type=Path, default=Path("bench-output") / "generalize", help="where data, models, results and the log go")
+    parser.add_argument("--train-args", default="", help="extra hark train options for every model, quoted (e.g. \"--lr-schedule cosine\"): to measure a candidate default; use its own --out")
     args = parser.parse_args()
     if args.seeds < 1:
         parser.error("--seeds must be at least 1")

@@ -49,8 +49,10 @@ QUICK_TRAINING = ["--steps", "60", "--validation-period", "30"]
 class Runner:
     """Runs hark commands in fresh processes, their output appended to ``commands.log``."""
 
-    def __init__(self, out: Path, quick: bool, say: Callable[[str], None]):
+    def __init__(self, out: Path, quick: bool, say: Callable[[str], None], train_args: Sequence[str] = ()):
         self.out, self.quick, self.say = out, quick, say
+        # Candidate settings given to every ``hark train`` (e.g. a schedule to compare with the default).
+        self.train_args = list(train_args)
         self.commands_log = out / ("commands-quick.log" if quick else "commands.log")
 
     def hark(self, *args) -> None:
@@ -67,7 +69,7 @@ class Runner:
     def train(self, data: Path, labels: Sequence[str], model: Path, seed: int) -> Path:
         """``hark train`` (resuming an interrupted one), then ``hark accuracy`` for its checkpoint and thresholds."""
         quick = QUICK_TRAINING if self.quick else []
-        self.hark("train", "--data", data, *labels, "--out", model, "--weights-seed", seed, "--batch-seed", seed, *quick, "--no-progress")
+        self.hark("train", "--data", data, *labels, "--out", model, "--weights-seed", seed, "--batch-seed", seed, *quick, *self.train_args, "--no-progress")
         self.hark("accuracy", model, "--no-figures")
         return model
 

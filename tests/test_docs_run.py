@@ -26,6 +26,7 @@ RUN_BY = {
     "README.md: Tutorial: bird song, syllable by syllable #0": "tests/cli/test_tutorial_finch.py",
     "README.md: Tutorial: bird song, syllable by syllable #1": "tests/cli/test_clip_whale.py",
     "README.md: Tutorial: mouse USVs as boxes, DeepSqueak's way #0": "tests/cli/test_tutorial_usv.py",
+    "docs/calls.md: Syntax: bouts and transitions (`hark syntax`) #0": "tests/cli/test_syntax.py",
     # its detector half, once per held-out recording; the denoiser half is the README's above
     "docs/ultrasonic.md: Ultrasonic calls: detection as boxes #0": "tests/cli/test_usv.py",
 }
@@ -141,6 +142,8 @@ DOCS_REFERENCE = {
     "docs/calls.md: Call statistics #0": "hark calls on a predicted or annotated folder; run in the README's USV tutorial",
     "docs/clusters.md: Activations and cluster maps: finding mistakes and new sounds #0": "needs a trained MODEL; "
     "tests/cli/test_activations_cluster.py runs both on demo data",
+    "docs/clusters.md: Search by example (`hark embed`, `hark search`) #0": "needs a trained MODEL; "
+    "tests/cli/test_search.py runs both on demo data",
     "docs/denoise.md: Denoising detections #0": "the README's USV tutorial runs the same train and denoise (minutes of training)",
     "docs/denoise.md: hark denoise #0": "forms of hark denoise; tests/cli/test_denoise.py runs them",
     "docs/detect.md: Detecting candidate sounds: `hark detect` #0": "forms of hark detect; the README's detect blocks run",
@@ -161,6 +164,7 @@ DOCS_REFERENCE = {
     "docs/streaming.md: Real time: `hark stream` #0": "a synopsis with [optional] parts",
     "docs/training.md: Training: the loop, its checkpoints and its schedules #0": "one training with the loop's options; "
     "tests/train/test_schedules.py and test_trainer.py test them",
+    "docs/training-data.md: Clip-label tables #0": "the form of hark train with a table; tests/cli/test_clip_table.py trains from tables",
     "docs/training-data.md: Augmentation #0": "a dense training with three augmentations; tests/train test each augmentation",
     "docs/ultrasonic.md: Sample rates #0": "tests/cli/test_bat.py converts and resamples the bat project",
     "docs/ultrasonic.md: Bats #0": "tests/cli/test_bat.py trains and detects on the bat recordings",

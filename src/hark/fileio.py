@@ -74,6 +74,17 @@ def disk_full_line(err: OSError) -> str:
     return f"disk full ({err.strerror or 'no space left on device'}); free some space or write elsewhere"
 
 
+def os_error_line(err: OSError) -> str:
+    """Any failure of the operating system (a full disk, EIO, no permission) as one line naming the file."""
+    if is_disk_full(err):
+        return disk_full_line(err)
+    what = err.strerror or " ".join(str(err).split()) or type(err).__name__
+    if err.filename is None:
+        return what
+    other = f" -> {err.filename2}" if err.filename2 is not None else ""
+    return f"{err.filename}{other}: {what}"
+
+
 def check_free_space(folder: str | Path, needed: int, what: str) -> None:
     """Refuse before any work when ``folder`` clearly cannot hold ``needed`` bytes of ``what``."""
     free = free_bytes(folder)

@@ -89,7 +89,7 @@ def test_converting_to_songexplorer_drops_the_extra_columns(tmp_path):
 
 def test_rate_comes_from_option_recording_wavfile_column_or_same_stem(tmp_path):
     (tmp_path / "song-annotated-a.csv").write_text(PLAIN_CSV)
-    with pytest.raises(HarkError, match=r"cannot tell the sample rate.*pass --rate HZ or --recording WAV"):
+    with pytest.raises(HarkError, match=r"cannot tell the sample rate.*pass samplerate HZ or recording WAV"):
         convert_annotations(tmp_path / "song-annotated-a.csv", tmp_path / "o.txt", "raven")
     assert not (tmp_path / "o.txt").exists()
     convert_annotations(tmp_path / "song-annotated-a.csv", tmp_path / "o.txt", "raven", samplerate=1000)
@@ -101,7 +101,7 @@ def test_rate_comes_from_option_recording_wavfile_column_or_same_stem(tmp_path):
     write_wav(tmp_path / "song.wav", samplerate=4000, frames=8000)  # named by the wavfile column; as long as its events
     convert_annotations(tmp_path / "song-annotated-a.csv", tmp_path / "o.txt", "audacity")
     assert (tmp_path / "o.txt").read_text().startswith("0.025\t0.225\tpulse\n")
-    with pytest.raises(HarkError, match="--rate 1000 Hz disagrees with .*other.wav, which is sampled at 2000 Hz"):
+    with pytest.raises(HarkError, match="^samplerate 1000 Hz disagrees with .*other.wav, which is sampled at 2000 Hz"):
         convert_annotations(tmp_path / "song-annotated-a.csv", tmp_path / "o.txt", "raven", samplerate=1000, recording=elsewhere)
 
 

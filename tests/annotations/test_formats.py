@@ -127,8 +127,17 @@ def tiny_soundevent_project(folder: Path) -> tuple[Path, list[Event]]:
     return path, [Event("a.wav", 1000, 2000, Kind.ANNOTATED, "Myotis", low_hz=1000.0, high_hz=3000.0)]
 
 
+def tiny_clip_table(folder: Path) -> tuple[Path, list[Event]]:
+    """A clip-label table of two clips: one event each over its whole file."""
+    write_wav(folder / "a.wav", samplerate=RATE, frames=1000)
+    write_wav(folder / "sub" / "b c.wav", samplerate=RATE, frames=500)
+    path = folder / "clips.csv"
+    path.write_text("file,label\na.wav,upcall\nsub/b%20c.wav,noise\n")
+    return path, [Event("a.wav", 0, 1000, Kind.ANNOTATED, "upcall"), Event("sub/b c.wav", 0, 500, Kind.ANNOTATED, "noise")]
+
+
 # A small file of known content for every format that only reads.
-READ_SAMPLES = {"soundevent": tiny_soundevent_project}
+READ_SAMPLES = {"soundevent": tiny_soundevent_project, "labeltable": tiny_clip_table}
 
 
 def test_every_read_only_format_has_a_read_sample():

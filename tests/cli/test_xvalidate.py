@@ -106,7 +106,8 @@ def test_generalize_omit_all_trains_one_model_here_and_compare_reads_it(fly, tmp
         (["xvalidate", "--folds", "8", "--batch-size", "4"], "fold 3 of 8 has no validation examples of 'mel-sine'"),
         (["generalize", "--omit", "some", "--partitions", "4"], "only 3 recordings to withhold, fewer than the 4 partitions"),
         (["generalize", "--omit", "every"], "--omit 'every': choose one, some or all"),
-        (["xvalidate", "--folds", "2", "--grid", "batch_size"], "expected NAME=VALUE"),
+        (["xvalidate", "--folds", "2", "--grid", "batch_size"], "--grid 'batch_size': expected NAME=VALUE"),
+        (["generalize", "--omit", "all"], "--omit all trains one model that withholds the recordings named by --recordings"),
     ],
 )
 def test_bad_inputs_are_one_line_errors_before_any_training(fly, tmp_path, capsys, argv, message):

@@ -10,6 +10,7 @@ from hark.annotations.songexplorer import write_csv
 from hark.errors import HarkError
 from hark.gui.loaded import load_recording
 from hark.gui.paths import DataFolder
+from hark.gui.review import ReviewFilter, ReviewQueue
 from tests.annotations.helpers import snapshot, write_wav
 
 
@@ -38,14 +39,13 @@ def test_lanes_hold_the_own_file_each_other_annotator_and_each_machine_kind(data
     assert loaded.labels() == ["pulse"]
 
 
-def test_a_reviewed_detection_is_stepped_through_once_as_its_annotated_copy(data):
+def test_a_reviewed_detection_leaves_the_review_queue(data):
     loaded = open_song(data)
     first = next(s.event for s in loaded.shown({Kind.DETECTED}))
-    loaded.editor.set_status(first, Status.REJECTED)
-    review = loaded.review_list({Kind.ANNOTATED, Kind.DETECTED})
-    assert [(s.lane, s.event.start, s.event.status) for s in review] == [
-        ("annotated: bob", 50, None), ("annotated: me", 100, Status.REJECTED), ("detected", 300, None),
-    ]  # fmt: skip
+    loaded.editor.set_status(first.with_(label="pulse"), Status.REJECTED)
+    review = ReviewQueue(loaded.shown({Kind.ANNOTATED, Kind.DETECTED}), loaded.editor.events, ReviewFilter())
+    assert [(s.lane, s.event.start, s.event.status) for s in review.items] == [("annotated: bob", 50, None), ("detected", 300, None)]
+    assert [(e.start, e.label, e.status) for e in loaded.editor.events] == [(100, "pulse", Status.REJECTED)]
 
 
 def test_malformed_files_are_reported_and_the_own_one_switches_editing_off(data):

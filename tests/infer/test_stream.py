@@ -227,7 +227,8 @@ def test_a_recording_plays_at_its_speed(tmp_path):
 def test_chunk_sizes_and_percentiles():
     assert chunk_samples_for(2500, 25.6) == 64 and chunk_samples_for(32000, 25.6) == 819
     for bad in (0, -1, 0.1, math.nan):
-        with pytest.raises(HarkError, match="--chunk-ms"):
+        with pytest.raises(HarkError, match=r"^chunk_ms ") as caught:  # named as Python callers name it, not as a flag
             chunk_samples_for(2500, bad)
+        assert caught.value.param == "chunk_ms"
     assert latency_percentiles([0.001, 0.002, 0.003], (50, 100)) == pytest.approx({50: 2.0, 100: 3.0})
     assert math.isnan(latency_percentiles([])[50])

@@ -104,8 +104,8 @@ def test_transfer_from_the_encoder(trained, unlabelled, tmp_path):
 def test_autoencoders_and_unsupervised_data_go_together(unlabelled, tmp_path):
     folder, labelled = unlabelled
     cases = [
-        (DataParams(labels=["mel-pulse"]), TrainParams(architecture="autoencoder"), "learns from unlabelled audio; use it with --supervision unsupervised"),
-        (DataParams(supervision="unsupervised"), TrainParams(architecture="convnet"), "--supervision unsupervised trains an autoencoder"),
+        (DataParams(labels=["mel-pulse"]), TrainParams(architecture="autoencoder"), "learns from unlabelled audio; use it with supervision unsupervised"),
+        (DataParams(supervision="unsupervised"), TrainParams(architecture="convnet"), "^supervision unsupervised trains an autoencoder \\(architecture autoencoder\\)"),
         (DataParams(supervision="unsupervised"), TrainParams(architecture="ensemble"), "architecture ensemble is made by hark ensemble"),
     ]
     for data_params, train_params, message in cases:

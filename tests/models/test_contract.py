@@ -115,6 +115,9 @@ SETTINGS: dict[str, list[tuple[int, dict]]] = {
         (2000, {"channels": [4], "window_ms": 32, "stride_ms": 8, "low_hz": 50, "high_hz": 500}),
         (2000, {"channels": [4], "input_normalization": "pcen", "norm_time_ms": 100}),
         (2000, {"channels": [4], "input_normalization": "noise_floor", "norm_time_ms": 100}),
+        # the mel front end, the ResNet-18-like stem and stages, and masks (identity when exported)
+        (16000, {"front_end": "mel", "n_mels": 32, "window_ms": 32, "stride_ms": 16, "preset": "resnet18-quarter", "freq_masks": 2, "time_masks": 2}),
+        (16000, {"front_end": "mel", "n_mels": 24, "window_ms": 16, "stride_ms": 8, "low_hz": 500, "channels": [4], "input_normalization": "pcen"}),
     ],
 }
 PLUGIN_SETTINGS = [(16000, {})]  # an installed plugin is checked with its defaults

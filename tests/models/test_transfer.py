@@ -188,14 +188,14 @@ def test_bad_transfers_are_one_line_errors(pretrained, tmp_path):
         (dict(models=[model], keep=5), "keep_layers 5: .* has 3 layers to keep \\(conv1, conv2, dense1\\)"),
         (dict(models=[clip]), "a clip model \\(resnet\\); transfer keeps layers of frame models"),
         (dict(models=[tmp_path]), "not a hark model folder"),
-        (dict(models=[model], architecture="convnet"), "--architecture convnet cannot go with it"),
+        (dict(models=[model], architecture="convnet"), "^transfer builds the architecture transfer; architecture convnet cannot go with it"),
     ]
     for kwargs, message in cases:
         models = kwargs.pop("models")
         with pytest.raises(HarkError, match=message) as err:
             _transfer(song, tmp_path / "bad", models, **kwargs)
         assert "\n" not in str(err.value)
-    with pytest.raises(HarkError, match="not one for --supervision clip"):
+    with pytest.raises(HarkError, match="not one for supervision clip"):
         params = TrainParams(transfer=TransferParams(models=[str(model)], keep_layers=1))
         train_model(song, DataParams(labels=["song"], supervision="clip"), params, tmp_path / "bad", progress=False)
     with pytest.raises(HarkError, match="architecture transfer is made by hark train --transfer"):

@@ -86,7 +86,7 @@ def test_a_chain_reports_rows_reversed_an_odd_number_of_times(x):
 
 
 def test_bad_augmentations_are_one_line_errors():
-    with pytest.raises(HarkError, match=r"unknown augmentation 'echo'; known: background, band, carrier, dc, invert, noise, pitch, reverse, stretch, tilt, volume"):
+    with pytest.raises(HarkError, match=r"unknown augmentation 'echo'; known: background, band, carrier, dc, invert, mixup, noise, pitch, reverse, stretch, tilt, volume"):
         build_augmentations([{"name": "echo"}])
     with pytest.raises(HarkError, match=r"augmentation volume: gain_db: unknown parameter"):
         build_augmentations([{"name": "volume", "params": {"gain_db": 3}}])
@@ -128,7 +128,7 @@ def test_each_supervision_has_its_default_augmentations_and_none_turns_them_off(
     from hark.train.augment import parse_augmentations
 
     assert DataParams(labels="a").augmentations == [{"name": "carrier"}]  # sparse: measured to help fly song
-    assert DataParams(labels="a", supervision="dense").augmentations == []
+    assert [a["name"] for a in DataParams(labels="a", supervision="dense").augmentations] == ["volume", "background"]  # measured: USVs
     assert DataParams(labels="a", augmentations=[]).augmentations == []
     assert DataParams(labels="a", augmentations=parse_augmentations(["none"])).augmentations == []
     assert DataParams(labels="a", augmentations=parse_augmentations([])).augmentations == [{"name": "carrier"}]

@@ -187,6 +187,21 @@ def test_background_is_refused_where_no_unannotated_training_audio_is_left(tmp_p
         TrainingData.from_folder(tmp_path, DataParams(labels="x,y", validation_recordings="c.wav", augmentations=[spec]))
 
 
+def test_background_that_may_skip_leaves_batches_as_they_are_and_says_why(tmp_path):
+    _folder(tmp_path)
+    params = {"labels": "x,y", "validation_recordings": "c.wav", "supervision": "dense"}
+    skipping = {"name": "background", "params": {"margin_ms": 400, "if_no_pool": "skip"}}
+    data = TrainingData.from_folder(tmp_path, DataParams(**params, augmentations=[skipping]))
+    (background,) = data._augmentations
+    assert background.stretches == [] and background.note.startswith("augmentation background skipped: no training audio of 20 ms")
+    assert data.notes == [background.note] and data.summary()["notes"] == [background.note]
+    plain = TrainingData.from_folder(tmp_path, DataParams(**params, augmentations=[]))
+    window = Window(context=101)
+    np.testing.assert_array_equal(
+        data.training_batch(np.random.default_rng(3), 8, window).x, plain.training_batch(np.random.default_rng(3), 8, window).x
+    )
+
+
 def test_dense_targets_follow_a_stretch():
     length, context, stride = 8000, 63, 16
     frames = (length - context) // stride + 1

@@ -110,8 +110,8 @@ SCHEDULES = {
     "cosine": {"lr_schedule": "cosine", "warmup_steps": 5},
     "one-cycle": {"lr_schedule": "one-cycle"},
     "plateau": {"lr_schedule": "plateau", "plateau_patience": 1, "plateau_factor": 0.5, "early_stopping_patience": 2},
-    "ema": {"weight_averaging": "ema", "ema_decay": 0.9},
-    "swa": {"weight_averaging": "swa", "swa_start": 0.25},
+    "ema": {"lr_schedule": "constant", "weight_averaging": "ema", "ema_decay": 0.9},
+    "swa": {"lr_schedule": "constant", "weight_averaging": "swa", "swa_start": 0.25},
 }
 
 
@@ -142,29 +142,32 @@ def test_schedules_early_stopping_and_averages_resume_bit_for_bit(fly_folder, tm
         assert last["averaged_count"] == (40 if name == "ema" else 30)
 
 
+CONSTANT = "constant"  # training longer resumes only a schedule not planned for its number of steps (sparse's default, cosine, is)
+
+
 def test_a_folder_of_another_model_is_not_overwritten(fly_folder, tmp_path):
-    train_model(fly_folder, DataParams(labels=LABELS), _params(steps=10), tmp_path / "m", progress=False)
+    train_model(fly_folder, DataParams(labels=LABELS), _params(steps=10, lr_schedule=CONSTANT), tmp_path / "m", progress=False)
     with pytest.raises(HarkError, match="other settings"):
-        train_model(fly_folder, DataParams(labels=LABELS[:2]), _params(steps=10), tmp_path / "m", progress=False)
+        train_model(fly_folder, DataParams(labels=LABELS[:2]), _params(steps=10, lr_schedule=CONSTANT), tmp_path / "m", progress=False)
     # training longer with the same settings continues
-    result = train_model(fly_folder, DataParams(labels=LABELS), _params(steps=20), tmp_path / "m", progress=False)
+    result = train_model(fly_folder, DataParams(labels=LABELS), _params(steps=20, lr_schedule=CONSTANT), tmp_path / "m", progress=False)
     assert result.resumed_from == 10 and [s for s, _ in list_checkpoints(tmp_path / "m")] == [10, 20]
 
 
 def test_a_folder_trained_before_a_setting_existed_still_resumes(fly_folder, tmp_path):
     import json
 
-    train_model(fly_folder, DataParams(labels=LABELS), _params(steps=10), tmp_path / "m", progress=False)
+    train_model(fly_folder, DataParams(labels=LABELS), _params(steps=10, lr_schedule=CONSTANT), tmp_path / "m", progress=False)
     config_path = tmp_path / "m" / "config.json"
     config = json.loads(config_path.read_text())
     del config["data"]["folds"], config["data"]["validation_fold"], config["training"]["transfer"]  # as an older hark wrote it
     config_path.write_text(json.dumps(config))
-    result = train_model(fly_folder, DataParams(labels=LABELS), _params(steps=20), tmp_path / "m", progress=False)
+    result = train_model(fly_folder, DataParams(labels=LABELS), _params(steps=20, lr_schedule=CONSTANT), tmp_path / "m", progress=False)
     assert result.resumed_from == 10
     config["data"]["folds"] = 3  # a setting that differs from the default is another model
     config_path.write_text(json.dumps(config))
     with pytest.raises(HarkError, match="other settings"):
-        train_model(fly_folder, DataParams(labels=LABELS), _params(steps=30), tmp_path / "m", progress=False)
+        train_model(fly_folder, DataParams(labels=LABELS), _params(steps=30, lr_schedule=CONSTANT), tmp_path / "m", progress=False)
 
 
 def test_bad_inputs_are_one_line_errors(fly_folder, tmp_path):
@@ -202,3 +205,20 @@ def test_hark_train_takes_the_schedule_options(fly_folder, tmp_path, capsys):
     assert (training["weight_averaging"], training["ema_decay"]) == ("ema", 0.9)
     assert main(["linear" if arg == "cosine" else arg for arg in argv]) == 2
     assert "lr_schedule" in capsys.readouterr().err
+
+
+def test_each_supervision_trains_with_its_own_schedule_and_augmentations_unless_told(fly_folder, tmp_path):
+    """The defaults the generalization benchmark chose (docs/training.md): sparse cosine; dense constant,
+    with gain over +-20 dB and other stretches' background; what was used is kept in the model."""
+    dense = DataParams(labels=["mel-pulse", "mel-sine"], supervision="dense")
+    assert dense.augmentations == [
+        {"name": "volume", "params": {"min_db": -20.0, "max_db": 20.0}},
+        {"name": "background", "params": {"if_no_pool": "skip"}},
+    ]
+    assert DataParams(labels=LABELS).augmentations == [{"name": "carrier"}]
+    assert DataParams(labels=["mel-pulse", "mel-sine"], supervision="dense", augmentations=[]).augmentations == []
+    train_model(fly_folder, DataParams(labels=LABELS), _params(steps=10), tmp_path / "sparse", progress=False)
+    assert load_config(tmp_path / "sparse").training["lr_schedule"] == "cosine"
+    told = _params(steps=10, lr_schedule="constant")
+    train_model(fly_folder, DataParams(labels=LABELS), told, tmp_path / "told", progress=False)
+    assert load_config(tmp_path / "told").training["lr_schedule"] == "constant"

@@ -94,8 +94,9 @@ def test_a_grid_makes_one_named_setting_per_combination():
     ],
 )
 def test_bad_grids_are_refused(specs, message):
-    with pytest.raises(HarkError, match=message):
+    with pytest.raises(HarkError, match=message) as caught:
         parse_grid(specs)
+    assert caught.value.param == "grid" and str(caught.value).startswith("grid ")  # a Python caller's name, not --grid
 
 
 def test_a_bad_grid_value_names_the_run():

@@ -1,9 +1,10 @@
 """Nested generalization: nothing chosen for a fold can depend on the recording it withholds.
 
 The same fold is run twice on two copies of a demo folder that differ only in the withheld
-recording's labels (some deleted, the rest moved). Every tuned value (the checkpoint step,
-each label's threshold at each ratio), every weight and every inner validation result must
-be the same bit for bit; only the withheld recording's score may change.
+recording's labels (some deleted, the rest moved). Every tuned value (the checkpoint step and
+its temperature, each label's threshold at each ratio, and for a dense model the sound
+threshold, minimum duration and gap filling of each ratio), every weight and every inner
+validation result must be the same bit for bit; only the withheld recording's score may change.
 """
 
 from __future__ import annotations
@@ -62,6 +63,17 @@ def test_changing_the_withheld_labels_changes_its_score_and_nothing_tuned(fly_th
 
     # everything chosen is the same, bit for bit ...
     assert first["tuned"] == second["tuned"]
+    chosen = ("checkpoint", "step", "temperature", "thresholds", "sound_thresholds", "segmentation")
+    assert all(json.dumps(first["tuned"][k]) == json.dumps(second["tuned"][k]) for k in chosen)
+    assert first["tuned"]["temperature"] > 0
+    if supervision == "dense":  # ethogram's post-processing was tuned at every ratio, its syllables scored
+        segmentation, sound = first["tuned"]["segmentation"], first["tuned"]["sound_thresholds"]
+        assert set(segmentation) == set(sound) == {"0.5", "1", "2"}
+        assert all(c["min_duration_ms"] >= 0 and c["fill_gap_ms"] >= 0 for c in segmentation.values())
+        assert sound["0.5"] <= sound["1"] <= sound["2"]  # higher ratios call sound only where the model is surer
+        assert first["events_at_ratio"] != second["events_at_ratio"]
+    else:
+        assert first["tuned"]["segmentation"] is None and first["events_at_ratio"] is None
     assert json.loads((first_folder / "tuned.json").read_text()) == json.loads((second_folder / "tuned.json").read_text())
     thresholds = first["tuned"]["thresholds"]
     assert set(thresholds) == set(LABELS.split(",")) and all(set(t) == {"0.5", "1", "2"} for t in thresholds.values())
@@ -112,3 +124,54 @@ def test_counts_at_thresholds_and_the_spread_on_known_numbers():
     assert counts_at_thresholds(arrays, ["a", "b"], {"a": math.nan}) == {"a": [0, 0, 2, 2]}
     spread = spread_of([0.5, 1.0, math.nan, 0.75])
     assert spread == {"n": 3, "mean": 0.75, "std": 0.25, "min": 0.5, "max": 1.0}
+
+
+def test_tuned_thresholds_are_those_hark_ethogram_compares_with(fly_three, tmp_path):
+    """Tuned on the calibrated probabilities: at the last checkpoint, tuned.json's thresholds are
+    those training wrote for hark ethogram (thresholds.csv, of calibrated probabilities), and the
+    sound thresholds those ethogram segments a dense model's probabilities at."""
+    from hark.evaluate.segments import SegmentationParams
+    from hark.infer.ethogram import read_thresholds, sound_threshold
+    from hark.models.store import load_config, temperature_of
+    from hark.validate.nested import tuned_settings, withheld_events
+
+    folder, _ = fly_three
+    data = DataParams(labels=LABELS, supervision="dense")
+    scores, model = _fold(folder, data, DENSE, tmp_path / "gen")
+    tuned = tuned_settings(model, "last")
+    step = tuned["step"]
+    assert tuned["temperature"] == temperature_of(model, step) != 1.0  # the calibration ethogram applies
+    config = load_config(model)
+    for ratio in RATIOS:
+        key = f"{ratio:g}"
+        written = read_thresholds(model, ratio)
+        for label in LABELS.split(","):
+            assert tuned["thresholds"][label][key] == pytest.approx(written[label], rel=1e-9, abs=1e-12)
+        sound = sound_threshold(read_thresholds(model, 1 / ratio), config.output_names, SegmentationParams())
+        assert tuned["sound_thresholds"][key] == pytest.approx(sound, rel=1e-9, abs=1e-12)
+    # the withheld recording was scored on the calibrated probabilities saved beside the model
+    with np.load(model / f"withheld-{scores['step']:06d}.npz") as arrays:
+        saved = {k: arrays[k] for k in arrays.files}
+    assert float(saved["temperature"]) == scores["tuned"]["temperature"] == temperature_of(model, scores["step"])
+    assert withheld_events(saved, config, scores["tuned"]) == scores["events_at_ratio"]
+    assert any(c[0] > 0 for per_label in scores["events_at_ratio"].values() for c in per_label.values())
+
+
+def test_the_spread_of_dense_models_holds_their_event_f1_and_the_settings_chosen(tmp_path):
+    from hark.validate.spread import write_spread
+
+    def model(name, withheld, events, min_duration_ms):
+        return {
+            "name": name, "withheld": [withheld], "replicate": 1, "step": 20, "examples": 100, "macro_f1": 0.5,
+            "at_ratio": {"1": {"usv": [1, 1, 1, 1]}},
+            "tuned": {"thresholds": {"usv": {"1": 0.4}}, "segmentation": {"1": {"min_duration_ms": min_duration_ms, "fill_gap_ms": 5.0, "event_f1": 0.9}}},
+            "events_at_ratio": {"1": {"usv": events}},
+        }  # fmt: skip
+
+    # event F1 = 2tp / (2tp + fp + fn): 8 / 10 and 6 / 6
+    models = [model("1w_1r", "a.wav", [4, 1, 1], 10.0), model("2w_1r", "b.wav", [3, 0, 0], 2.5)]
+    spread = write_spread(tmp_path, models, draw=False)
+    assert spread["event_f1_at_ratio_1"] == {"n": 2, "mean": 0.9, "std": pytest.approx(0.1414213562), "min": 0.8, "max": 1.0}
+    header, first, second = (line.split(",") for line in (tmp_path / "recordings.csv").read_text().splitlines())
+    assert header[-4:] == ["event_f1_at_ratio_1", "usv_event_f1_at_ratio_1", "min_duration_ms_at_ratio_1", "fill_gap_ms_at_ratio_1"]
+    assert [float(v) for v in first[-4:]] == [0.8, 0.8, 10.0, 5.0] and [float(v) for v in second[-4:]] == [1.0, 1.0, 2.5, 5.0]

@@ -14,7 +14,7 @@ from hark.annotations.naming import parse_annotation_name, recording_candidates
 from hark.annotations.raven import BEGIN_FILE
 from hark.annotations.textfile import first_text_line, read_text_lines
 from hark.audio import audio_suffixes, open_recording
-from hark.errors import HarkError
+from hark.errors import ParameterError
 
 _TABLE_SUFFIX = re.compile(r"(\.Table\.[0-9]+\.selections)?\.(txt|tsv|csv)$", re.IGNORECASE)
 
@@ -53,8 +53,8 @@ def rate_beside(src: Path, recording_name: str | None) -> float:
     """The sample rate of the recording that ``src`` annotates, found in ``src``'s folder."""
     path = find_recording_beside(src, recording_name)
     if path is None:
-        raise HarkError(
-            f"{src}: cannot tell the sample rate, no recording found beside it; pass --rate HZ or --recording WAV"
+        raise ParameterError(
+            "samplerate", f"{src}: cannot tell the sample rate, no recording found beside it; pass {{param}} HZ or {{recording}} WAV", others=("recording",)
         )
     return float(open_recording(path).samplerate)
 
@@ -93,8 +93,9 @@ def call_table_recording(src: Path, audio, rate: float | None, need_name: bool) 
         return beside[0].name, rate if rate is not None else float(open_recording(beside[0]).samplerate)
     found = f"{len(beside)} audio files" if beside else "no audio file"
     if rate is None or need_name:
-        raise HarkError(
+        raise ParameterError(
+            "recording",
             f"{src}: a start_seconds,end_seconds table names no recording, and its folder holds {found}; "
-            "name the recording it annotates with --recording WAV"
+            "name the recording it annotates with {param} WAV",
         )
     return guess_recording_name(src), rate

@@ -9,9 +9,11 @@ which finds it in the recording given or the one beside the file.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path, PurePath
 
 from hark.annotations.audacity import is_audacity_track, read_audacity, write_audacity
+from hark.annotations.clip_table import clip_events, looks_like_clip_table, read_clip_table
 from hark.annotations.beside import (
     call_table_recording,
     guess_recording_name,
@@ -20,7 +22,7 @@ from hark.annotations.beside import (
     recording_name_beside,
 )
 from hark.annotations.event import Event, Kind
-from hark.annotations.formats import AnnotationFormat, Annotations, FolderFile, Source
+from hark.annotations.formats import AnnotationFormat, Annotations, FolderFile, ListedRecordings, Source
 from hark.annotations.generic_csv import looks_like_generic_csv, read_generic_csv, write_generic_csv
 from hark.annotations.naming import NOTMAT_SUFFIX, annotation_csv_name, parse_annotation_name
 from hark.annotations.notmat import read_notmat, write_notmat
@@ -31,7 +33,7 @@ from hark.annotations.soundevent import read_soundevent_project
 from hark.annotations.textfile import first_text_line
 from hark.annotations.textgrid import read_textgrid, write_textgrid
 from hark.annotations.usv_table import DEFAULT_LABEL, looks_like_header, looks_like_usv_table, read_usv_table, split_row, write_usv_table
-from hark.audio import Recording
+from hark.audio import Recording, open_recording
 from hark.errors import HarkError
 
 
@@ -283,6 +285,36 @@ class SoundeventProject(AnnotationFormat):
         return Annotations(events, None)
 
 
+class ClipLabelTable(AnnotationFormat):
+    """A clip-label table (``file,label[,split][,group]``, see :mod:`hark.annotations.clip_table`): one label per file."""
+
+    name = "labeltable"
+    description = "a clip-label table (file,label[,split][,group])"
+    claims = (".csv",)
+    any_ending = True  # a .tsv too, without claiming it from Raven's tables, whose headers have no file column
+    sniff_order = 35  # before crowsetta's generic CSV and SongExplorer's, whose headers have no file column
+    is_project = True
+    lists_recordings = True
+
+    def sniff(self, path: Path, lines: list[str] | None) -> bool:
+        return looks_like_clip_table(path, lines)
+
+    def listed_recordings(self, path: Path) -> ListedRecordings:
+        table = read_clip_table(path)
+        return ListedRecordings(tuple(row.file for row in table.rows), tuple(table.validation()), tuple(sorted(table.groups().items())))
+
+    def read(self, source: Source) -> Annotations:
+        """Every row's event, each over its whole file; with ``source.recording``, that file's row only."""
+        table = read_clip_table(source.path)
+        if source.audio is not None:
+            wanted = os.path.normpath(source.audio.path)
+            rows = [row for row in table.rows if os.path.normpath(table.folder / row.file) == wanted]
+            frames_of = {row.file: source.audio.frames for row in rows}
+        else:
+            frames_of = {row.file: open_recording(table.folder / row.file).frames for row in table.rows}
+        return Annotations(clip_events(table, frames_of), None)
+
+
 SONGEXPLORER = SongExplorerCsv()
 HARK = HarkCsv()
 RAVEN = RavenTable()
@@ -292,3 +324,4 @@ GENERIC = GenericCsv()
 NOTMAT = NotMat()
 TEXTGRID = PraatTextGrid()
 SOUNDEVENT = SoundeventProject()
+LABELTABLE = ClipLabelTable()

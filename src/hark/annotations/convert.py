@@ -34,7 +34,7 @@ from hark.annotations.soundevent import DEFAULT_LABEL_KEY, read_soundevent_proje
 from hark.annotations.textfile import check_input_file
 from hark.annotations.timebase import check_samplerate
 from hark.audio import open_recording
-from hark.errors import HarkError, excerpt
+from hark.errors import HarkError, ParameterError, excerpt
 from hark.fileio import ensure_writable_dir
 
 __all__ = ["convert_annotations", "convert_soundevent_project", "detect_format", "find_recording_beside", "target_formats"]
@@ -74,7 +74,7 @@ def convert_annotations(
     if recording is not None:
         audio = open_recording(recording)
         if rate is not None and rate != audio.samplerate:
-            raise HarkError(f"--rate {rate:g} Hz disagrees with {audio.path}, which is sampled at {audio.samplerate} Hz")
+            raise ParameterError("samplerate", f"{{param}} {rate:g} Hz disagrees with {audio.path}, which is sampled at {audio.samplerate} Hz")
         rate = float(audio.samplerate)
 
     source_format = get_format(detect_format(src))
@@ -185,3 +185,31 @@ def _check_output(dst: Path, src: Path) -> Path:
     if dst.exists() and os.path.samefile(dst, src):
         raise HarkError(f"{dst}: the output would overwrite the input; choose another name")
     return dst
+
+
+def convert_clip_table(src: str | Path, out_dir: str | Path, to: str, annotator: str | None = None) -> list[tuple[Path, int]]:
+    """Convert a clip-label table (:mod:`hark.annotations.clip_table`) into one file per listed
+    recording in ``out_dir``, in the subfolders the table names them in, each holding one event
+    over its whole recording, so that ``out_dir`` laid over the table's folder is a ground-truth
+    folder of per-recording files. ``<who>`` of ``<rec>-annotated-<who>.csv`` is ``annotator``,
+    else the table's name. The table is checked whole (every file present, none twice) before
+    anything is written; the split and group columns have no place in per-recording files and are dropped.
+    """
+    from hark.annotations.clip_table import clip_events, read_clip_table
+
+    target = writable_format(to)
+    src = check_input_file(src)
+    if annotator is not None:
+        _check_annotator(annotator)
+    table = read_clip_table(src)
+    audio = {row.file: open_recording(table.folder / row.file) for row in table.rows}
+    events = clip_events(table, {name: recording.frames for name, recording in audio.items()})
+    who = annotator or _as_annotator(src.stem)
+    out_dir = ensure_writable_dir(out_dir)
+    written = []
+    for event in events:
+        name = Path(event.recording)
+        folder = ensure_writable_dir(out_dir / name.parent) if name.parent != Path(".") else out_dir
+        path = folder / target.file_name(name.name, who)
+        written.append((path, _write(target, path, [event.with_(recording=name.name)], float(audio[event.recording].samplerate))))
+    return written

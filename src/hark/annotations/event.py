@@ -18,6 +18,7 @@ class Kind(str, Enum):
     MISSED = "missed"  # detected but covered by no prediction (hark misses)
     MISTAKEN = "mistaken"  # validation sound the model got wrong (hark accuracy)
     CORRECT = "correct"  # validation sound the model got right (hark accuracy)
+    FOUND = "found"  # like a query sound, found by search by example (hark search)
 
     def __str__(self) -> str:
         return self.value

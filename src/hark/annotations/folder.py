@@ -76,9 +76,15 @@ class OrphanCSV:
 
 @dataclass(frozen=True)
 class GroundTruthFolder:
+    """``validation`` and ``groups`` (names relative to the root) are what a clip-label table's
+    ``split`` and ``group`` columns say; a folder of recordings has neither."""
+
     root: Path
     entries: tuple[RecordingEntry, ...]
     orphans: tuple[OrphanCSV, ...]
+    validation: tuple[str, ...] = ()
+    groups: tuple[tuple[str, str], ...] = ()
+    table: Path | None = None  # the file that listed the recordings, when one did
 
     @property
     def recordings(self) -> list[Path]:
@@ -106,6 +112,11 @@ class GroundTruthFolder:
     ) -> Iterator[tuple[Event, Path]]:
         """Each event of :meth:`load_events` with the annotation file it was read from."""
         wanted = check_kinds(kinds)
+        if self.table is not None:  # one file lists every recording: read it once
+            if wanted is None or Kind.ANNOTATED in wanted:
+                for event in filter_events(read_annotation_file(self.table), wanted, labels):
+                    yield event.with_(recording=self.relative_name(self.table.parent / event.recording)), self.table
+            return
         for entry in self.entries:
             for path in entry.annotation_paths(wanted):
                 for event in filter_events(read_annotation_file(path, entry.recording), wanted, labels):
@@ -120,12 +131,17 @@ class GroundTruthFolder:
 
 
 def scan_folder(root: str | Path) -> GroundTruthFolder:
-    """Find the recordings under ``root`` and match each annotation CSV to its recording."""
+    """Find the recordings under ``root`` and match each annotation CSV to its recording.
+
+    ``root`` may also be a file that lists recordings (a clip-label table, see
+    :mod:`hark.annotations.clip_table`): its recordings, relative to its folder, then make
+    up the ground truth, each annotated by the table.
+    """
     root = Path(root)
     if not root.exists():
-        raise HarkError(f"{root}: no such folder")
+        raise HarkError(f"{root}: no such folder or file")
     if not root.is_dir():
-        raise HarkError(f"{root}: is a file, not a folder")
+        return _scan_listing(root)
     suffixes = {s.lower() for s in audio_suffixes()}
     entries: list[RecordingEntry] = []
     orphans: list[OrphanCSV] = []
@@ -162,6 +178,31 @@ def scan_folder(root: str | Path) -> GroundTruthFolder:
     entries.sort(key=lambda e: e.recording)
     orphans.sort(key=lambda o: o.path)
     return GroundTruthFolder(root, tuple(entries), tuple(orphans))
+
+
+def lists_recordings(path: str | Path) -> bool:
+    """Whether ``path`` is a file that lists recordings (a clip-label table), to be read as a ground-truth folder."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    try:
+        return get_format(detect_format(path)).lists_recordings
+    except FileFormatError:
+        return False
+
+
+def _scan_listing(path: Path) -> GroundTruthFolder:
+    """The ground truth a file listing recordings (a clip-label table) describes; a HarkError for other files."""
+    not_listing = f"{path}: is a file, not a folder nor a clip-label table (a header file,label[,split][,group])"
+    try:
+        fmt = get_format(detect_format(path))
+    except FileFormatError:  # not text, empty, or no format's: say what was expected
+        raise HarkError(not_listing) from None
+    listed = fmt.listed_recordings(path)
+    if listed is None:
+        raise HarkError(not_listing)
+    entries = tuple(RecordingEntry(path.parent / name, {}, (path,)) for name in listed.recordings)
+    return GroundTruthFolder(path.parent, entries, (), listed.validation, listed.groups, path)
 
 
 def read_annotation_file(path: str | Path, recording: str | Path | None = None) -> list[Event]:

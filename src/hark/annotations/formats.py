@@ -45,6 +45,17 @@ class FolderFile(NamedTuple):
     kind: Kind | None = None
 
 
+class ListedRecordings(NamedTuple):
+    """What a file that lists whole recordings (a clip-label table) says of them, for ground-truth loading.
+
+    Names are POSIX paths relative to the file's folder, as the files are called on disk.
+    """
+
+    recordings: tuple[str, ...]
+    validation: tuple[str, ...] = ()  # those the file holds out for validation (its split column)
+    groups: tuple[tuple[str, str], ...] = ()  # (recording, group) of the recordings that have a group
+
+
 class Annotations(NamedTuple):
     """The events read from a file and the sample rate they were read at (None if none was needed)."""
 
@@ -105,6 +116,13 @@ class AnnotationFormat:
     folder_suffix: str | None = None  # in a ground-truth folder, ``<rec><folder_suffix>`` is ``<rec>``'s (no case)
     resolution_s: float = 0.0  # how far times may move in a write and read back, in seconds (0: to the sample)
     read_as: str | None = None  # the format that reads its files, when another does (hark's CSV is read as SongExplorer's)
+    lists_recordings: bool = False  # its files list whole recordings (a clip-label table): one stands for a ground-truth folder
+
+    def listed_recordings(self, path: Path) -> ListedRecordings | None:
+        """The recordings a file of this format lists, when its files list whole recordings
+        (a clip-label table, given as ``--data TABLE.csv``); None for formats whose files
+        annotate recordings found beside them."""
+        return None
 
     def sniff(self, path: Path, lines: list[str] | None) -> bool:
         """Whether ``path`` (one of the endings this format claims, or any if ``any_ending``) is this format's.

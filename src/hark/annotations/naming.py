@@ -31,7 +31,7 @@ from hark.errors import HarkError
 
 # The suffix each kind of file ends with. CORRECT has no file of its own: SongExplorer's
 # ``mistakes`` writes correct and mistaken sounds into the same ``-mistakes.csv``.
-_FIXED_SUFFIXES = {Kind.DETECTED: "detected", Kind.MISSED: "missed", Kind.MISTAKEN: "mistakes"}
+_FIXED_SUFFIXES = {Kind.DETECTED: "detected", Kind.MISSED: "missed", Kind.MISTAKEN: "mistakes", Kind.FOUND: "found"}
 _RATIO = r"[0-9]+(?:\.[0-9]+)?"
 _DENOISED_PATTERN = re.compile(r"(?P<recording>.+)-denoised\.csv")
 # The fixed endings are tried before ``-annotated-<who>`` so that ``x-annotated-y-detected.csv``

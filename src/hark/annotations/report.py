@@ -24,15 +24,44 @@ def _count_rows(events: list[Event]) -> list[dict[str, Any]]:
 
 def _read_files(paths: list[Path], warnings: list[str], shown_as, recording: Path | None = None) -> list[Event]:
     """Events of annotation files (CSV, .not.mat, TextGrid); an unreadable one becomes a warning."""
+    return [event for event, _ in _read_sourced(paths, warnings, shown_as, recording)]
+
+
+def _read_sourced(paths: list[Path], warnings: list[str], shown_as, recording: Path | None = None) -> list[tuple[Event, Path]]:
+    """:func:`_read_files`'s events, each with the file it came from."""
     from hark.annotations.folder import read_annotation_file
 
-    events: list[Event] = []
+    events: list[tuple[Event, Path]] = []
     for path in paths:
         try:
-            events.extend(read_annotation_file(path, recording))
+            events.extend((event, path) for event in read_annotation_file(path, recording))
         except HarkError as err:
             warnings.append(f"unreadable annotation file {shown_as(path)}: {err}")
     return events
+
+
+SHOWN_CONFLICTS = 5  # places listed; the count says how many there are
+
+
+def conflicts_report(sourced: list[tuple[Event, Path]], shown_as) -> dict[str, Any]:
+    """Places where two annotation files disagree and no rule settles it (:mod:`hark.annotations.precedence`):
+    their count and the first few, each with both files, labels and verdicts."""
+    from hark.annotations.precedence import resolve
+
+    found = resolve(sourced).conflicts
+    places = []
+    for conflict in found[:SHOWN_CONFLICTS]:
+        (a, a_csv), (b, b_csv) = conflict.first, conflict.second
+        places.append({
+            "recording": a.recording,
+            "start": a.start,
+            "stop": a.stop,
+            "files": [shown_as(a_csv), shown_as(b_csv)],
+            "labels": [a.label, b.label],
+            "statuses": [None if a.status is None else a.status.value, None if b.status is None else b.status.value],
+            "text": conflict.describe(shown_as),
+        })
+    return {"count": len(found), "places": places}
 
 
 def _audio_facts(path: Path) -> dict[str, Any]:
@@ -116,16 +145,29 @@ def _warn_past_end(events: list[Event], name: str, facts: dict[str, Any], shown:
         )
 
 
+def _listing_facts(folder) -> dict[str, Any]:
+    """What a clip-label table adds to a folder's report: the table, and its split's counts."""
+    if folder.table is None:
+        return {}
+    validation = len(folder.validation)
+    return {
+        "table": str(folder.table),
+        "split": {"training": len(folder.entries) - validation, "validation": validation} if validation else None,
+        "groups": len({group for _, group in folder.groups}),
+    }
+
+
 def describe_folder(root: str | Path) -> dict[str, Any]:
     """Every recording of a ground-truth folder, with the annotation counts of all its CSVs."""
-    root = Path(root)
     folder = scan_folder(root)
+    root = folder.root  # a clip-label table's folder, when a table was given
 
     def shown(p: Path) -> str:
         return p.relative_to(root).as_posix()
 
     recordings, unreadable, warnings = [], [], []
     events: list[Event] = []
+    sourced: list[tuple[Event, Path]] = []
     for entry in folder.entries:
         csvs = entry.annotation_paths()
         facts = None
@@ -136,7 +178,9 @@ def describe_folder(root: str | Path) -> dict[str, Any]:
             warnings.append(f"unreadable recording: {err}")
         else:
             recordings.append({"path": shown(entry.recording), **facts, "annotation_files": [shown(p) for p in csvs]})
-        read = _read_files(csvs, warnings, shown, entry.recording)
+        read_sourced = _read_sourced(csvs, warnings, shown, entry.recording)
+        sourced.extend(read_sourced)
+        read = [event for event, _ in read_sourced]
         if facts is not None:
             _warn_past_end(read, entry.recording.name, facts, shown(entry.recording), warnings)
         events.extend(read)
@@ -147,6 +191,8 @@ def describe_folder(root: str | Path) -> dict[str, Any]:
         "path": str(root),
         "recordings": recordings,
         "annotations": _count_rows(events),
+        "conflicts": conflicts_report(sourced, shown),
+        **_listing_facts(folder),
         "unreadable": unreadable,
         "orphans": orphans,
         "warnings": warnings,

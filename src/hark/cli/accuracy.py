@@ -26,8 +26,8 @@ def accuracy_command(
     model: Path | None = typer.Argument(None, help="Model folder written by hark train (not with --truth)."),
     ratio: str | None = typer.Option(None, "--ratio", help="Precision/recall ratios to find thresholds for, comma-separated (1.0: P = R; 10: P = 10 R; default 0.5,1,2: the sensitivity presets). With --truth: the ratio of the predictions to score, when PREDICTIONS holds several."),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw the figures (PDF and PNG) as well as the tables."),
-    truth: Path | None = typer.Option(None, "--truth", help="Ground-truth folder of annotated test recordings (<rec>-annotated-<name>.csv): score the syllables hark ethogram predicted for them."),
-    predictions: Path | None = typer.Option(None, "--predictions", help="With --truth: the folder of hark ethogram's <rec>-predicted-<ratio>pr.csv."),
+    truth: Path | None = typer.Option(None, "--truth", help="Ground-truth folder of annotated test recordings (<rec>-annotated-<name>.csv): score the syllables hark ethogram predicted for them. Or a clip-label table (file,label[,split][,group]): score hark classify's PREDICTIONS/predictions.csv, one label per file."),
+    predictions: Path | None = typer.Option(None, "--predictions", help="With --truth: the folder of hark ethogram's <rec>-predicted-<ratio>pr.csv; with a clip-label table, hark classify's --out folder (or its predictions.csv)."),
     out: Path | None = typer.Option(None, "--out", "-o", help="With --truth: the folder for tables and figures (default: PREDICTIONS/accuracy)."),
     tolerance_ms: float = typer.Option(10.0, "--tolerance-ms", min=0, help="With --truth: on- and offsets match when at most this many ms apart."),
     labels: str | None = typer.Option(None, "--labels", help="With --truth: the labels to score, comma-separated (default: all)."),
@@ -93,6 +93,11 @@ def _truth_accuracy(model, truth, predictions, ratio, out, figures, labels, tole
         raise HarkError(f"--truth scores the predictions in --predictions and takes no model folder ({model}); hark ethogram applied the model")
     if predictions is None:
         raise HarkError("--truth needs --predictions: the folder of hark ethogram's <rec>-predicted-<ratio>pr.csv")
+    from hark.annotations.folder import lists_recordings
+
+    if lists_recordings(truth):  # a clip-label table: score hark classify's predictions.csv, one row per file
+        _clip_truth_accuracy(truth, predictions, out, figures, labels)
+        return
     chosen_ratio = None
     if ratio is not None:
         ratios = _ratios(ratio)
@@ -116,6 +121,24 @@ def _truth_accuracy(model, truth, predictions, ratio, out, figures, labels, tole
         table.add_row(name, _show(o.precision), _show(o.recall), _show(o.f1), f"error rate {_show(o.error_rate)}")
     Console(highlight=False).print(table)
     typer.echo(f"{total.reference_syllables} annotated and {total.predicted_syllables} predicted syllables; tables and figures in {result.out}")
+
+
+def _clip_truth_accuracy(truth, predictions, out, figures, labels) -> None:
+    from hark.evaluate.clip_truth import clip_truth_accuracy
+
+    chosen = [label.strip() for label in labels.split(",") if label.strip()] if labels else None
+    result = clip_truth_accuracy(truth, predictions, out=out, labels=chosen, draw=figures)
+    metrics = result.evaluation.metrics
+    for label in metrics.per_label:
+        typer.echo(f"{label.label}: precision {_show(label.precision)}, recall {_show(label.recall)}, F1 {_show(label.f1)} ({label.support} files)")
+    for curves in result.evaluation.curves:
+        if not math.isnan(curves.roc_auc):
+            typer.echo(f"{curves.label}: ROC AUC {curves.roc_auc:.3f}, average precision {curves.average_precision:.3f}")
+    skipped = f"; {result.left_out} prediction(s) of files not in {truth} left out" if result.left_out else ""
+    typer.echo(
+        f"{len(result.files)} files of {truth}: accuracy {metrics.accuracy:.3f}, macro F1 {_show(metrics.macro_f1)}{skipped}; "
+        f"tables and figures in {result.out}"
+    )
 
 
 def _show(value: float, unit: str = "", digits: int = 3) -> str:

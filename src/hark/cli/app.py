@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import typer
@@ -48,9 +49,12 @@ COMMAND_MODULES = (
     "ethogram",
     "denoise",
     "calls",
+    "syntax",
     "misses",
     "activations",
     "cluster",
+    "embed",
+    "search",
     "congruence",
     "gui",
     "info",
@@ -72,7 +76,26 @@ _register_commands()
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hark`` console script."""
     try:
-        app(args=argv, standalone_mode=True)
+        from typer._click import exceptions as click_errors  # typer 0.29 carries its own click
+    except ImportError:  # pragma: no cover - a typer that uses click itself
+        from click import exceptions as click_errors
+
+    try:
+        # Not standalone: click's own errors (a bad option value, a missing argument) come here
+        # as exceptions, to be said in one line like hark's, instead of click's framed box.
+        returned = app(args=argv, standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as err:
+        print(err.ctx.get_help() if err.ctx else err.format_message())
+        return 2
+    except click_errors.UsageError as err:
+        print(f"hark: error: {usage_error_line(err)}", file=sys.stderr)
+        return 2
+    except click_errors.ClickException as err:
+        print(f"hark: error: {' '.join(err.format_message().split())}", file=sys.stderr)
+        return err.exit_code
+    except typer.Abort:
+        print("hark: interrupted", file=sys.stderr)
+        return 130
     except HarkError as err:
         from hark.cli.common import error_message
 
@@ -81,16 +104,23 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hark: interrupted", file=sys.stderr)
         return 130
-    except OSError as err:  # a full disk where no hark write caught it first: still one line
-        from hark.fileio import disk_full_line, is_disk_full
+    except OSError as err:  # the system failed where no hark code caught it first (EIO, a full disk, no permission)
+        from hark.fileio import os_error_line
 
-        if not is_disk_full(err):
+        if os.environ.get("HARK_DEBUG"):  # a developer wants the traceback
             raise
-        print(f"hark: error: {disk_full_line(err)}", file=sys.stderr)
+        print(f"hark: error: {os_error_line(err)} (HARK_DEBUG=1 shows where)", file=sys.stderr)
         return 2
     except SystemExit as exit_:
         return int(exit_.code or 0) if not isinstance(exit_.code, str) else 1
-    return 0
+    return returned if isinstance(returned, int) and not isinstance(returned, bool) else 0
+
+
+def usage_error_line(err) -> str:
+    """A click usage error (bad option value, unknown option, missing argument) as one line."""
+    message = " ".join(err.format_message().split())
+    command = err.ctx.command_path if err.ctx is not None else "hark"
+    return f"{command}: {message} (see {command} -h)"
 
 
 if __name__ == "__main__":  # pragma: no cover

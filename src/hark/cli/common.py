@@ -158,7 +158,7 @@ def lazy_epilog(example: str, plugin_listing: Callable[[], str]):
 
 
 # library parameters that the commands' options spell otherwise (the function's name -> the option's)
-OPTION_NAMES = {"out_dir": "out", "samplerate": "rate"}
+OPTION_NAMES = {"out_dir": "out", "samplerate": "rate", "prior": "priors"}
 
 
 def error_message(error: HarkError, root, args: Sequence[str]) -> str:
@@ -173,7 +173,8 @@ def error_message(error: HarkError, root, args: Sequence[str]) -> str:
     flags = {}
     for option in command.params:
         names = [name for name in option.opts if name.startswith("-")]
-        typed = [name for name in names if any(arg == name or arg.startswith(name + "=") for arg in args)]
+        spelt = names + [name for name in getattr(option, "secondary_opts", []) if name.startswith("-")]  # --no-boxes
+        typed = [name for name in spelt if any(arg == name or arg.startswith(name + "=") for arg in args)]
         if names:
             flags[option.name] = (typed or [max(names, key=len)])[0]
     return error.phrased(lambda name: flags.get(name) or flags.get(OPTION_NAMES.get(name, ""), name))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
+from hark.cli.common import CLUSTER_HELP, cluster_settings, given_on_command_line, progress_bar
 from hark.cli.detect import expand_recordings
+from hark.cli.requests import cli_option, request_command, request_from_cli
+from hark.infer.requests import DenoiseRequest
 
 EXAMPLE = """Example:
 
@@ -23,26 +24,35 @@ probable, or reaches --threshold, or its threshold at --ratio (hark accuracy DEN
 """
 
 
-def denoise_command(
-    recordings: list[Path] = typer.Argument(..., help="Recordings, or folders of recordings, whose events to judge."),
-    model: Path = typer.Option(..., "--model", "-m", help="Denoiser folder (hark train --supervision events)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder of the events (hark ethogram's or hark detect's --out); <rec>-denoised.csv goes there."),
-    events: list[Path] = typer.Option([], "--events", help="CSV of events to judge instead of those found in OUT (repeatable; rows matched to recordings by wavfile)."),
-    threshold: float | None = typer.Option(None, "--threshold", help="Reject an event when the probability of the rejected label reaches this (default: when it is the most probable)."),
-    ratio: float | None = typer.Option(None, "--ratio", help="Reject at the rejected label's threshold for this precision-recall ratio (hark accuracy DENOISER); above 1 rejects fewer."),
-    relabel: bool = typer.Option(False, "--relabel", help="Give accepted events the denoiser's most probable call label (denoisers of several call types)."),
-    checkpoint: str | None = typer.Option(None, "--checkpoint", help="Checkpoint to use: a step, best, last or a ckpt-N.pt path (default: best, else last)."),
-    device: str = typer.Option("auto", "--device", help="auto (a GPU when there is one), cpu, cuda or cuda:N."),
-) -> None:
-    """Mark each detected or predicted event accepted or rejected with a denoiser; writes <rec>-denoised.csv, deleting nothing."""
+def run_denoise(context: typer.Context, *, workers: int, cluster: str | None, progress: bool | None, **values) -> None:
     from hark.infer.denoise import denoise_recordings
 
-    def show(result) -> None:
-        total = result.accepted + result.rejected
-        typer.echo(f"{result.output}: {result.accepted} of {total} events accepted, {result.rejected} rejected (from {result.events_csv.name})")
+    request = request_from_cli(DenoiseRequest, values)
+    paths = expand_recordings(request.recordings)  # the values are checked first, then the files
+    request = request.model_copy(update={"recordings": paths})
+    settings = cluster_settings(cluster, paths, workers if given_on_command_line(context, "workers") else None)
+    with progress_bar(f"denoising {len(paths)} recording(s)", progress) as on_progress:
+        results = denoise_recordings(request, workers=workers, progress=on_progress, cluster=settings)
+    for result in results:
+        if result.ok:
+            total = result.accepted + result.rejected
+            typer.echo(f"{result.output}: {result.accepted} of {total} events accepted, {result.rejected} rejected (from {result.events_csv.name})")
+    failed = [result for result in results if not result.ok]
+    for result in failed:
+        typer.echo(f"hark: error: {result.error}", err=True)
+    if failed:
+        raise typer.Exit(2)
 
-    paths = expand_recordings(recordings)
-    denoise_recordings(model, paths, out, events or None, threshold, ratio, relabel, checkpoint=checkpoint, device=device, report=show)
+
+denoise_command = request_command(
+    DenoiseRequest, run_denoise, [
+        "recordings", "model", "out", "events", "threshold", "ratio", "relabel", "checkpoint", "device", "batch_size",
+        cli_option("workers", int, typer.Option(1, "--workers", "-j", min=1, help="Recordings judged at once, in separate processes sharing the cores; with --cluster local, its worker processes.")),
+        cli_option("cluster", str | None, typer.Option(None, "--cluster", help=CLUSTER_HELP)),
+        cli_option("progress", bool | None, typer.Option(None, "--progress/--no-progress", help="Show a progress bar (default: on a terminal).")),
+    ],
+    "Mark each detected or predicted event accepted or rejected with a denoiser; writes <rec>-denoised.csv, deleting nothing.",
+)  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,7 @@
-"""``hark detect``: find candidate sounds with time and frequency thresholds."""
+"""``hark detect``: find candidate sounds with time and frequency thresholds.
+
+Its options are generated from :class:`hark.detect.run.DetectRequest`; only how the work is
+run (``--workers``, ``--cluster``, ``--progress``) and the parameter file are the command's own."""
 
 from __future__ import annotations
 
@@ -9,9 +12,9 @@ import typer
 
 from hark.audio import find_recordings
 from hark.cli.common import CLUSTER_HELP, cluster_settings, given_on_command_line, lazy_epilog, params_help, plugin_values, progress_bar
+from hark.cli.requests import cli_option, request_command, request_from_cli
 from hark.detect import detectors
-from hark.detect.run import detect_files
-from hark.errors import HarkError
+from hark.detect.run import DetectRequest, detect_files
 
 EXAMPLE = """Example:
 
@@ -33,28 +36,14 @@ def _detector_listing() -> str:
     return "\n\n".join(parts)
 
 
-def detect_command(
-    context: typer.Context,
-    recordings: list[Path] = typer.Argument(..., help="Recordings, or folders of recordings, to detect sounds in."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Folder for the CSVs (default: beside each recording)."),
-    detector: str = typer.Option("time-freq-threshold", "--detector", "-d", help="Detector plugin to use."),
-    param: list[str] = typer.Option([], "--param", "-p", help="Detector parameter NAME=VALUE (repeatable)."),
-    params_file: Path | None = typer.Option(None, "--params", help="JSON or TOML file of detector parameters."),
-    channel: int = typer.Option(0, "--channel", min=0, help="Channel of multi-channel recordings (from 0)."),
-    reader: str = typer.Option("auto", "--reader", help="Audio reader plugin (auto: by file ending; highpass: filtered)."),
-    reader_param: list[str] = typer.Option([], "--reader-param", help="Audio reader parameter NAME=VALUE (repeatable)."),
-    workers: int = typer.Option(0, "--workers", "-j", min=0, help="Recordings processed at once (0: one per CPU core); with --cluster local, its worker processes."),
-    cluster: str | None = typer.Option(None, "--cluster", help=CLUSTER_HELP),
-    progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Show a progress bar (default: on a terminal)."),
-) -> None:
-    """Detect sounds in recordings; writes <recording>-detected.csv with labels time, frequency and neither."""
-    paths = expand_recordings(recordings)
-    values = plugin_values(params_file, param)
-    reader_values = plugin_values(None, reader_param, "--reader-param") or None
+def run_detect(context: typer.Context, *, params_file: Path | None, workers: int, cluster: str | None, progress: bool | None, **values) -> None:
+    request = request_from_cli(DetectRequest, values, params=plugin_values(params_file, values["params"]))
+    paths = expand_recordings(request.recordings)  # the values are checked first, then the files
+    request = request.model_copy(update={"recordings": paths})
     settings = cluster_settings(cluster, paths, workers if given_on_command_line(context, "workers") else None)
     workers = workers or min(os.cpu_count() or 1, len(paths))
     with progress_bar(f"detecting in {len(paths)} recording(s)", progress) as on_progress:
-        results = detect_files(paths, detector, values, out, channel, reader, reader_values, workers, on_progress, settings)
+        results = detect_files(request, workers=workers, progress=on_progress, cluster=settings)
     failed = [r for r in results if not r.ok]
     for result in results:
         if result.ok:
@@ -64,6 +53,19 @@ def detect_command(
         for result in failed:
             typer.echo(f"hark: error: {result.error}", err=True)
         raise typer.Exit(2)
+
+
+detect_command = request_command(
+    DetectRequest, run_detect, [
+        "recordings", "out", "detector", "params",
+        cli_option("params_file", Path | None, typer.Option(None, "--params", help="JSON or TOML file of detector parameters.")),
+        "channel", "reader", "reader_params",
+        cli_option("workers", int, typer.Option(0, "--workers", "-j", min=0, help="Recordings processed at once (0: one per CPU core); with --cluster local, its worker processes.")),
+        cli_option("cluster", str | None, typer.Option(None, "--cluster", help=CLUSTER_HELP)),
+        cli_option("progress", bool | None, typer.Option(None, "--progress/--no-progress", help="Show a progress bar (default: on a terminal).")),
+    ],
+    "Detect sounds in recordings; writes <recording>-detected.csv with labels time, frequency and neither.",
+)  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

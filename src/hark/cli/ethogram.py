@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
-from hark.errors import HarkError
+from hark.cli.common import CLUSTER_HELP, cluster_settings, given_on_command_line, progress_bar
+from hark.cli.requests import cli_option, request_command, request_from_cli
+from hark.infer.requests import EthogramRequest
 
 EXAMPLE = """Example:
 
@@ -34,60 +34,49 @@ is the recording given, else the file hark classify read.
 """
 
 
-def ethogram_command(
-    recordings: list[Path] | None = typer.Argument(None, help="Recordings (paths or names) classified into OUT (default: all of them)."),
-    model: Path = typer.Option(..., "--model", "-m", help="Model folder whose hark accuracy thresholds to apply."),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder holding hark classify's probabilities; the CSVs go there too."),
-    ratio: float | None = typer.Option(None, "--ratio", help="Precision-recall ratio whose thresholds to use (hark accuracy computed them; default 1.0)."),
-    sensitivity: str | None = typer.Option(None, "--sensitivity", help="A preset ratio instead of --ratio: high-recall (0.5), balanced (1.0) or high-precision (2.0)."),
-    dense: bool = typer.Option(False, "--dense", help="Use the thresholds hark congruence chose (accuracy/thresholds-dense.csv)."),
-    threshold: float | None = typer.Option(None, "--threshold", help="Dense models: the probability of sound (1 - p(background)) that makes a frame part of a syllable, instead of the model's thresholds."),
-    min_duration_ms: float | None = typer.Option(None, "--min-duration-ms", help="Dense models: drop syllables shorter than this (default 10)."),
-    fill_gap_ms: float | None = typer.Option(None, "--fill-gap-ms", help="Dense models: join syllables separated by less than this (default 5)."),
-    min_score: float | None = typer.Option(None, "--min-score", help="Drop events whose score (peak or mean probability) is below this."),
-    low_hz: float | None = typer.Option(None, "--low-hz", help="Lowest frequency of the events' boxes (Hz; default: the model's lowest)."),
-    high_hz: float | None = typer.Option(None, "--high-hz", help="Highest frequency of the events' boxes (Hz; default: the model's highest)."),
-    boxes: bool | None = typer.Option(None, "--boxes/--no-boxes", help="Measure each event's frequency bounds (default: a dense model's events, when their audio is found)."),
-    box_param: list[str] = typer.Option([], "--box-param", help="Frequency-bounds parameter NAME=VALUE (repeatable): threshold_db, min_snr_db, window_ms, floor_ms."),
-) -> None:
-    """Turn probabilities into predicted events with per-label thresholds; writes <rec>-predicted-<ratio>pr.csv."""
+def run_ethogram(context: typer.Context, *, workers: int, cluster: str | None, progress: bool | None, **values) -> None:
     from hark.annotations.naming import parse_annotation_name
     from hark.annotations.songexplorer import read_csv
-    from hark.evaluate.segments import SegmentationParams
-    from hark.cli.common import plugin_values
-    from hark.infer.boxes import BoxParams
-    from hark.infer.ethogram import BoxSettings, sensitivity_ratio, write_ethograms
+    from hark.infer.ethogram import ethograms
     from hark.infer.probabilities import read_meta
     from hark.models.store import best_step
-    from hark.params import validate_params
 
-    if sensitivity is not None:
-        if ratio is not None and ratio != sensitivity_ratio(sensitivity):
-            raise HarkError(f"--sensitivity {sensitivity} is ratio {sensitivity_ratio(sensitivity):g}; give it or --ratio {ratio:g}, not both")
-        ratio = sensitivity_ratio(sensitivity)
-    ratio = 1.0 if ratio is None else ratio
-    if ratio <= 0:
-        raise HarkError(f"--ratio {ratio:g} must be positive")
-    if boxes is False and (low_hz is not None or high_hz is not None or box_param):
-        raise HarkError("--low-hz, --high-hz and --box-param set the frequency bounds that --no-boxes turns off")
-    box_settings = BoxSettings(boxes, low_hz, high_hz, validate_params(BoxParams, plugin_values(None, box_param, "--box-param"), "--box-param"))
-    if not out.is_dir():
-        raise HarkError(f"{out}: no such folder; run hark classify --model {model} --out {out} REC... first")
-    given = {"threshold": threshold, "min_duration_ms": min_duration_ms, "fill_gap_ms": fill_gap_ms}
-    given = {name: value for name, value in given.items() if value is not None}
-    segmentation = validate_params(SegmentationParams, given, "segmentation") if given else None
-    written = write_ethograms(model, recordings or None, out, out, ratio, dense, segmentation, boxes=box_settings, min_score=min_score)
-    best = best_step(model)
+    request = request_from_cli(EthogramRequest, values)
+    out = request.out
+    # the folder of the probabilities stands where classify's recordings do: its hark.toml, else the nearest above
+    folder = request.probabilities or out
+    settings = cluster_settings(cluster, [folder / "probabilities"], workers if given_on_command_line(context, "workers") else None)
+    with progress_bar(f"predicting events in {out}", progress) as on_progress:
+        results = ethograms(request, workers=workers, progress=on_progress, cluster=settings)
+    written = [result.output for result in results if result.ok]
+    best = best_step(request.model)
     for path in written:
         events = read_csv(path, allow_empty=True)
         boxed = " with frequency bounds" if events and all(e.has_frequency for e in events) else ""
         typer.echo(f"{path}: {len(events)} events{boxed}")
-    steps = {read_meta(parse_annotation_name(p).recording, out)[0].checkpoint_step for p in written}
+    failed = [result for result in results if not result.ok]
+    for result in failed:
+        typer.echo(f"hark: error: {result.error}", err=True)
+    steps = {read_meta(parse_annotation_name(p).recording, folder)[0].checkpoint_step for p in written}
     if best is not None and steps - {best}:
         typer.echo(
             f"hark: warning: the thresholds are those of checkpoint {best}, the probabilities come from "
             f"checkpoint {', '.join(map(str, sorted(steps - {best})))}", err=True,
         )
+    if failed:
+        raise typer.Exit(2)
+
+
+ethogram_command = request_command(
+    EthogramRequest, run_ethogram, [
+        "recordings", "model", "out", "probabilities", "ratio", "sensitivity", "dense", "threshold", "min_duration_ms", "fill_gap_ms", "min_score",
+        "low_hz", "high_hz", "boxes", "box_params",
+        cli_option("workers", int, typer.Option(1, "--workers", "-j", min=1, help="Recordings done at once, in separate processes; with --cluster local, its worker processes.")),
+        cli_option("cluster", str | None, typer.Option(None, "--cluster", help=CLUSTER_HELP)),
+        cli_option("progress", bool | None, typer.Option(None, "--progress/--no-progress", help="Show a progress bar (default: on a terminal).")),
+    ],
+    "Turn probabilities into predicted events with per-label thresholds; writes <rec>-predicted-<ratio>pr.csv.",
+)  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -21,9 +21,12 @@ withholds every recording of --recordings. Models go to OUT/<set>w_<replicate>r
 (cross-validation.json lists what each withholds); the summary as for hark xvalidate.
 
 Nested (the default): each model tunes its checkpoint (--checkpoint best: the highest macro
-F1) and its thresholds at the sensitivity ratios 0.5, 1 and 2 on its own validation split of
-the OTHER recordings, and scores its withheld recording once with them; OUT/recordings.csv
-gives each withheld recording's figures, summary.json their spread (mean, std, min, max),
+F1), its thresholds at the sensitivity ratios 0.5, 1 and 2 (high-recall, balanced,
+high-precision; of the calibrated probabilities hark ethogram compares) and, for dense
+models, hark ethogram's --min-duration-ms and --fill-gap-ms at each ratio (by event F1) on its
+own validation split of the OTHER recordings, and scores its withheld recording once with
+them; OUT/<model>/tuned.json holds what it chose, OUT/recordings.csv gives each withheld
+recording's figures and choices, summary.json their spread (mean, std, min, max),
 OUT/generalization.pdf/.png draws them. --no-nested validates on the withheld recordings
 themselves (the old way: what is chosen has seen them).
 """
@@ -49,7 +52,7 @@ def generalize_command(
     steps: int = common.STEPS,
     batch_size: int = common.BATCH_SIZE,
     validation_period: int = common.VALIDATION_PERIOD,
-    lr_schedule: str = common.LR_SCHEDULE,
+    lr_schedule: str | None = common.LR_SCHEDULE,
     warmup_steps: int = common.WARMUP_STEPS,
     early_stopping: int | None = common.EARLY_STOPPING,
     weight_averaging: str = common.WEIGHT_AVERAGING,

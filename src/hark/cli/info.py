@@ -27,10 +27,11 @@ def info(
     if not path.exists():
         raise HarkError(f"{path}: no such file or folder")
 
+    from hark.annotations.folder import lists_recordings
     from hark.annotations.report import describe_annotation_file, describe_csv, describe_folder, describe_recording
     from hark.audio import audio_suffixes
 
-    if path.is_dir():
+    if path.is_dir() or lists_recordings(path):  # a clip-label table stands for the folder of its recordings
         report = describe_folder(path)
     elif path.suffix.lower() in {s.lower() for s in audio_suffixes()}:
         report = describe_recording(path)
@@ -62,12 +63,17 @@ def _print_report(report: dict[str, Any]) -> None:
         facts.add_row("format", f"{report['format']} / {report['subtype']}")
         out.print(facts)
     elif report["type"] == "folder":
-        table = Table(title=f"{len(report['recordings'])} recordings in {report['path']}", title_justify="left")
+        where = f"listed by {report['table']}" if report.get("table") else f"in {report['path']}"
+        table = Table(title=f"{len(report['recordings'])} recordings {where}", title_justify="left")
         for name, justify in (("recording", "left"), ("rate (Hz)", "right"), ("duration (s)", "right"), ("channels", "right"), ("CSVs", "right")):
             table.add_column(name, justify=justify, overflow="fold")
         for rec in report["recordings"]:
             table.add_row(rec["path"], str(rec["samplerate"]), f"{rec['duration_s']:.3f}", str(rec["channels"]), str(len(rec["annotation_files"])))
         out.print(table)
+        if report.get("split"):
+            out.print(f"split column: {report['split']['training']} training, {report['split']['validation']} validation")
+        if report.get("groups"):
+            out.print(f"groups: {report['groups']} (each kept on one side of the split)")
     elif report["type"] == "csv":
         out.print(f"SongExplorer CSV {report['path']}")
     else:
@@ -86,6 +92,15 @@ def _print_report(report: dict[str, Any]) -> None:
         out.print(counts)
     else:
         out.print("annotations: none")
+
+    conflicts = report.get("conflicts")
+    if conflicts and conflicts["count"]:
+        # one line each, so that grep finds a place and both files
+        typer.echo(f"conflicts: {conflicts['count']} place(s) where annotation files disagree (hark train refuses them without --annotators):")
+        for place in conflicts["places"]:
+            typer.echo(f"  {place['text']}")
+        if conflicts["count"] > len(conflicts["places"]):
+            typer.echo(f"  ... and {conflicts['count'] - len(conflicts['places'])} more")
 
     for warning in report["warnings"]:
         # One line each, never wrapped at the console's width: a log or grep sees whole warnings.

@@ -47,8 +47,8 @@ def _split_list(text: str | None) -> list[str] | None:
 
 
 def train_command(
-    data: Path = typer.Option(..., "--data", help="Ground-truth folder: recordings with their annotation CSVs."),
-    labels: str | None = typer.Option(None, "--labels", help="Labels to learn, comma-separated (e.g. mel-pulse,mel-sine,ambient); none with --supervision unsupervised."),
+    data: Path = typer.Option(..., "--data", help="Ground-truth folder: recordings with their annotation CSVs; or a clip-label table (file,label[,split][,group] CSV or TSV, paths relative to it) for --supervision clip."),
+    labels: str | None = typer.Option(None, "--labels", help="Labels to learn, comma-separated (e.g. mel-pulse,mel-sine,ambient); none with --supervision unsupervised. Default with a clip-label table: every label of the table."),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write (resumes when it holds this model's checkpoints)."),
     kinds: str = typer.Option("annotated", "--kinds", help="Kinds of events to learn from, comma-separated."),
     supervision: str = typer.Option("sparse", "--supervision", help="sparse (labelled points and ranges), dense (every sample), clip (one label per file), events (each reviewed event's crop: a denoiser), unsupervised (windows of every recording, no labels: an autoencoder) or a plugin's (listed below)."),
@@ -60,9 +60,10 @@ def train_command(
     optimizer: str = typer.Option("adam", "--optimizer", help="adam, adamw, sgd or rmsprop."),
     learning_rate: float = typer.Option(0.001, "--learning-rate", help="Step size of the optimiser."),
     steps: int = typer.Option(600, "--steps", help="Mini-batches to train on."),
-    batch_size: int = typer.Option(32, "--batch-size", help="Examples per mini-batch."),
+    batch_size: str = typer.Option("32", "--batch-size", metavar="N|auto", help="Examples per mini-batch; auto: the largest up to 32 that fits in memory. A batch that does not fit is refused before training, with what to change."),
+    memory_gb: float | None = typer.Option(None, "--memory-gb", help="Memory training may take, in GB (default: what the machine has available, or the GPU's free memory, or the environment variable HARK_MEMORY_GB)."),
     validation_period: int = typer.Option(100, "--validation-period", help="Steps between validations and checkpoints."),
-    lr_schedule: str = typer.Option("constant", "--lr-schedule", help="Learning rate over the steps: constant, cosine (falls to 0 at the last step), one-cycle (rises, then falls to almost 0) or plateau (lowered when the validation loss stops improving)."),
+    lr_schedule: str | None = typer.Option(None, "--lr-schedule", help="Learning rate over the steps: constant, cosine (falls to 0 at the last step), one-cycle (rises, then falls to almost 0) or plateau (lowered when the validation loss stops improving). Default: the supervision's (sparse: cosine; the others: constant)."),
     warmup_steps: int = typer.Option(0, "--warmup-steps", help="First steps in which the learning rate rises linearly to --learning-rate (one-cycle: the length of its rise; 0: 30% of the steps)."),
     plateau_patience: int = typer.Option(2, "--plateau-patience", help="--lr-schedule plateau: validations without improvement before the learning rate is lowered."),
     plateau_factor: float = typer.Option(0.5, "--plateau-factor", help="--lr-schedule plateau: what the learning rate is multiplied by each time it is lowered."),
@@ -76,6 +77,7 @@ def train_command(
     validation_recordings: str | None = typer.Option(None, "--validation-recordings", help="Recordings held out whole: names (comma-separated), a text file of names, or a subfolder."),
     split_seed: int = typer.Option(1, "--split-seed", help="Seed of the validation split."),
     equalize: bool = typer.Option(True, "--equalize/--no-equalize", help="Draw training examples equally often per label."),
+    annotators: str | None = typer.Option(None, "--annotators", help="Annotators ranked, comma-separated, first wins (e.g. alice,person1): where their annotations mark the same sound, the higher-ranked one's label and verdict are learnt and the other's left out (kept on disk)."),
     data_param: list[str] = typer.Option([], "--data-param", help="Other training-data parameter NAME=VALUE (repeatable), e.g. point_width_ms=5, point_shape=gaussian, segment_gap_ms=2, dense_blocks=20, test_percent=10, test_recordings=a.wav,b.wav."),
     augment: list[str] = typer.Option([], "--augment", help="Augmentation NAME or NAME:PARAM=VALUE,... (repeatable; volume, noise, dc, reverse, invert, tilt, band, pitch, stretch, carrier, background; see docs/training-data.md). Default: the supervision's (sparse: carrier); none: no augmentation."),
     weights_seed: int = typer.Option(1, "--weights-seed", help="Seed of the initial weights (repeatable bit for bit on the CPU)."),
@@ -98,18 +100,18 @@ def train_command(
 ) -> None:
     """Train a model to find the labelled sounds; writes checkpoints, a log and the configuration to OUT."""
     from hark.train.augment import parse_augmentations
-    from hark.train.data import DataParams
+    from hark.train.data import DataParams, default_labels
     from hark.train.params import TrainParams
     from hark.train.run import train_model
 
-    if not data.is_dir():
-        raise HarkError(f"{data}: no such ground-truth folder")
+    if not data.exists():
+        raise HarkError(f"{data}: no such ground-truth folder or clip-label table")
     if restore is not None and not restore.is_file():
         raise HarkError(f"{restore}: no such checkpoint")
     data_params = validate_params(
         DataParams,
         {
-            "labels": _split_list(labels) or [],
+            "labels": _split_list(labels) or default_labels(data, supervision),
             "kinds": _split_list(kinds),
             "supervision": supervision,
             "overlapped": overlapped,
@@ -119,6 +121,7 @@ def train_command(
             "validation_recordings": _split_list(validation_recordings),
             "split_seed": split_seed,
             "equalize": equalize,
+            "annotators": _split_list(annotators) or [],
             "augmentations": parse_augmentations(augment),
             "channel": channel,
             "reader": reader,
@@ -157,6 +160,7 @@ def train_command(
         "batch_seed": batch_seed,
         "device": device,
         "threads": threads,
+        "memory_gb": memory_gb,
     }
     if transfer:
         base["transfer"] = {"models": [str(m) for m in transfer], "keep_layers": keep_layers, "fine_tune": fine_tune}

@@ -26,7 +26,7 @@ LEARNING_RATE = typer.Option(0.001, "--learning-rate", help="Step size of the op
 STEPS = typer.Option(600, "--steps", help="Mini-batches each model trains on.")
 BATCH_SIZE = typer.Option(32, "--batch-size", help="Examples per mini-batch.")
 VALIDATION_PERIOD = typer.Option(100, "--validation-period", help="Steps between validations and checkpoints.")
-LR_SCHEDULE = typer.Option("constant", "--lr-schedule", help="constant, cosine, one-cycle or plateau, as for hark train.")
+LR_SCHEDULE = typer.Option(None, "--lr-schedule", help="constant, cosine, one-cycle or plateau, as for hark train (default: the supervision's).")
 WARMUP_STEPS = typer.Option(0, "--warmup-steps", help="First steps in which the learning rate rises linearly, as for hark train.")
 EARLY_STOPPING = typer.Option(None, "--early-stopping", help="Stop each model once its validation loss has not improved for this many validations.")
 WEIGHT_AVERAGING = typer.Option("none", "--weight-averaging", help="none, ema or swa: validate and save averaged weights, as for hark train.")
@@ -94,7 +94,7 @@ def training_setup(command: str, data: Path, values: dict):
             "batch_size": values["batch_size"],
             "validation_period": values["validation_period"],
             # (commands without these options train as hark train's defaults do)
-            "lr_schedule": values.get("lr_schedule", "constant"),
+            "lr_schedule": values.get("lr_schedule"),
             "warmup_steps": values.get("warmup_steps", 0),
             "early_stopping_patience": values.get("early_stopping"),
             "weight_averaging": values.get("weight_averaging", "none"),

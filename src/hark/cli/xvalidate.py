@@ -42,7 +42,7 @@ def xvalidate_command(
     steps: int = common.STEPS,
     batch_size: int = common.BATCH_SIZE,
     validation_period: int = common.VALIDATION_PERIOD,
-    lr_schedule: str = common.LR_SCHEDULE,
+    lr_schedule: str | None = common.LR_SCHEDULE,
     warmup_steps: int = common.WARMUP_STEPS,
     early_stopping: int | None = common.EARLY_STOPPING,
     weight_averaging: str = common.WEIGHT_AVERAGING,

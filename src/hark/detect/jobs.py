@@ -11,10 +11,14 @@ from hark.jobs.spec import JobContext, JobKind, Resources
 
 
 def detect_job(params: dict, context: JobContext) -> dict:
-    """One recording (the fields of hark.detect.run.DetectionJob); threads: the job's cores."""
-    from hark.detect.run import DetectionJob, run_detection_job
+    """One recording (the fields of hark.detect.run.DetectionJob); threads: the job's cores. The
+    fields it shares with :class:`hark.detect.run.DetectRequest` are checked by the request, so a
+    bad value reads as it does from hark detect and the GUI."""
+    from hark.detect.run import DetectionJob, DetectRequest, run_detection_job
+    from hark.params import validate_shared
 
     job = record_from(DetectionJob, params, "detect job")
+    validate_shared(DetectRequest, params, recordings=[job.recording])
     job = DetectionJob(**{**job.__dict__, "recording": Path(job.recording), "output": Path(job.output), "threads": context.cpus})
     result = run_detection_job(job, context.progress)
     if not result.ok:

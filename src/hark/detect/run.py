@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from hark.annotations.event import Kind
 from hark.annotations.naming import annotation_csv_name
 from hark.annotations.songexplorer import write_csv
@@ -25,11 +27,31 @@ from hark.fileio import check_free_space, ensure_writable_dir, sweep_stale_tempo
 from hark.jobs.per_recording import run_per_recording
 from hark.jobs.settings import ClusterSettings
 from hark.jobs.spec import JobOutcome
+from hark.params import Params, as_request
 
 
 # A generous size of one recording's -detected.csv: detect refuses to start only where even
 # this cannot fit (a disk that is full, not one that is tight).
 CSV_BYTES_ESTIMATE = 100_000
+
+
+class DetectRequest(Params):
+    """``hark detect``: every parameter of :func:`detect_files`, declared once; the command's
+    options, the GUI's form and the ``detect`` jobs' checks come from it."""
+
+    recordings: list[Path] = Field(description="Recordings, or folders of recordings, to detect sounds in.", json_schema_extra={"argument": True})
+    out: Path | None = Field(None, description="Folder for the CSVs (default: beside each recording).", json_schema_extra={"flags": ("--out", "-o")})
+    detector: str = Field("time-freq-threshold", description="Detector plugin to use.", json_schema_extra={"flags": ("--detector", "-d")})
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="The detector's parameters (default: its own defaults).",
+        json_schema_extra={"flags": ("--param", "-p"), "pairs": True, "cli_help": "Detector parameter NAME=VALUE (repeatable).", "form": False},
+    )
+    channel: int = Field(0, ge=0, description="Channel of multi-channel recordings (from 0).")
+    reader: str = Field("auto", description="Audio reader plugin (auto: by file ending; highpass: filtered).")
+    reader_params: dict[str, Any] | None = Field(
+        None, description="The audio reader's parameters (default: its own defaults).",
+        json_schema_extra={"flags": ("--reader-param",), "pairs": True, "cli_help": "Audio reader parameter NAME=VALUE (repeatable)."},
+    )
 
 
 @dataclass(frozen=True)
@@ -59,20 +81,18 @@ class DetectionResult:
         return self.error is None
 
 
-def plan_detection(
-    recordings: Sequence[str | Path],
-    detector: str = "time-freq-threshold",
-    params: dict[str, Any] | None = None,
-    out_dir: str | Path | None = None,
-    channel: int = 0,
-    reader: str = "auto",
-    reader_params: dict[str, Any] | None = None,
-) -> list[DetectionJob]:
-    """Check every input and output, and return the jobs; raises HarkError on the first problem."""
+def plan_detection(request: DetectRequest | Sequence[str | Path], **parameters: Any) -> list[DetectionJob]:
+    """Check every input and output, and return the jobs; raises HarkError on the first problem.
+
+    ``request``: a :class:`DetectRequest`, or (the older form) the recordings with the other
+    fields as keywords (``out_dir`` for ``out``)."""
+    request = as_request(DetectRequest, request, "recordings", parameters, {"out_dir": "out"})
+    recordings, detector, out_dir = request.recordings, request.detector, request.out
+    channel, reader, reader_params = request.channel, request.reader, request.reader_params
     if not recordings:
         raise HarkError("no recordings given")
     detector_cls = detectors.get(detector)
-    checked_params = detector_cls(params).params.model_dump(mode="json")
+    checked_params = detector_cls(request.params).params.model_dump(mode="json")
     if out_dir is not None:
         ensure_writable_dir(out_dir)
     jobs, outputs = [], {}
@@ -81,7 +101,7 @@ def plan_detection(
         folder = Path(out_dir) if out_dir is not None else recording.path.parent
         output = folder / annotation_csv_name(recording.name, Kind.DETECTED)
         if output in outputs:
-            raise ParameterError("out_dir", f"{path} and {outputs[output]} would both write {output}; give them separate {{param}} folders")
+            raise ParameterError("out", f"{path} and {outputs[output]} would both write {output}; give them separate {{param}} folders")
         outputs[output] = path
         jobs.append(DetectionJob(recording.path, output, recording.frames, detector, checked_params, channel, reader, reader_params))
     for folder in {job.output.parent for job in jobs}:
@@ -106,18 +126,16 @@ def run_detection_job(job: DetectionJob, progress: Callable[[float], None] | Non
 
 
 def detect_files(
-    recordings: Sequence[str | Path],
-    detector: str = "time-freq-threshold",
-    params: dict[str, Any] | None = None,
-    out_dir: str | Path | None = None,
-    channel: int = 0,
-    reader: str = "auto",
-    reader_params: dict[str, Any] | None = None,
+    request: DetectRequest | Sequence[str | Path],
+    *,
     workers: int = 1,
     progress: Callable[[float], None] | None = None,
     cluster: ClusterSettings | str | None = None,
+    **parameters: Any,
 ) -> list[DetectionResult]:
-    """Detect sounds in ``recordings`` and write one ``-detected.csv`` per recording.
+    """Detect sounds in the request's recordings and write one ``-detected.csv`` per recording.
+
+    ``request``: a :class:`DetectRequest`, or the recordings with its other fields as keywords.
 
     ``workers`` > 1 runs recordings in that many local processes. ``progress`` is called
     with the fraction of all audio done. Results come back in the order of ``recordings``;
@@ -125,7 +143,7 @@ def detect_files(
     (settings or a ``--cluster`` value) runs one ``detect`` job per recording there instead,
     each with its log ``<rec>-detected.log`` beside its CSV (docs/jobs.md).
     """
-    jobs = plan_detection(recordings, detector, params, out_dir, channel, reader, reader_params)
+    jobs = plan_detection(as_request(DetectRequest, request, "recordings", parameters, {"out_dir": "out"}))
     if cluster is None:
         # cores not used by parallel recordings go to each recording's own threads
         threads = max(1, (os.cpu_count() or 1) // max(1, min(workers, len(jobs))))

@@ -47,26 +47,59 @@ def label_grid(count: int, title: str):
     return figure, list(axes[:count])
 
 
-def confusion_figure(confusion: np.ndarray, labels: Sequence[str], accuracy: float):
-    """Heat map of the confusion matrix, coloured by the fraction of each true label's row."""
+def confusion_figure(confusion: np.ndarray, labels: Sequence[str], accuracy: float, scores=None):
+    """Heat map of the confusion matrix, coloured by the fraction of each true label's row.
+
+    ``scores`` (a :class:`~hark.evaluate.metrics.Metrics`: per-label precision, recall and F1
+    and their macro averages), when given, are drawn as bars beside each row and the labels
+    are sorted by F1, best first, so that the weak labels and their confusions gather at the
+    bottom right. Cells show counts up to 30 labels; beyond that, the percentage of the row
+    where it is at least 5 %, and labels shrink to stay readable (up to ~100 labels).
+    """
     from matplotlib.figure import Figure
 
     count = len(labels)
-    side = min(4 + 0.45 * count, 24)
-    figure = Figure(figsize=(side + 1.5, side), layout="constrained")
-    ax = figure.subplots()
+    order = np.arange(count)
+    if scores is not None:
+        f1 = np.array([np.nan_to_num(m.f1, nan=-1.0) for m in scores.per_label])
+        order = np.lexsort((np.array(labels, dtype=object).astype(str), -f1))
+    confusion = np.asarray(confusion)[np.ix_(order, order)]
+    names = [labels[i] for i in order]
+    font = 8.0 if count <= 30 else max(4.5, 8.0 * 30 / count)
+    side = min(4 + (0.45 if count <= 30 else 0.3) * count, 28)
+    bars = scores is not None
+    figure = Figure(figsize=(side + (4.5 if bars else 1.5), side), layout="constrained")
+    if bars:
+        ax, bar_ax = figure.subplots(1, 2, gridspec_kw={"width_ratios": [max(count, 1), max(count, 1) * 0.3]}, sharey=True)
+    else:
+        ax, bar_ax = figure.subplots(), None
     rows = confusion.sum(axis=1, keepdims=True)
     share = np.divide(confusion, rows, out=np.zeros(confusion.shape), where=rows > 0)
-    image = ax.imshow(share, cmap="viridis", vmin=0, vmax=1)
-    figure.colorbar(image, ax=ax, label="fraction of the true label (recall on the diagonal)")
-    if count <= 30:  # beyond that the numbers no longer fit in their cells
-        for (i, j), n in np.ndenumerate(confusion):
-            ax.text(j, i, str(n), ha="center", va="center", fontsize=8, color="w" if share[i, j] < 0.6 else "k")
-    ax.set_xticks(range(count), labels, rotation=40, ha="right")
-    ax.set_yticks(range(count), labels)
+    image = ax.imshow(share, cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    figure.colorbar(image, ax=ax, label="fraction of the true label (recall on the diagonal)", location="left" if bars else "right")
+    for (i, j), n in np.ndenumerate(confusion):
+        if count <= 30:  # the counts fit in their cells
+            ax.text(j, i, str(n), ha="center", va="center", fontsize=font, color="w" if share[i, j] < 0.6 else "k")
+        elif share[i, j] >= 0.05:
+            ax.text(j, i, f"{100 * share[i, j]:.0f}", ha="center", va="center", fontsize=font * 0.8, color="w" if share[i, j] < 0.6 else "k")
+    ax.set_xticks(range(count), names, rotation=40 if count <= 30 else 90, ha="right" if count <= 30 else "center", fontsize=font)
+    ax.set_yticks(range(count), names, fontsize=font)
     ax.set_xlabel("predicted (argmax)")
-    ax.set_ylabel("true (annotated)")
-    ax.set_title(f"accuracy {accuracy:.1%}")
+    ax.set_ylabel("true (annotated)" + (", sorted by F1" if bars else ""))
+    title = f"accuracy {accuracy:.1%}"
+    if bars:
+        title += f"; macro precision {scores.macro_precision:.2f}, recall {scores.macro_recall:.2f}, F1 {scores.macro_f1:.2f}"
+        y = np.arange(count)
+        per_label = [scores.per_label[i] for i in order]
+        for offset, (name, colour) in zip((-0.27, 0.0, 0.27), (("precision", "tab:blue"), ("recall", "tab:orange"), ("f1", "tab:green"))):
+            values = [np.nan_to_num(getattr(m, name), nan=0.0) for m in per_label]
+            bar_ax.barh(y + offset, values, height=0.27, color=colour, label=name)
+        bar_ax.set_xlim(0, 1)
+        bar_ax.set_xlabel("per label")
+        bar_ax.tick_params(labelleft=False, labelsize=font)
+        bar_ax.legend(fontsize=7, loc="lower right")
+        bar_ax.grid(axis="x", alpha=0.3)
+    ax.set_title(title, fontsize=9)
     return figure
 
 

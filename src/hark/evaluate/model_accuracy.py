@@ -29,10 +29,12 @@ from typing import Literal
 
 import numpy as np
 
+from hark.dsp.clip_windows import aggregate_by
 from hark.errors import HarkError
 from hark.evaluate.calibration import apply_temperature, fit_temperature
 from hark.evaluate.metrics import Evaluation, evaluate, ratio_thresholds
 from hark.evaluate.report import best_checkpoint, write_accuracy_report, write_mistakes, write_table, write_thresholds
+from hark.evaluate.top_losses import top_losses, write_top_losses_report
 from hark.fileio import atomic_write_text
 from hark.models.store import Calibration, ModelConfig, best_step, list_checkpoints, load_config, save_calibration
 
@@ -85,6 +87,7 @@ def model_accuracy(
     for step, path in results.items():
         saved[step] = data = _read_validation(path)
         temperatures[step] = _calibrate(data, config, calibration)
+        per_clip(data, config)
         evaluations[step] = evaluate(
             data["probabilities"], data["targets"], config.output_names, mask=data.get("mask"), ratios=ratios
         )
@@ -103,6 +106,9 @@ def model_accuracy(
             best_data["probabilities"],
             config.output_names,
         )
+        if config.kind == "clip" and not config.overlapped:  # the clips (or events' crops) the model got most wrong
+            rows = top_losses([str(r) for r in best_data["recordings"]], best_data["targets"], best_data["probabilities"], config.output_names)
+            write_top_losses_report(out, config.data_root, int(config.data.get("channel", 0)), rows, draw=draw and config.supervision == "clip")
     atomic_write_text(out / "best.json", json.dumps({"step": best, "macro_f1": evaluations[best].metrics.macro_f1}) + "\n")
     return ModelAccuracy(folder, best, evaluations, temperatures)
 
@@ -139,6 +145,7 @@ def write_training_thresholds(
     for validated, path in results.items():
         data = _read_validation(path)
         temperatures[validated] = _calibrate(data, config, calibration)
+        per_clip(data, config)
         if validated == step:
             chosen = data  # calibrated in place
     save_calibration(folder, Calibration(temperatures={s: t for s, t in temperatures.items() if t != 1.0}))
@@ -148,6 +155,29 @@ def write_training_thresholds(
     rows = ratio_thresholds(data["probabilities"], data["targets"], config.output_names, ratios, mask=data.get("mask"))
     path = write_thresholds(folder / "accuracy" / "thresholds.csv", rows)
     return TrainingThresholds(path, step, temperatures[step])
+
+
+def per_clip(data: dict, config: ModelConfig) -> dict:
+    """A windowed clip model's validation rows (one per window) as one row per clip, in place.
+
+    Clip supervision validates every window of each validation clip (its configuration's
+    ``context`` is the window); the clip's probabilities are its windows' mean or maximum
+    (``clip_aggregation``), as ``hark classify`` makes a file's, and its target and mask are
+    its windows' (all the same). Anything else is left as it is. Calibrate before this: the
+    temperature applies to each window, as it does in ``hark classify``.
+    """
+    if config.kind != "clip" or config.context <= 0 or "recordings" not in data:
+        return data
+    recordings = [str(r) for r in data["recordings"]]
+    if len(set(recordings)) == len(recordings):
+        return data  # one window per clip: nothing to aggregate
+    how = str(config.data.get("clip_aggregation", "mean"))
+    data["probabilities"], names, firsts = aggregate_by(data["probabilities"], recordings, how)  # type: ignore[arg-type]
+    data["recordings"] = np.array(names)
+    for name in ("targets", "mask", "positions"):
+        if name in data:
+            data[name] = data[name][firsts]
+    return data
 
 
 def _read_validation(path: Path) -> dict:

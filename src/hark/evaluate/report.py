@@ -109,7 +109,7 @@ def write_accuracy_report(folder: str | Path, evaluation: Evaluation, *, trainin
     if not draw:
         return written
     if metrics.confusion is not None:
-        written += figures.save_figure(figures.confusion_figure(metrics.confusion, metrics.labels, metrics.accuracy), folder, "confusion-matrix")
+        written += figures.save_figure(figures.confusion_figure(metrics.confusion, metrics.labels, metrics.accuracy, scores=metrics), folder, "confusion-matrix")
     written += figures.save_figure(figures.precision_recall_figure(evaluation.curves, evaluation.thresholds), folder, "precision-recall")
     written += figures.save_figure(figures.roc_figure(evaluation.curves), folder, "roc")
     written += figures.save_figure(figures.density_figure(evaluation.densities, evaluation.thresholds), folder, "probability-density")

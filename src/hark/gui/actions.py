@@ -1,11 +1,13 @@
 """The GUI's actions: which declared parameter models make up each form, and the jobs they start.
 
-An action's form has one section per parameter model: the models the command line and job
-kinds already declare (``DataParams``, ``TrainParams``, a detector's ``Params``,
-``AccuracyJobParams``, ...), plus, where a command takes files, a small model of those files.
-:func:`plan_action` validates every section, resolves every path inside the data folder
-(:meth:`hark.gui.paths.DataFolder.resolve`) and plans the jobs with the same library
-functions as the commands (``plan_detection`` and ``plan_classification``, then
+An action's form has one section per parameter model: the request models from which the
+commands' options are generated too (``DetectRequest``, ``ClassifyRequest``, ``EthogramRequest``,
+``DenoiseRequest``), the models the command line and job kinds already declare
+(``DataParams``, ``TrainParams``, a detector's ``Params``, ``AccuracyJobParams``, ...), plus,
+where a command takes files, a small model of those files. :func:`plan_action` validates every
+section, resolves every path inside the data folder (:meth:`hark.gui.paths.DataFolder.resolve`)
+and plans the jobs with the same library functions as the commands (``plan_detection``,
+``plan_classification``, ``plan_ethogram_request``, ``plan_denoise_request``, then
 :func:`hark.jobs.recording_jobs`; ``train_job_spec``), so a mistake is reported before
 anything starts and the GUI submits the very jobs that ``--cluster`` submits.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
 
@@ -24,15 +26,7 @@ from hark.gui.forms import parse_form
 from hark.gui.paths import DataFolder, confine_nested_paths
 from hark.jobs.per_recording import recording_jobs
 from hark.jobs.spec import Job, job_kinds
-from hark.params import Params
-
-
-class DetectFiles(Params):
-    """Recordings for hark detect."""
-
-    recordings: list[str] = Field(min_length=1, description="Recordings, or folders of recordings, inside the data folder.")
-    out: str | None = Field(None, description="Folder for the CSVs (default: beside each recording).")
-    detector: str = Field("time-freq-threshold", description="Detector plugin.")
+from hark.params import Params, validate_request
 
 
 class TrainFolders(Params):
@@ -41,18 +35,6 @@ class TrainFolders(Params):
     data_root: str = Field(".", description="Ground-truth folder (inside the data folder).")
     out: str = Field(description="Model folder to write.")
     restore: str | None = Field(None, description="Checkpoint to start from.")
-
-
-class ClassifyFiles(Params):
-    """Model and recordings for hark classify."""
-
-    model: str = Field(description="Model folder written by hark train.")
-    recordings: list[str] = Field(min_length=1, description="Recordings, or folders of recordings, to classify.")
-    out: str = Field(description="Folder for the probabilities.")
-    engine: Literal["auto", "torch", "onnx"] = Field("auto", description="torch: a checkpoint; onnx: frozen.onnx; auto: onnx when up to date.")
-    device: str = Field("auto", description="auto, cpu or cuda.")
-    chunk_seconds: float | None = Field(None, gt=0, description="Audio per chunk (default: about a million samples).")
-    checkpoint: str | None = Field(None, description="A step, best or last (default: best, else last).")
 
 
 class ActivationFolders(Params):
@@ -144,11 +126,11 @@ def _recordings_in(paths: list[str], folder: DataFolder) -> list[Path]:
 
 
 def _detect_jobs(checked, folder, log_for) -> list[Job]:
-    from hark.detect.run import plan_detection
+    from hark.detect.run import DetectRequest, plan_detection
 
     files = checked["files@"]
-    planned = plan_detection(_recordings_in(files["recordings"], folder), files["detector"], checked["detector"].model_dump(mode="json"),
-                             files["out"])  # fmt: skip
+    request = {**files, "recordings": _recordings_in(files["recordings"], folder), "params": checked["detector"].model_dump(mode="json")}
+    planned = plan_detection(validate_request(DetectRequest, request))
     return recording_jobs("detect", planned, lambda job: f"detect {folder.relative(job.recording)}", lambda job: log_for("detect"))
 
 
@@ -162,13 +144,50 @@ def _train_jobs(checked, folder, log_for) -> list[Job]:
 
 def _classify_jobs(checked, folder, log_for) -> list[Job]:
     from hark.infer.classify import for_workers, plan_classification
+    from hark.infer.requests import ClassifyRequest
 
     files = checked["files@"]
-    planned, opened = plan_classification(files["model"], _recordings_in(files["recordings"], folder), files["out"], files["engine"],
-                                          files["device"], files["chunk_seconds"], checkpoint=files["checkpoint"])  # fmt: skip
+    request = validate_request(ClassifyRequest, {**files, "recordings": _recordings_in(files["recordings"], folder)})
+    planned, opened = plan_classification(**request.arguments())
     del opened
-    return recording_jobs("classify", for_workers(planned, files["device"]), lambda job: f"classify {folder.relative(job.recording)}",
+    return recording_jobs("classify", for_workers(planned, request.device), lambda job: f"classify {folder.relative(job.recording)}",
                           lambda job: log_for("classify"))  # fmt: skip
+
+
+def _classify_sections() -> tuple[Section, ...]:
+    from hark.infer.requests import ClassifyRequest
+
+    return (Section("files", "Model and recordings", ClassifyRequest, ("model", "recordings", "out")),)
+
+
+def _denoise_sections() -> tuple[Section, ...]:
+    from hark.infer.requests import DenoiseRequest
+
+    return (Section("denoise", "Denoiser and recordings", DenoiseRequest, ("model", "recordings", "out", "events")),)
+
+
+def _denoise_jobs(checked, folder, log_for) -> list[Job]:
+    from hark.infer.denoise import plan_denoise_request
+    from hark.infer.requests import DenoiseRequest
+
+    values = checked["denoise@"]
+    planned, opened = plan_denoise_request(validate_request(DenoiseRequest, {**values, "recordings": _recordings_in(values["recordings"], folder)}))
+    del opened
+    return recording_jobs("denoise", planned, lambda job: f"denoise {folder.relative(job.recording)}", lambda job: log_for("denoise"))
+
+
+def _ethogram_sections() -> tuple[Section, ...]:
+    from hark.infer.requests import EthogramRequest
+
+    return (Section("ethogram", "Ethogram", EthogramRequest, ("model", "out", "probabilities", "recordings")),)
+
+
+def _ethogram_jobs(checked, folder, log_for) -> list[Job]:
+    from hark.infer.ethogram import plan_ethogram_request
+    from hark.infer.requests import EthogramRequest
+
+    planned = plan_ethogram_request(validate_request(EthogramRequest, checked["ethogram@"]))
+    return recording_jobs("ethogram", planned, lambda job: f"ethogram {job.recording}", lambda job: log_for("ethogram"))
 
 
 def _single(kind: str, section: str, name_field: str) -> JobMaker:
@@ -195,8 +214,9 @@ def _cluster_jobs(checked, folder, log_for) -> list[Job]:
 
 def _detect_sections() -> tuple[Section, ...]:
     from hark.detect import detectors
+    from hark.detect.run import DetectRequest
 
-    return (Section("files", "Recordings", DetectFiles, ("recordings", "out")),
+    return (Section("files", "Recordings", DetectRequest, ("recordings", "out")),
             Section("detector", "Detector (time-freq-threshold)", detectors.get("time-freq-threshold").Params))  # fmt: skip
 
 
@@ -236,10 +256,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("accuracy", "Evaluate a model's checkpoints on its validation sounds.",
            _job_section("accuracy", ("model",)), _single("accuracy", "accuracy", "model")),
     Action("freeze", "Export a model to ONNX.", _job_section("freeze", ("model",)), _single("freeze", "freeze", "model")),
-    Action("classify", "Run a model over recordings: probabilities per frame.",
-           lambda: (Section("files", "Model and recordings", ClassifyFiles, ("model", "recordings", "out")),), _classify_jobs),
-    Action("ethogram", "Turn probabilities into predicted events.",
-           _job_section("ethogram", ("model", "probabilities", "out", "recordings")), _single("ethogram", "ethogram", "out")),
+    Action("classify", "Run a model over recordings: probabilities per frame.", _classify_sections, _classify_jobs),
+    Action("ethogram", "Turn probabilities into predicted events.", _ethogram_sections, _ethogram_jobs),
+    Action("denoise", "Mark detected or predicted events accepted or rejected with a denoiser.", _denoise_sections, _denoise_jobs),
     Action("misses", "Detected sounds that no prediction covers.",
            _job_section("misses", ("recordings", "out")), _single("misses", "misses", "out")),
     Action("activations", "Hidden-layer activations of chosen sounds, for the cluster view.", _activations_sections, _activations_jobs),

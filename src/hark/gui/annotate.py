@@ -6,8 +6,15 @@ another person's annotation) to give it the label; drag across the waveform or t
 lay a range (across the spectrogram: a box with a frequency extent); double-click blank space
 to lay a point; double-click one of your annotations to delete it.
 
-Review mode: the arrow keys step through the events of the recording, each shown with its
-score; A accepts, R rejects, a number key relabels, and a drag redraws the current box.
+Review mode: the arrow keys step through the review queue (:mod:`hark.gui.review`: the
+events of others still to review, narrowed by kind, label, annotator and score, ordered by
+time, score or suggestion), each shown with its score; A accepts, R rejects, a number key
+relabels, and a drag redraws the current box. A verdict on a machine-made event writes an
+own copy with a real label (:func:`hark.gui.review.verdict_label`), never the detector's
+class, and the event leaves the queue.
+
+Labels and their keys come from the data folder's label list
+(:mod:`hark.annotations.label_list`): keys 1-9 and 0, then Shift+1..0.
 
 Every change goes through :class:`hark.annotations.edits.AnnotationEditor`, which saves
 at once; this module only turns gestures into its calls.
@@ -19,11 +26,13 @@ import html
 from typing import TYPE_CHECKING
 
 from bokeh.layouts import column, row
-from bokeh.models import Button, Div, RadioButtonGroup, Select, TextInput
+from bokeh.models import Button, Div, InlineStyleSheet, RadioButtonGroup, Select, TextInput
 
-from hark.annotations.event import Event, Status, label_problem
+from hark.annotations.event import Event, Kind, Status, label_problem
 from hark.errors import HarkError
 from hark.gui.loaded import LoadedRecording, ShownEvent, own_lane
+from hark.gui.review import ReviewLinks, ReviewQueue, place, read_suggestions, suggestion_file, verdict_label
+from hark.gui.review_widgets import ReviewFilters
 
 if TYPE_CHECKING:
     from hark.gui.session import GuiSession
@@ -37,7 +46,10 @@ class AnnotatePanel:
     def __init__(self, session: GuiSession):
         self.session = session
         self.current_label: str | None = None
-        self._position: tuple | None = None  # review: (start, stop, lane, label) of the current event
+        self._current: ShownEvent | None = None  # review: the queue's event last stepped to (it stays after a verdict)
+        self._links: ReviewLinks | None = None
+        self._suggestions: list[tuple[int, int, float]] = []
+        self._label_css = ""
 
         self.mode = RadioButtonGroup(labels=MODES, active=0, name="mode")
         self.mode.on_change("active", lambda attr, old, new: self._mode_changed())
@@ -63,6 +75,8 @@ class AnnotatePanel:
         self.accept_button.on_click(lambda: self.set_status(Status.ACCEPTED))
         self.reject_button.on_click(lambda: self.set_status(Status.REJECTED))
         self.review_info = Div(text="", width=520, name="review-info")
+        self.queue_info = Div(text="", width=520, name="review-queue")
+        self.filters = ReviewFilters(self._filters_changed)
         self.file_info = Div(text="", width=520, name="file-info")
         self.refresh_labels()
 
@@ -73,6 +87,8 @@ class AnnotatePanel:
             self.label_buttons,
             row(self.species, self.word, self.new_label, column(Div(text=""), self.add_label)),
             row(self.previous_button, self.next_button, self.accept_button, self.reject_button),
+            self.filters.layout(),
+            self.queue_info,
             self.review_info,
             self.file_info,
         )  # fmt: skip
@@ -88,8 +104,19 @@ class AnnotatePanel:
         return self.session.view.loaded
 
     def recording_opened(self, loaded: LoadedRecording) -> None:
+        self.session.reload_labels()  # another window (or a person's editor) may have changed them
         self.session.add_labels(loaded.labels())
-        self._position = None
+        self._current = None
+        session = self.session
+        self._links = ReviewLinks.of(session.folder.settings_dir, loaded.relative, loaded.annotator)
+        self._suggestions = []
+        suggestions = suggestion_file(loaded.path)
+        if suggestions is not None:
+            try:
+                self._suggestions = read_suggestions(session.folder.readable(suggestions, what="suggestions file"))
+            except HarkError as err:
+                session.report(f"{err} — review cannot be ordered by suggestion", error=True)
+        self.filters.set_choices(loaded.shown(set(Kind)), bool(self._suggestions))
         self.refresh_labels()
         self._show_review_info(None)
 
@@ -98,9 +125,19 @@ class AnnotatePanel:
         labels = self.session.labels
         own = self.loaded.editor.events if self.loaded is not None and self.loaded.editor is not None else ()
         counts = {label: sum(1 for e in own if e.label == label) for label in labels}
-        self.label_buttons.labels = [
-            f"{i + 1}: {label} ({counts[label]})" if i < 9 else f"{label} ({counts[label]})" for i, label in enumerate(labels)
-        ]
+        texts = []
+        for label in labels:
+            key = self.session.label_list.key(label)
+            shown_key = "" if key is None else key.replace("shift+", "⇧") + ": "
+            texts.append(f"{shown_key}{label} ({counts[label]})")
+        if self.label_buttons.labels != texts:
+            self.label_buttons.labels = texts
+        # each button underlined in its label's colour (colours are #rrggbb, checked when the labels file is read)
+        css = "".join(f".bk-btn:nth-child({i + 1}){{border-bottom:4px solid {self.session.label_color(label)}}}"
+                      for i, label in enumerate(labels))  # fmt: skip
+        if css != self._label_css:
+            self._label_css = css
+            self.label_buttons.stylesheets = [InlineStyleSheet(css=css)]
         self.label_buttons.active = labels.index(self.current_label) if self.current_label in labels else None
         species = sorted({label.split("-", 1)[0] for label in labels})
         self.species.options = [""] + species
@@ -133,7 +170,7 @@ class AnnotatePanel:
         if problem:
             self.session.report(f"cannot add that label: {problem}", error=True)
             return
-        self.session.add_labels([label])
+        self.session.add_labels([label], explicit=True)
         self.new_label.value = ""
         self.current_label = label
         self.refresh_labels()
@@ -192,7 +229,9 @@ class AnnotatePanel:
         start, stop = self._tic(start_s), self._tic(stop_s)
         current = self.session.view.highlight
         if self.reviewing and current is not None:
-            self._edit(lambda: editor.reshape(current.event, start, stop, frequency), current)
+            target = self._review_target(current)
+            if target is not None:
+                self._edit(lambda: self._reshape(editor, current, target, start, stop, frequency), current)
             return
         label = self._label_or_complain()
         if label is None:
@@ -207,6 +246,31 @@ class AnnotatePanel:
         settings = self.session.context.settings
         plugin = double_click_plugins.get(settings.double_click)
         return plugin.place(self.loaded.recording, tic, plugin.validate(settings.double_click_params))
+
+    def _review_target(self, shown: ShownEvent) -> Event | None:
+        """The event to hand the editor for a verdict or a redraw: another's carries the label its own copy
+        gets (never a detector's class; None, said in the page, when no label is chosen)."""
+        if shown.own:
+            return shown.event
+        label = verdict_label(shown.event, self.current_label, self.session.labels)
+        if label is None:
+            self.session.report(f"choose a label first: {shown.event.label!r} is a detector's class, not a label of the folder "
+                                "(a label button or a number key)", error=True)  # fmt: skip
+            return None
+        return shown.event if label == shown.event.label else shown.event.with_(label=label)
+
+    def _reshape(self, editor, shown: ShownEvent, target: Event, start: int, stop: int, frequency) -> Event:
+        """Redraw ``shown``'s box; remember which event of others the own copy stands for, so it leaves the queue."""
+        result = editor.reshape(target, start, stop, frequency)
+        if self._links is not None:
+            if not shown.own:
+                self._links.link(shown.event, result)
+            else:
+                self._links.moved(shown.event, result)
+                for other in self.loaded.shown(set(Kind)):  # a verdict's copy, redrawn: the event it copied stays reviewed
+                    if not other.own and place(other.event) == place(shown.event):
+                        self._links.link(other.event, result)
+        return result
 
     def _tic(self, seconds: float) -> int:
         return int(min(max(0, round(seconds * self.loaded.samplerate)), self.loaded.recording.frames))
@@ -226,16 +290,25 @@ class AnnotatePanel:
         highlight = self.session.view.highlight
         if result is not None and target is not None and highlight is not None and _position_of(target) == _position_of(highlight):
             self.session.view.highlight = ShownEvent(result, own_lane(self.loaded.annotator), True)
-            self._position = _position_of(self.session.view.highlight)
         self.after_edit()
         return result
 
     def after_edit(self) -> None:
-        if self.session.view.highlight is not None and self.loaded is not None:
-            self.session.view.highlight = self._find_position()
+        view = self.session.view
+        queue = self._queue(quiet=True) if self.reviewing else None
+        if view.highlight is not None and view.highlight.own and self.loaded is not None and self.loaded.editor is not None:
+            editor = self.loaded.editor
+            if not editor.owns(view.highlight.event):  # undone or changed elsewhere: the own event now there, else the original
+                found = editor.find_own(view.highlight.event)
+                if found is not None:
+                    view.highlight = ShownEvent(found, own_lane(self.loaded.annotator), True)
+                elif self._current is not None and queue is not None and queue.index(self._current) is not None:
+                    view.highlight = self._current
+                else:
+                    view.highlight = None
         self.refresh_labels()
-        self.session.view.draw_events()
-        self._show_review_info(self.session.view.highlight)
+        view.draw_events()
+        self._show_review_info(view.highlight, queue)
 
     def undo(self) -> None:
         self._step("undo")
@@ -274,62 +347,93 @@ class AnnotatePanel:
             self.session.view.draw_events()
             self._show_review_info(None)
         else:
-            self.step(+1 if self._position is None else 0)
+            self.step(+1 if self._current is None else 0)
 
-    def _review_list(self) -> list[ShownEvent]:
-        return self.loaded.review_list(self.session.view.shown_kinds()) if self.loaded is not None else []
+    def _filters_changed(self) -> None:
+        """A filter or the order changed: the queue starts again from its first event."""
+        self._current = None
+        try:
+            kinds = self.filters.current().kinds
+        except HarkError as err:
+            self.session.report(str(err), error=True)
+            return
+        view = self.session.view
+        names = [k.value for k in Kind]  # the order of the view's kind buttons
+        missing = [names.index(kind) for kind in kinds if names.index(kind) not in view.kinds.active]
+        if missing:  # the chosen kind's lane is shown, so the event under review is seen
+            view.kinds.active = sorted([*view.kinds.active, *missing])
+        if self.reviewing and self.loaded is not None:
+            self.step(+1)
+        else:
+            self._show_review_info(self.session.view.highlight, self._queue(quiet=True) if self.loaded else None)
 
-    def _find_position(self) -> ShownEvent | None:
-        """The review list's event at the remembered position (an edit may have replaced it by a copy)."""
-        if self._position is None:
+    def _queue(self, quiet: bool = False) -> ReviewQueue | None:
+        """The events still to review with the filters of the page (None when a filter is mistyped or nothing is open)."""
+        if self.loaded is None:
             return None
-        events = self._review_list()
-        exact = [s for s in events if _position_of(s) == self._position]
-        same_place = [s for s in events if (s.event.start, s.event.stop) == self._position[:2]]
-        return (exact or same_place or [None])[0]
+        try:
+            review_filter = self.filters.current()
+        except HarkError as err:
+            if not quiet:
+                self.session.report(str(err), error=True)
+            return None
+        kinds = {Kind(kind) for kind in review_filter.kinds} or self.session.view.shown_kinds()
+        own = self.loaded.editor.events if self.loaded.editor is not None else ()
+        reviewed = self._links.reviewed_origins({place(e) for e in own}) if self._links is not None else set()
+        return ReviewQueue(self.loaded.shown(kinds), own, review_filter, reviewed, self._suggestions)
 
     def step(self, direction: int) -> None:
-        """Go to the next (+1), previous (-1) or current (0) event of the review list."""
+        """Go to the next (+1), previous (-1) or current (0) event of the review queue."""
         if self.loaded is None:
             self.session.report("open a recording first", error=True)
             return
         if not self.reviewing:
             self.mode.active = 1  # stepping is reviewing; the mode callback steps
             return
-        events = self._review_list()
-        if not events:
-            self.session.report("no events of the shown kinds to review in this recording", error=True)
+        queue = self._queue()
+        if queue is None:
             return
-        keys = [_position_of(s) for s in events]
-        if self._position is None:  # start with what is in view
+        if not queue.items:
+            self.session.report("no events left to review with these filters in this recording", error=True)
+            self._show_review_info(self.session.view.highlight, queue)
+            return
+        current = self._current
+        if current is None:  # in time order, start with what is in view
             rate = self.loaded.samplerate
-            visible = [s for s in events if s.event.stop / rate >= self.session.view.x_range.start]
-            chosen = (visible or events)[0] if direction >= 0 else events[-1]
+            visible = [s for s in queue.items if s.event.stop / rate >= self.session.view.x_range.start]
+            chosen = (visible or queue.items)[0] if queue.filter.order == "time" else queue.items[0]
+            chosen = chosen if direction >= 0 else queue.items[-1]
         elif direction > 0:
-            chosen = next((s for s, k in zip(events, keys) if k > self._position), events[-1])
+            chosen = queue.after(current)
         elif direction < 0:
-            chosen = next((s for s, k in zip(reversed(events), reversed(keys)) if k < self._position), events[0])
+            chosen = queue.before(current)
         else:
-            chosen = self._find_position() or events[0]
-        self._position = _position_of(chosen)
+            chosen = current if queue.index(current) is not None else queue.after(current) or queue.before(current)
+        if chosen is None:
+            self.session.report(f"that was the {'last' if direction > 0 else 'first'} event of the review queue", error=True)
+            return
+        self._current = chosen
         self.session.view.highlight = chosen
         rate = self.loaded.samplerate
         self.session.view.show_around(chosen.event.start / rate, chosen.event.stop / rate)
         self.session.view.draw_events()
-        self._show_review_info(chosen)
+        self._show_review_info(chosen, queue)
 
-    def _show_review_info(self, shown: ShownEvent | None) -> None:
+    def _show_review_info(self, shown: ShownEvent | None, queue: ReviewQueue | None = None) -> None:
+        if queue is not None:
+            described = self.filters.describe()
+            self.queue_info.text = f"Review queue: <b>{len(queue)}</b> to review" + (f" ({html.escape(described)})" if described else "")
         if shown is None or self.loaded is None:
-            self.review_info.text = "Review: press → or Next to step through the events (A accept, R reject, 1-9 relabel)."
+            self.review_info.text = "Review: press → or Next to step through the queue (A accept, R reject, 1-9 and 0 relabel)."
             return
-        events = self._review_list()
-        number = next((i + 1 for i, s in enumerate(events) if _position_of(s) == _position_of(shown)), "?")
+        index = queue.index(shown) if queue is not None and not shown.own else None
+        where = f"Event {index + 1} of {len(queue)}" if index is not None else "Reviewed"
         event, rate = shown.event, self.loaded.samplerate
         score = "—" if event.score is None else f"{event.score:.3g}"
         status = event.status.value if event.status is not None else "not reviewed"
         frequency = f", {event.low_hz:.0f}–{event.high_hz:.0f} Hz" if event.has_frequency else ""
         self.review_info.text = (
-            f"<b>Event {number} of {len(events)}</b>: {html.escape(shown.lane)}, <b>{html.escape(event.label)}</b>, "
+            f"<b>{where}</b>: {html.escape(shown.lane)}, <b>{html.escape(event.label)}</b>, "
             f"{event.start / rate:.3f}–{event.stop / rate:.3f} s{frequency}, score <b>{score}</b>, <b>{status}</b>"
         )
 
@@ -339,8 +443,9 @@ class AnnotatePanel:
             self.session.report("switch to Review and step to an event (→) before accepting or rejecting", error=True)
             return
         editor = self._editor()
-        if editor is not None:
-            self._edit(lambda: editor.set_status(current.event, status), current)
+        target = self._review_target(current) if editor is not None else None
+        if target is not None:
+            self._edit(lambda: editor.set_status(target, status), current)
 
     def relabel_current(self, label: str) -> None:
         current = self.session.view.highlight
@@ -369,10 +474,9 @@ class AnnotatePanel:
             view.go_start()
         elif key == "End":
             view.go_end()
-        elif lowered.isdigit() and lowered != "0":
-            index = int(lowered) - 1
-            if index < len(self.session.labels):
-                label = self.session.labels[index]
+        elif lowered.isdigit() or (key.startswith("shift+") and key[6:].isdigit()):
+            label = self.session.label_list.label_of_key(lowered)  # 1-9 and 0, then shift+1..0: the folder's label list
+            if label is not None:
                 self.choose_label(label)
                 if self.reviewing and view.highlight is not None:
                     self.relabel_current(label)

@@ -248,5 +248,6 @@ class ClusterView:
             self.session.annotate.after_edit()
 
     def on_key(self, key: str) -> None:
-        if key.isdigit() and key != "0" and int(key) <= len(self.session.labels):
-            self.session.annotate.choose_label(self.session.labels[int(key) - 1])
+        label = self.session.label_list.label_of_key(key)  # 1-9 and 0, then shift+1..0, as in the Recording tab
+        if label is not None:
+            self.session.annotate.choose_label(label)

@@ -13,6 +13,7 @@ import json
 import types
 import typing
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 from pydantic import BaseModel
@@ -54,6 +55,10 @@ def display_value(value: Any) -> str:
     """A value as its text box shows it."""
     if value is None:
         return ""
+    if isinstance(value, PurePath):
+        return str(value)
+    if isinstance(value, (list, tuple)) and any(isinstance(v, PurePath) for v in value):
+        value = [str(v) if isinstance(v, PurePath) else v for v in value]
     if isinstance(value, BaseModel):
         return json.dumps(value.model_dump(mode="json"))
     if isinstance(value, (list, tuple)):
@@ -91,15 +96,26 @@ def _limits(field) -> str:
     return ", ".join(parts)
 
 
+def shown_in_form(field) -> bool:
+    """Whether a field has a box in the form (a request's field marked ``form: False`` is filled
+    by another section, e.g. detect's detector parameters)."""
+    extra = field.json_schema_extra
+    return not (isinstance(extra, dict) and extra.get("form") is False)
+
+
 def field_specs(model: type[Params]) -> list[FieldSpec]:
     specs = []
     for name, field in model.model_fields.items():
+        if not shown_in_form(field):
+            continue
         annotation, optional = _strip_optional(field.annotation)
         default = field.get_default(call_default_factory=True)
         optional = optional or default is None
         description = field.description or ""
         limits = _limits(field)
-        if annotation is bool:
+        if annotation is bool and optional:  # yes, no, or (empty) the action decides
+            specs.append(FieldSpec(name, "choice", display_value(default), description, ("", "true", "false"), limits, optional))
+        elif annotation is bool:
             specs.append(FieldSpec(name, "bool", display_value(default), description, limits=limits, optional=optional))
         elif typing.get_origin(annotation) is typing.Literal or name in getattr(model, "field_choices", {}):
             # a field that names a plugin lists the registered ones (field_choices: name -> a function of no arguments)

@@ -3,7 +3,9 @@
 A small script, run once the document is ready, listens to ``keydown`` on the whole page
 and writes each key (with its modifiers, as ``ctrl+z`` or ``shift+ArrowRight``) into a
 :class:`KeyPress` model, whose change reaches the server like any widget's. Keys typed into
-a text box, a menu or a number field are left to that widget.
+a text box, a menu or a number field are left to that widget. Shift with a digit is sent as
+``shift+1`` ... ``shift+0`` whatever character the keyboard layout makes of it: the second bank
+of label keys (:mod:`hark.annotations.label_list`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ document.addEventListener('keydown', (event) => {
   if (['Shift', 'Control', 'Alt', 'Meta'].includes(event.key)) { return; }
   let name = event.key;
   if (event.shiftKey && name.length > 1) { name = 'shift+' + name; }
+  // Shift+digit types '!', '@', ... (by keyboard layout): the second bank of label keys is named by the key's place
+  if (event.shiftKey && !event.ctrlKey && !event.metaKey && /^Digit[0-9]$/.test(event.code)) { name = 'shift+' + event.code.slice(5); }
   if (event.altKey) { name = 'alt+' + name; }
   if (event.ctrlKey || event.metaKey) { name = 'ctrl+' + (event.shiftKey ? 'shift+' : '') + event.key.toLowerCase(); }
   if (PREVENTED.includes(event.key) || name.startsWith('ctrl+')) { event.preventDefault(); }

@@ -95,18 +95,6 @@ class LoadedRecording:
             counts.update((own_lane(self.annotator), e.label) for e in self.editor.events if e.kind in kinds)
         return counts
 
-    def review_list(self, kinds: set[Kind]) -> list[ShownEvent]:
-        """The events to step through when reviewing, in time order.
-
-        An event the person already edited (a detection they labelled or rejected) is
-        stepped through once, as their annotated copy (one at the same place and frequency).
-        """
-        shown = self.shown(kinds)
-        if self.editor is not None:
-            places = {(e.start, e.stop, e.low_hz, e.high_hz) for e in self.editor.events}
-            shown = [s for s in shown if s.own or (s.event.start, s.event.stop, s.event.low_hz, s.event.high_hz) not in places]
-        return sorted(shown, key=lambda s: (s.event.start, s.event.stop, s.lane, s.event.label))
-
     def labels(self) -> list[str]:
         """Labels of the annotated events here (the person's and others'), sorted."""
         own = self.editor.events if self.editor is not None else ()

@@ -17,13 +17,17 @@ from bokeh.layouts import column, row
 from bokeh.models import Div, TabPanel, Tabs
 from bokeh.palettes import Category10_10
 
+from hark.annotations.event import Kind
 from hark.annotations.folder import GroundTruthFolder, RecordingEntry, scan_folder
+from hark.annotations.label_list import LABELS_FILE, LabelList
+from hark.annotations.songexplorer import read_csv
 from hark.errors import HarkError
 from hark.gui.annotate import AnnotatePanel
 from hark.gui.keys import KeyPress, key_listener
 from hark.gui.memory import GuiMemory
 from hark.gui.paths import DataFolder
 from hark.gui.recording_view import RecordingView
+from hark.gui.review import detector_classes
 
 if TYPE_CHECKING:
     from bokeh.document import Document
@@ -50,7 +54,7 @@ class GuiSession:
         self.folder: DataFolder = context.folder
         self.annotator = context.settings.annotator
         self.memory = GuiMemory(self.folder.settings_dir)
-        self.labels: list[str] = []
+        self.label_list = LabelList(None)  # read once the folder is scanned
         self._messages: list[tuple[float, str, bool]] = []
         self.ground_truth: GroundTruthFolder | None = None
 
@@ -62,7 +66,6 @@ class GuiSession:
 
         self.cluster = ClusterView(self)
         self.actions = ActionsView(self)
-        self.add_labels(self.memory.get("labels", []) or [])
 
         recording_tab = column(self.view.layout(), row(self.annotate.layout(), self.view.counts_table))
         self.tabs = Tabs(tabs=[
@@ -80,6 +83,7 @@ class GuiSession:
         doc.title = f"hark — {self.folder.root.name}"
 
         self.rescan(quiet=True)
+        self._open_label_list()
         wanted = arguments.get("recording") or self.memory.get("recording")
         if wanted and isinstance(wanted, str):
             self.view.open(wanted)
@@ -141,17 +145,58 @@ class GuiSession:
 
     # -- labels ----------------------------------------------------------------------------
 
-    def add_labels(self, labels) -> None:
-        new = [label for label in labels if isinstance(label, str) and label and label not in self.labels]
-        if new:
-            self.labels = sorted(self.labels + new)
-            self.memory.set("labels", self.labels)
-            self.annotate.refresh_labels()
+    @property
+    def labels(self) -> list[str]:
+        """The data folder's labels in order of creation (``DATA_DIR/hark-labels.csv``)."""
+        return self.label_list.labels
+
+    def _open_label_list(self) -> None:
+        """Read the folder's label list; on first open make it from the labels people used so far."""
+        path = self.folder.root / LABELS_FILE
+        try:
+            self.folder.readable(path, what="the labels file")
+            self.label_list = LabelList.open(self.folder.root, [] if path.exists() else self._existing_labels())
+        except HarkError as err:  # a malformed file, or one linked in from outside: left as it is, never read again
+            self.label_list = LabelList(None)
+            self.report(f"{err} — labels are not remembered until it is fixed", error=True)
+        self.annotate.refresh_labels()
+
+    def reload_labels(self) -> None:
+        try:
+            self.label_list.reload()
+        except HarkError as err:  # the file was broken meanwhile: keep the labels in memory, leave it as it is
+            self.label_list = LabelList(None, self.label_list.entries)
+            self.report(f"{err} — labels are not remembered until it is fixed", error=True)
+
+    def _existing_labels(self) -> list[str]:
+        """Labels of every person's annotations in the folder (and those the GUI remembered before), never a detector's class."""
+        found = {label for label in self.memory.get("labels", []) or [] if isinstance(label, str)}
+        for entry in self.ground_truth.entries if self.ground_truth is not None else ():
+            for path in entry.annotation_paths([Kind.ANNOTATED]):
+                try:
+                    self.folder.readable(path)
+                    found.update(e.label for e in read_csv(path, allow_empty=True) if e.kind is Kind.ANNOTATED)
+                except HarkError:
+                    continue  # reported when its recording is opened
+        return sorted(found - detector_classes())
+
+    def add_labels(self, labels, explicit: bool = False) -> None:
+        """Append labels new to the folder's list (a detector's class only when typed in as a ``explicit`` new label)."""
+        classes = set() if explicit else detector_classes()
+        wanted = [label for label in labels if isinstance(label, str) and label and label not in classes]
+        if not wanted or all(label in self.label_list for label in wanted):
+            return
+        try:
+            self.label_list.add(wanted)
+        except HarkError as err:
+            self.report(str(err), error=True)
+        self.annotate.refresh_labels()
 
     def label_color(self, label: str) -> str:
-        """A colour per label: by its place in the (sorted) label list, so it is the same in every window."""
-        if label in self.labels:
-            return Category10_10[self.labels.index(label) % len(Category10_10)]
+        """A colour per label: the one the folder's labels file gives it, so it is the same in every window and never moves."""
+        color = self.label_list.color(label)
+        if color is not None:
+            return color
         # a label seen only in machine-made files: a colour of its own name, the same in every window
         return Category10_10[int(hashlib.sha1(label.encode()).hexdigest(), 16) % len(Category10_10)]
 

@@ -10,30 +10,25 @@
 See docs/inference.md.
 """
 
-from hark.infer.classify import ClassificationResult, classify_recordings, plan_classification
-from hark.infer.engines import ModelSpec, OnnxEngine, TorchEngine, open_engine
-from hark.infer.ethogram import read_thresholds, write_ethograms
-from hark.infer.freeze import freeze_model
-from hark.infer.misses import write_misses
-from hark.infer.priors import prior_weights, reweight, training_prevalences
-from hark.infer.probabilities import ProbabilitiesMeta, open_probabilities, read_probabilities
+import importlib
 
-__all__ = [
-    "ClassificationResult",
-    "ModelSpec",
-    "OnnxEngine",
-    "ProbabilitiesMeta",
-    "TorchEngine",
-    "classify_recordings",
-    "freeze_model",
-    "open_engine",
-    "open_probabilities",
-    "plan_classification",
-    "prior_weights",
-    "read_probabilities",
-    "read_thresholds",
-    "reweight",
-    "training_prevalences",
-    "write_ethograms",
-    "write_misses",
-]
+# name -> the module defining it; imported when first asked for (PEP 562), so that
+# ``hark.infer.requests`` (the commands' options) loads without torch
+_WHERE = {
+    "ClassificationResult": "classify", "classify_recordings": "classify", "plan_classification": "classify",
+    "ModelSpec": "engines", "OnnxEngine": "engines", "TorchEngine": "engines", "open_engine": "engines",
+    "read_thresholds": "ethogram", "write_ethograms": "ethogram",
+    "freeze_model": "freeze",
+    "write_misses": "misses",
+    "prior_weights": "priors", "reweight": "priors", "training_prevalences": "priors",
+    "ProbabilitiesMeta": "probabilities", "open_probabilities": "probabilities", "read_probabilities": "probabilities",
+}  # fmt: skip
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'hark.infer' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"hark.infer.{_WHERE[name]}"), name)
+
+
+__all__ = sorted(_WHERE)

@@ -24,9 +24,11 @@ from typing import Any
 import numpy as np
 
 from hark.audio.recording import Recording, open_recording
+from hark.dsp.clip_windows import hop_of
 from hark.errors import HarkError, ParameterError
 from hark.fileio import check_free_space, ensure_writable_dir, sweep_stale_temporaries
 from hark.infer.boxes import model_band
+from hark.infer.clip_windows import check_window_settings, clip_rows, windows_path, write_predictions
 from hark.infer.engines import Engine, EngineName, ModelSpec, open_engine
 from hark.infer.priors import prior_weights, reweight, training_prevalences
 from hark.infer.probabilities import (
@@ -38,6 +40,7 @@ from hark.infer.probabilities import (
     probabilities_paths,
     probabilities_writer,
 )
+from hark.infer.requests import ClassifyRequest
 from hark.jobs.per_recording import run_per_recording
 from hark.jobs.settings import ClusterSettings
 from hark.jobs.spec import JobOutcome
@@ -67,6 +70,8 @@ class ClassificationJob:
     reader: str = "auto"
     reader_params: dict[str, Any] | None = None
     threads: int = 0
+    window_overlap: float | None = None  # clip models: overlap of neighbouring windows (None: the model's clip_overlap)
+    aggregation: str | None = None  # clip models: mean or max of the windows (None: the model's clip_aggregation)
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,8 @@ def plan_classification(
     reader: str = "auto",
     reader_params: dict[str, Any] | None = None,
     move_old: bool = False,
+    window_overlap: float | None = None,
+    aggregation: str | None = None,
 ) -> tuple[list[ClassificationJob], Engine]:
     """Check every input and output; returns the jobs and the opened engine (HarkError on a problem).
 
@@ -115,6 +122,7 @@ def plan_classification(
     """
     if not recordings:
         raise HarkError("no recordings given")
+    check_window_settings(window_overlap, aggregation)
     model = Path(model)
     config = load_config(model)
     opened = open_engine(model, checkpoint, engine, device)  # reads the checkpoint or export: a bad one fails here
@@ -146,13 +154,33 @@ def plan_classification(
         outputs[output] = path
         jobs.append(ClassificationJob(
             recording.path, output, recording.frames, model, checkpoint_path, opened.name, opened.device, chunk,
-            dict(priors) if priors else None, channel, reader, reader_params,
+            dict(priors) if priors else None, channel, reader, reader_params, 0, window_overlap, aggregation,
         ))
+    _check_memory(opened, jobs, int(config.context))
     sweep_stale_temporaries(out_dir)
     needed = sum(array_bytes(spec.frames(job.samples), len(spec.output_names)) for job in jobs)
     check_free_space(out_dir, needed, f"the probabilities of {len(jobs)} recording(s)")
     _refuse_or_move_other_models(out_dir, spec, move_old)
     return jobs, opened
+
+
+def _check_memory(opened: Engine, jobs: Sequence[ClassificationJob], clip_window: int) -> None:
+    """Refuse (one line, with the numbers) a model whose batches would not fit in memory, before
+    any recording is read: a clip model's batch of windows (or its longest file, for a model of
+    whole clips), a frame model's chunk. Only a torch model can be measured; an export is not."""
+    from hark.infer.clip_windows import WINDOWS_PER_BATCH
+    from hark.train.memory import check_inference_memory
+
+    module, spec = getattr(opened, "module", None), opened.spec
+    if module is None or not jobs:
+        return
+    if spec.kind == "clip":
+        samples, batch = (clip_window, WINDOWS_PER_BATCH) if clip_window > 0 else (max(job.samples for job in jobs), 1)
+        hint = "train the model on shorter windows (clip_window_s)" if clip_window > 0 else "cut the longest files shorter, or train the model on windows (clip_window_s)"
+    else:
+        samples, batch = jobs[0].chunk_samples + spec.context, 1
+        hint = "classify in shorter chunks (chunk_seconds)"
+    check_inference_memory(module, samples, batch, spec.samplerate, opened.device, hint)
 
 
 def _refuse_or_move_other_models(out_dir: Path, spec: ModelSpec, move_old: bool) -> None:
@@ -186,6 +214,8 @@ def classify_recordings(
     reader_params: dict[str, Any] | None = None,
     cluster: ClusterSettings | str | None = None,
     move_old: bool = False,
+    window_overlap: float | None = None,
+    aggregation: str | None = None,
 ) -> list[ClassificationResult]:
     """Write ``<rec>-probabilities.npy`` and ``.json`` in ``out_dir`` for each recording.
 
@@ -200,12 +230,17 @@ def classify_recordings(
     (settings or a ``--cluster`` value) runs one ``classify`` job per recording there instead,
     each with its log ``<rec>-probabilities.log`` beside its output (docs/jobs.md).
     ``move_old``: see :func:`plan_classification`; what is guaranteed of the outputs is in
-    docs/inference.md.
+    docs/inference.md. A clip model classifies each file window by window, ``window_overlap``
+    apart, and aggregates them by ``aggregation`` (mean or max; None: the model's training
+    settings), writing each file's ``<rec>-windows.csv`` and ``out_dir/predictions.csv``
+    (:mod:`hark.infer.clip_windows`).
     """
     jobs, opened = plan_classification(
         model, recordings, out_dir, engine, device, chunk_seconds, priors,
         checkpoint=checkpoint, channel=channel, reader=reader, reader_params=reader_params, move_old=move_old,
+        window_overlap=window_overlap, aggregation=aggregation,
     )
+    spec = opened.spec
     workers = max(1, min(workers, len(jobs)))
     run_here = None
     if cluster is not None:
@@ -216,10 +251,26 @@ def classify_recordings(
     else:
         run_here = partial(run_classification_job, engine=opened)
     del opened
-    return run_per_recording(
+    results = run_per_recording(
         jobs, run_classification_job, [job.samples for job in jobs], kind="classify", from_outcome=_result_of, workers=workers,
-        progress=progress, cluster=cluster, run_here=run_here, preload_modules=_plugin_modules(jobs[0].model),
+        progress=progress, cluster=cluster, run_here=run_here, preload_modules=plugin_modules(jobs[0].model),
     )
+    if spec.kind == "clip":
+        done = [(str(path), result) for path, result in zip(recordings, results) if result.ok and result.output is not None]
+        rows = [np.load(result.output)[0] for _, result in done]
+        write_predictions(Path(out_dir), [name for name, _ in done], rows, list(spec.output_names))
+    return results
+
+
+def classify(
+    request: ClassifyRequest,
+    *,
+    workers: int = 1,
+    progress: Callable[[float], None] | None = None,
+    cluster: ClusterSettings | str | None = None,
+) -> list[ClassificationResult]:
+    """``hark classify``: :func:`classify_recordings` with the parameters of ``request``."""
+    return classify_recordings(**request.arguments(), workers=workers, progress=progress, cluster=cluster)
 
 
 def for_workers(jobs: Sequence[ClassificationJob], device: str) -> list[ClassificationJob]:
@@ -256,7 +307,9 @@ def run_classification_job(
         if job.priors:
             weights = prior_weights(job.priors, spec.output_names, training_prevalences(load_config(job.model)), spec.overlapped)
         if spec.kind == "clip":
-            row_blocks = _clip_rows(engine, recording)
+            row_blocks, windows = _clip_rows(engine, recording, job, weights)
+            meta = replace(meta, extra={**meta.extra, "windows": windows})
+            weights = None  # applied to each window already
         else:
             row_blocks = stream_frames(engine, recording, job.chunk_samples, progress)
         with probabilities_writer(job.output, meta) as write:
@@ -303,12 +356,24 @@ def _piece_samples(chunk_samples: int, stride: int, overlap: int) -> int:
     return chunk_samples // pieces
 
 
-def _clip_rows(engine: Engine, recording: Recording):
-    """A clip model's single row: the whole recording in one pass (clip models are for clips)."""
-    yield 0, engine(recording.read()[None, :])
+def _clip_rows(engine: Engine, recording: Recording, job: ClassificationJob, weights: np.ndarray | None) -> tuple[list, dict]:
+    """A clip model's single row, its windows aggregated (:mod:`hark.infer.clip_windows`), and how
+    it was made; the windows' timeline is written beside the probabilities."""
+    config = load_config(job.model)
+    settings = config.data
+    window = int(config.context)  # 0: a model trained on whole clips reads the whole file
+    overlap = job.window_overlap if job.window_overlap is not None else float(settings.get("clip_overlap", 0.5))
+    aggregation = job.aggregation or str(settings.get("clip_aggregation", "mean"))
+    padding = str(settings.get("clip_padding", "zeros"))  # models from before windows padded with zeros
+    spec = engine.spec
+    reweight_rows = None if weights is None else (lambda rows: reweight(rows, weights, spec.overlapped))
+    row = clip_rows(engine, recording, window, overlap, aggregation, padding, list(spec.output_names), reweight_rows, windows_path(job.output))
+    hop = hop_of(window, overlap) if window > 0 else recording.frames
+    windows = {"window": window, "hop": hop, "overlap": overlap, "aggregation": aggregation, "padding": padding, "timeline": windows_path(job.output).name}
+    return [(0, row)], windows
 
 
-def _plugin_modules(model: Path) -> list[str]:
+def plugin_modules(model: Path) -> list[str]:
     """The module defining the model's architecture: a fresh process imports it to find the plugin
     (architectures registered by code, not by an entry point, exist only where that code ran)."""
     from hark.models.base import architectures

@@ -27,8 +27,10 @@ to the recordings by their ``wavfile`` column. Everything is checked before any 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -40,13 +42,18 @@ from hark.annotations.songexplorer import read_csv, write_csv
 from hark.audio.recording import Recording, open_recording
 from hark.errors import HarkError, ParameterError
 from hark.fileio import ensure_writable_dir
+from hark.infer.classify import plugin_modules
 from hark.infer.engines import Engine, open_engine
 from hark.infer.misses import glob_escape
+from hark.infer.requests import DenoiseJobParams, DenoiseRequest
+from hark.jobs.per_recording import run_per_recording
+from hark.jobs.settings import ClusterSettings
+from hark.jobs.spec import JobOutcome
 from hark.models.store import ModelConfig, load_config
 from hark.train.data_events import EventCropper
 from hark.train.supervisions import supervision_of
 
-DEFAULT_BATCH = 64  # crops per model call: ~6 MB of 100 ms crops at 250 kHz
+DEFAULT_BATCH = DenoiseRequest.model_fields["batch_size"].default  # crops per model call: ~6 MB of 100 ms crops at 250 kHz
 
 
 @dataclass(frozen=True)
@@ -63,9 +70,14 @@ class DenoiseJob:
 class DenoiseResult:
     recording: Path
     events_csv: Path
-    output: Path
+    output: Path | None
     accepted: int
     rejected: int
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
 
 
 @dataclass(frozen=True)
@@ -179,42 +191,84 @@ def plan_denoising(
 
 
 def denoise_recordings(
-    model: str | Path,
-    recordings: Sequence[str | Path],
-    out_dir: str | Path,
-    events: Sequence[str | Path] | None = None,
-    threshold: float | None = None,
-    ratio: float | None = None,
-    relabel: bool = False,
+    request: DenoiseRequest,
     *,
-    checkpoint: str | int | Path | None = None,
-    device: str = "auto",
-    batch_size: int = DEFAULT_BATCH,
-    report: Callable[[DenoiseResult], None] = lambda result: None,
+    workers: int = 1,
+    progress: Callable[[float], None] | None = None,
+    cluster: ClusterSettings | str | None = None,
 ) -> list[DenoiseResult]:
-    """Write ``<rec>-denoised.csv`` in ``out_dir`` for each recording (see the module); returns what was written.
+    """Write ``<rec>-denoised.csv`` in the request's ``out`` for each recording (see the module).
 
-    ``checkpoint``: a step, ``best``, ``last`` or a path (default: the best by ``hark
-    accuracy``, else the last). ``report`` is called after each recording.
+    One ``denoise`` job per recording (:func:`hark.jobs.run_per_recording`): here, in
+    ``workers`` local processes, or on ``cluster``. Results in the order of the recordings; a
+    recording that fails has ``error`` set and the others still run. ``progress`` gets the
+    fraction of all audio done.
     """
+    jobs, engine = plan_denoise_request(request)
+    workers = max(1, min(workers, len(jobs)))
+    run_here = None
+    if cluster is None and workers > 1:  # each process opens its own model
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        jobs = [job.model_copy(update={"threads": threads}) for job in jobs]
+    elif cluster is None:
+        run_here = partial(run_denoise_job, engine=engine)
+    del engine
+    return run_per_recording(
+        jobs, run_denoise_job, [job.frames for job in jobs], kind="denoise", from_outcome=_result_of, workers=workers,
+        progress=progress, cluster=cluster, run_here=run_here, preload_modules=plugin_modules(Path(request.model)),
+    )
+
+
+def plan_denoise_request(request: DenoiseRequest) -> tuple[list[DenoiseJobParams], Engine]:
+    """Check everything (the denoiser, its rule, every recording and its events, the outputs, the
+    checkpoint) and return one ``denoise`` job record per recording, with the opened model."""
+    model = request.model
     config, rejected_label = check_denoiser(model)
-    verdicts = decision_rule(model, config, rejected_label, threshold, ratio)
-    if batch_size < 1:
-        raise HarkError(f"batch size {batch_size} must be positive")
-    out_dir = ensure_writable_dir(out_dir)
-    jobs = plan_denoising(config, model, recordings, out_dir, events)
-    engine = open_engine(model, checkpoint, "auto", device)
-    cropper = EventCropper.from_ms(float(config.data.get("crop_ms", 100.0)), float(config.data.get("margin_ms", 5.0)), config.samplerate)
-    results = []
-    for job in jobs:
-        probabilities = classify_events(engine, job.recording, job.events, cropper, batch_size)
-        judged = verdicts.apply(job.events, probabilities, relabel)
-        write_csv(job.output, judged, extras=True)
-        rejected = sum(e.status is Status.REJECTED for e in judged)
-        result = DenoiseResult(job.recording.path, job.events_csv, job.output, len(judged) - rejected, rejected)
-        report(result)
-        results.append(result)
-    return results
+    verdicts = decision_rule(model, config, rejected_label, request.threshold, request.ratio)
+    out_dir = ensure_writable_dir(request.out)
+    planned = plan_denoising(config, model, request.recordings, out_dir, request.events)
+    engine = open_engine(model, request.checkpoint, "auto", request.device)  # a bad checkpoint fails here
+    jobs = [
+        DenoiseJobParams(
+            recording=str(job.recording.path.absolute()), output=str(job.output.absolute()), events_csv=str(job.events_csv.absolute()),
+            model=str(Path(model).absolute()), checkpoint=request.checkpoint, device=request.device, threshold=verdicts.threshold,
+            relabel=request.relabel, batch_size=request.batch_size, frames=job.recording.frames,
+        )
+        for job in planned
+    ]  # fmt: skip
+    return jobs, engine
+
+
+def run_denoise_job(job: DenoiseJobParams, progress: Callable[[float], None] | None = None, engine: Engine | None = None) -> DenoiseResult:
+    """Judge one recording's events and write its ``-denoised.csv``; a HarkError becomes a failed result."""
+    recording_path, events_csv = Path(job.recording), Path(job.events_csv)
+    try:
+        config, rejected_label = check_denoiser(job.model)
+        names = tuple(config.output_names)
+        verdicts = Verdicts(names, names.index(rejected_label), job.threshold)
+        data = config.data
+        recording = open_recording(recording_path, channel=int(data.get("channel", 0)), reader=str(data.get("reader", "auto")), reader_params=data.get("reader_params"))
+        events = [e for e in read_csv(events_csv, allow_empty=True) if PurePath(e.recording).name == recording.name]
+        if engine is None:
+            engine = open_engine(job.model, job.checkpoint, "auto", job.device, job.threads)
+        cropper = EventCropper.from_ms(float(data.get("crop_ms", 100.0)), float(data.get("margin_ms", 5.0)), config.samplerate)
+        probabilities = classify_events(engine, recording, events, cropper, job.batch_size)
+        judged = verdicts.apply(events, probabilities, job.relabel)
+        write_csv(Path(job.output), judged, extras=True)
+    except HarkError as err:
+        return DenoiseResult(recording_path, events_csv, None, 0, 0, str(err))
+    if progress:
+        progress(1.0)
+    rejected = sum(e.status is Status.REJECTED for e in judged)
+    return DenoiseResult(recording.path, events_csv, Path(job.output), len(judged) - rejected, rejected)
+
+
+def _result_of(job: DenoiseJobParams, outcome: JobOutcome) -> DenoiseResult:
+    """A ``denoise`` job's outcome as the recording's result."""
+    if outcome.ok:
+        result = outcome.result
+        return DenoiseResult(Path(job.recording), Path(job.events_csv), Path(job.output), int(result["accepted"]), int(result["rejected"]))
+    return DenoiseResult(Path(job.recording), Path(job.events_csv), None, 0, 0, outcome.error)
 
 
 def classify_events(engine: Engine, recording: Recording, events: Sequence[Event], cropper: EventCropper, batch_size: int = DEFAULT_BATCH) -> np.ndarray:

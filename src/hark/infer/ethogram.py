@@ -44,7 +44,7 @@ and ``min_score`` drops those below it.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,22 +54,24 @@ from hark.annotations.event import Event, Kind
 from hark.annotations.naming import annotation_csv_name
 from hark.annotations.songexplorer import write_csv
 from hark.audio.recording import Recording, open_recording
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.evaluate import report
+from hark.evaluate.event_sets import not_fewer_events
 from hark.evaluate.events import frames_to_samples, probability_runs
 from hark.evaluate.segments import SegmentationParams, segment
 from hark.fileio import ensure_writable_dir
 from hark.infer.boxes import BoxParams, check_cutoffs, model_band, with_frequency_bounds
 from hark.infer.engines import config_digest
 from hark.infer.probabilities import ProbabilitiesMeta, open_probabilities, read_meta
+from hark.infer.requests import SENSITIVITY_RATIOS, EthogramJobParams, EthogramRequest
+from hark.jobs.per_recording import run_per_recording
+from hark.jobs.settings import ClusterSettings
+from hark.jobs.spec import JobOutcome
 from hark.models.store import ModelConfig, load_config, read_calibration
+from hark.params import validate_params
 from hark.train.supervisions import supervision_of
 
 BLOCK_ROWS = 2**20  # rows of probabilities examined at a time
-
-SENSITIVITY_RATIOS = {"high-recall": 0.5, "balanced": 1.0, "high-precision": 2.0}
-"""Sensitivity presets as precision/recall ratios of the accuracy thresholds."""
-
 
 def sensitivity_ratio(sensitivity: str) -> float:
     """The precision/recall ratio of a sensitivity preset."""
@@ -111,11 +113,14 @@ def read_thresholds(model: str | Path, ratio: float, dense: bool = False) -> dic
 
 
 @dataclass(frozen=True)
-class _EthogramJob:
+class EthogramResult:
     recording: str
-    meta: ProbabilitiesMeta
-    output: Path
-    audio: Recording | None = None
+    output: Path | None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
 
 
 def write_ethograms(
@@ -138,8 +143,78 @@ def write_ethograms(
     models only; None: the defaults) sets how syllables are made. ``boxes`` says whether
     and within which cut-offs events get frequency bounds (default: a dense model's events,
     when their audio is found); ``min_score`` drops events scored below it. Everything is
-    checked before the first file is written.
+    checked before the first file is written. Here, one recording after another; see
+    :func:`ethograms` for an :class:`~hark.infer.requests.EthogramRequest` run in processes or as jobs.
     """
+    written = []
+    for job in plan_ethograms(model, recordings, probabilities_dir, out_dir, ratio, dense, segmentation, boxes=boxes, min_score=min_score):
+        result = run_ethogram_job(job)
+        if not result.ok:
+            raise HarkError(result.error)
+        written.append(result.output)
+    return written
+
+
+def ethograms(
+    request: EthogramRequest,
+    *,
+    workers: int = 1,
+    progress: Callable[[float], None] | None = None,
+    cluster: ClusterSettings | str | None = None,
+) -> list[EthogramResult]:
+    """``hark ethogram``: the request's recordings' predicted events, one ``ethogram`` job per
+    recording (:func:`hark.jobs.run_per_recording`: here, in ``workers`` local processes, or on
+    ``cluster``); results in the order planned, a failure as a failed result."""
+    jobs = plan_ethogram_request(request)
+    return run_per_recording(
+        jobs, run_ethogram_job, [job.frames for job in jobs], kind="ethogram", from_outcome=_result_of, workers=workers,
+        progress=progress, cluster=cluster,
+    )
+
+
+def plan_ethogram_request(request: EthogramRequest) -> list[EthogramJobParams]:
+    """The ``ethogram`` jobs of ``request`` (one per recording), everything checked first."""
+    ratio = request.chosen_ratio()
+    if request.boxes is False and (request.low_hz is not None or request.high_hz is not None or request.box_params):
+        raise ParameterError(
+            "boxes", "{low_hz}, {high_hz} and {box_params} set the frequency bounds that {param} turns off", others=("low_hz", "high_hz", "box_params")
+        )
+    try:
+        box_params = validate_params(BoxParams, request.box_params, "{param}")
+    except HarkError as err:  # named as the request's field: --box-param on the command line
+        raise ParameterError("box_params", str(err)) from None
+    probabilities = request.probabilities or request.out
+    if not probabilities.is_dir():
+        raise HarkError(f"{probabilities}: no such folder; run hark classify --model {request.model} --out {probabilities} REC... first")
+    given = {"threshold": request.threshold, "min_duration_ms": request.min_duration_ms, "fill_gap_ms": request.fill_gap_ms}
+    given = {name: value for name, value in given.items() if value is not None}
+    segmentation = SegmentationParams(**given) if given else None
+    return plan_ethograms(
+        request.model, request.recordings or None, probabilities, request.out, ratio, request.dense, segmentation,
+        boxes=BoxSettings(request.boxes, request.low_hz, request.high_hz, box_params), min_score=request.min_score,
+    )  # fmt: skip
+
+
+def _result_of(job: EthogramJobParams, outcome: JobOutcome) -> EthogramResult:
+    """An ``ethogram`` job's outcome as the recording's result."""
+    if outcome.ok:
+        return EthogramResult(job.recording, Path(outcome.result["output"]))
+    return EthogramResult(job.recording, None, outcome.error)
+
+
+def plan_ethograms(
+    model: str | Path,
+    recordings: Sequence[str | Path] | None,
+    probabilities_dir: str | Path,
+    out_dir: str | Path,
+    ratio: float,
+    dense: bool = False,
+    segmentation: SegmentationParams | None = None,
+    *,
+    boxes: BoxSettings | None = None,
+    min_score: float | None = None,
+) -> list[EthogramJobParams]:
+    """Check everything :func:`write_ethograms` needs and return one job record per recording."""
     config = load_config(model)
     if min_score is not None and not 0 <= min_score <= 1:
         raise HarkError(f"minimum score {min_score:g} must lie between 0 and 1")
@@ -150,8 +225,7 @@ def write_ethograms(
     if segmentation is not None and not segmenting:
         raise HarkError(f"{model} was trained with {config.supervision} supervision; segmentation settings apply to dense models only")
     segmentation = segmentation or SegmentationParams()
-    rule = _decision_rule(model, config, ratio, dense, segmentation)
-    stricter = [] if segmenting and segmentation.threshold is not None else _stricter_rules(model, config, ratio, dense, segmentation)
+    _decision_rule(model, config, ratio, dense, segmentation)  # its thresholds must exist before anything is written
     calibration = read_calibration(model)
     digest = config_digest(config)
     paths = _recording_paths(recordings)
@@ -174,19 +248,38 @@ def write_ethograms(
             )
         output = Path(out_dir) / annotation_csv_name(name, Kind.PREDICTED, ratio=float(ratio))
         audio = _audio_of(name, paths.get(name), meta, required=bool(boxes.enabled)) if boxing else None
-        jobs.append(_EthogramJob(name, meta, output, audio))
-    written = []
-    for job in jobs:
+        jobs.append(EthogramJobParams(
+            recording=name, output=str(output.absolute()), probabilities=str(Path(probabilities_dir).absolute()), model=str(Path(model).absolute()),
+            ratio=float(ratio), dense=dense, segmentation=segmentation.model_dump(mode="json"), min_score=min_score,
+            audio=None if audio is None else str(audio.path.absolute()), low_hz=None if cutoffs is None else cutoffs[0],
+            high_hz=None if cutoffs is None else cutoffs[1], box_params=boxes.params.model_dump(mode="json"), frames=meta.frames,
+        ))  # fmt: skip
+    return jobs
+
+
+def run_ethogram_job(job: EthogramJobParams, progress: Callable[[float], None] | None = None) -> EthogramResult:
+    """One recording's predicted events, written to its CSV; a HarkError becomes a failed result."""
+    try:
+        model, probabilities_dir = Path(job.model), Path(job.probabilities)
+        config = load_config(model)
+        segmentation = validate_params(SegmentationParams, job.segmentation, "segmentation")  # a job spec may come from elsewhere
+        segmenting = supervision_of(config.supervision).dense
+        rule = _decision_rule(model, config, job.ratio, job.dense, segmentation)
+        stricter = [] if segmenting and segmentation.threshold is not None else _stricter_rules(model, config, job.ratio, job.dense, segmentation)
         array, meta = open_probabilities(job.recording, probabilities_dir)
         events: list[Event] | None = None
         for each in [*stricter, rule]:  # from the strictest ratio to the one asked for
-            found = _scored_at_least(each.events(array, meta, segmentation), min_score)
+            found = _scored_at_least(each.events(array, meta, segmentation), job.min_score)
             events = found if events is None else not_fewer_events(found, events, per_label=meta.overlapped)
-        if job.audio is not None and cutoffs is not None:
-            events = with_frequency_bounds(events, job.audio, *cutoffs, boxes.params)
-        write_csv(job.output, events, extras=True)
-        written.append(job.output)
-    return written
+        if job.audio is not None and job.low_hz is not None and job.high_hz is not None:
+            audio = _audio_of(job.recording, Path(job.audio), meta, required=True)
+            events = with_frequency_bounds(events, audio, job.low_hz, job.high_hz, validate_params(BoxParams, job.box_params, "box_params"))
+        write_csv(Path(job.output), events, extras=True)
+    except HarkError as err:
+        return EthogramResult(job.recording, None, str(err))
+    if progress:
+        progress(1.0)
+    return EthogramResult(job.recording, Path(job.output))
 
 
 @dataclass(frozen=True)
@@ -230,42 +323,6 @@ def _stricter_rules(model, config: ModelConfig, ratio: float, dense: bool, segme
 
 def _scored_at_least(events: list[Event], min_score: float | None) -> list[Event]:
     return events if min_score is None else [e for e in events if e.score is None or e.score >= min_score]
-
-
-def not_fewer_events(looser: Sequence[Event], stricter: Sequence[Event], per_label: bool = False) -> list[Event]:
-    """The events of a lower threshold (``looser``), made never fewer than those of a higher one.
-
-    Events of both that overlap, directly or through others, form a group. A group with two
-    or more stricter events keeps those (the lower threshold joined what the higher one
-    separated); a group with one keeps its looser events (the same call, with the lower
-    threshold's wider bounds), or that one when it has no looser event; a group without
-    stricter events keeps its looser ones (calls only the lower threshold finds). So every
-    group has at least as many events as it has stricter ones. ``per_label``: groups are
-    made per label (overlapped labels, whose events may overlap each other), else across them.
-    """
-    kept: list[Event] = []
-    key = (lambda e: e.label) if per_label else (lambda e: "")
-    for group_key in sorted({key(e) for e in [*looser, *stricter]}):
-        tagged = [(e, False) for e in looser if key(e) == group_key] + [(e, True) for e in stricter if key(e) == group_key]
-        tagged.sort(key=lambda item: (item[0].start, item[0].stop))
-        group: list[tuple[Event, bool]] = []
-        end = 0  # the group's last sample (exclusive): an event starting there or later opens a new group
-        for event, strict in tagged:
-            if group and event.start >= end:
-                kept += _group_events(group)
-                group = []
-            group.append((event, strict))
-            end = event.stop if len(group) == 1 else max(end, event.stop)
-        if group:
-            kept += _group_events(group)
-    kept.sort(key=lambda e: (e.start, e.stop, e.label))
-    return kept
-
-
-def _group_events(group: list[tuple[Event, bool]]) -> list[Event]:
-    strict = [e for e, is_strict in group if is_strict]
-    loose = [e for e, is_strict in group if not is_strict]
-    return strict if len(strict) >= 2 or not loose else loose
 
 
 def _recording_paths(recordings: Sequence[str | Path] | None) -> dict[str, Path]:

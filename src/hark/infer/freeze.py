@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from hark import __version__
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.fileio import atomic_path, atomic_write_text
 from hark.infer.engines import FROZEN_INFO, FROZEN_MODEL, WithActivation, checked_checkpoint, import_onnxruntime, spec_of
 from hark.models.store import load_model, temperature_of
@@ -48,9 +48,10 @@ def freeze_model(folder: str | Path, checkpoint: str | int | Path | None = None)
         _export(wrapped, example, tmp, frames=spec.kind == "frame")
         difference = _parity(ort, tmp, wrapped, check)
         if not difference <= PARITY_TOLERANCE:  # also catches NaN
-            raise HarkError(
+            raise ParameterError(
+                "engine",
                 f"{folder}: the ONNX export disagrees with torch by {difference:.3g} (> {PARITY_TOLERANCE:g}) on "
-                f"{check_length} samples; this architecture cannot be frozen faithfully, use --engine torch"
+                f"{check_length} samples; this architecture cannot be frozen faithfully, use {{param}} torch",
             )
     info = {
         "hark_version": __version__,

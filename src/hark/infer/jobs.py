@@ -10,14 +10,14 @@ docs/jobs.md lists the parameters.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from pydantic import Field
 
 from hark.errors import HarkError
+from hark.infer.requests import ClassifyRequest, DenoiseJobParams, DenoiseRequest, EthogramJobParams, EthogramRequest
 from hark.jobs.per_recording import record_from
 from hark.jobs.spec import JobContext, JobKind, Resources, device_resources
-from hark.params import Params, validate_params
+from hark.params import Params, validate_params, validate_shared
 
 
 def classify_job(params: dict, context: JobContext) -> dict:
@@ -28,6 +28,7 @@ def classify_job(params: dict, context: JobContext) -> dict:
     from hark.infer.classify import ClassificationJob, run_classification_job
 
     job = record_from(ClassificationJob, params, "classify job")
+    validate_shared(ClassifyRequest, params, recordings=[job.recording], out=Path(job.output).parent)
     paths = {"recording": Path(job.recording), "output": Path(job.output), "model": Path(job.model)}
     job = ClassificationJob(**{**job.__dict__, **paths, "threads": context.cpus})
     result = run_classification_job(job, context.progress)
@@ -51,26 +52,32 @@ def freeze_job(params: dict, context: JobContext) -> dict:
     return {"path": str(freeze_model(checked.model, checked.checkpoint))}
 
 
-class EthogramJobParams(Params):
-    """``ethogram``: hark ethogram."""
-
-    model: str = Field(description="Model folder whose thresholds to apply.")
-    probabilities: str = Field(description="Folder of hark classify's probabilities.")
-    out: str = Field(description="Folder for the predicted CSVs.")
-    recordings: list[str] | None = Field(None, description="Recordings (paths or names) to do (default: all classified).")
-    ratio: float = Field(1.0, gt=0, description="Precision/recall ratio whose thresholds to use.")
-    dense: bool = Field(False, description="Use hark congruence's dense thresholds.")
-    segmentation: dict[str, Any] | None = Field(None, description="Dense models: hark.evaluate.segments.SegmentationParams.")
-
-
 def ethogram_job(params: dict, context: JobContext) -> dict:
-    from hark.evaluate.segments import SegmentationParams
-    from hark.infer.ethogram import write_ethograms
+    """One recording (the fields of hark.infer.requests.EthogramJobParams, as planned by hark ethogram)."""
+    from hark.infer.ethogram import run_ethogram_job
 
-    checked = validate_params(EthogramJobParams, params, "ethogram job")
-    segmentation = validate_params(SegmentationParams, checked.segmentation, "segmentation") if checked.segmentation is not None else None
-    written = write_ethograms(checked.model, checked.recordings, checked.probabilities, checked.out, checked.ratio, checked.dense, segmentation)
-    return {"written": [str(path) for path in written]}
+    validate_shared(EthogramRequest, params, out=Path(str(params.get("output", ""))).parent)
+    job = validate_params(EthogramJobParams, params, "ethogram job")
+    result = run_ethogram_job(job, context.progress)
+    if not result.ok:
+        raise HarkError(result.error)
+    context.log(f"wrote {result.output}")
+    return {"recording": job.recording, "output": str(result.output)}
+
+
+def denoise_job(params: dict, context: JobContext) -> dict:
+    """One recording (the fields of hark.infer.requests.DenoiseJobParams, as planned by hark denoise); threads: the job's cores."""
+    from hark.infer.denoise import run_denoise_job
+
+    # the record's threshold is the one decided (from the ratio too), not the request's: the rest is checked as the command checks it
+    shared = {name: value for name, value in params.items() if name != "threshold"}
+    validate_shared(DenoiseRequest, shared, recordings=[params.get("recording")], out=Path(str(params.get("output", ""))).parent)
+    job = validate_params(DenoiseJobParams, params, "denoise job").model_copy(update={"threads": context.cpus})
+    result = run_denoise_job(job, context.progress)
+    if not result.ok:
+        raise HarkError(result.error)
+    context.log(f"wrote {result.output}: {result.accepted} accepted, {result.rejected} rejected")
+    return {"recording": job.recording, "output": str(result.output), "accepted": result.accepted, "rejected": result.rejected}
 
 
 class MissesJobParams(Params):
@@ -112,7 +119,11 @@ def congruence_job(params: dict, context: JobContext) -> dict:
 # declare what they have (docs/jobs.md), and a job waits until one has this much free
 CLASSIFY = JobKind(classify_job, Resources(cpus=1, memory_gb=2), "Classify one recording (hark classify).", device_resources(2))
 FREEZE = JobKind(freeze_job, Resources(cpus=1, memory_gb=1), "Export a model to ONNX (hark freeze).", params=FreezeJobParams)
-ETHOGRAM = JobKind(ethogram_job, Resources(cpus=1, memory_gb=1), "Predicted events from probabilities (hark ethogram).", params=EthogramJobParams)
+ETHOGRAM = JobKind(ethogram_job, Resources(cpus=1, memory_gb=1), "Predicted events of one recording (hark ethogram).", params=EthogramJobParams)
+DENOISE = JobKind(
+    denoise_job, Resources(cpus=1, memory_gb=2), "Judge one recording's events with a denoiser (hark denoise).", device_resources(2),
+    params=DenoiseJobParams,
+)
 MISSES = JobKind(misses_job, Resources(cpus=1, memory_gb=1), "Detected sounds no prediction overlaps (hark misses).", params=MissesJobParams)
 CONGRUENCE = JobKind(
     congruence_job, Resources(cpus=1, memory_gb=1), "Agreement with several annotators (hark congruence).", params=CongruenceJobParams

@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.models.store import ModelConfig
 
 
@@ -111,5 +111,5 @@ def parse_priors(pairs: Sequence[str]) -> dict[str, float]:
         except ValueError:
             label = ""
         if not sep or not label:
-            raise HarkError(f"--prior {pair!r}: expected LABEL=PREVALENCE, e.g. song=0.05")
+            raise ParameterError("prior", f"{{param}} {pair!r}: expected LABEL=PREVALENCE, e.g. song=0.05")
     return priors

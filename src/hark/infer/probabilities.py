@@ -36,6 +36,7 @@ from hark.fileio import ensure_writable_dir, reporting_disk_full, temporary_pref
 FORMAT = "hark-probabilities-1"
 ARRAY_SUFFIX = "-probabilities.npy"
 META_SUFFIX = "-probabilities.json"
+WINDOWS_SUFFIX = "-windows.csv"  # a clip model's per-window timeline (hark.infer.clip_windows)
 
 
 @dataclass(frozen=True)
@@ -201,9 +202,11 @@ def move_aside(folder: Path, meta_paths: list[Path], stamp: str) -> Path:
     aside.mkdir(exist_ok=True)
     for meta_path in meta_paths:
         array_path = meta_path.with_name(meta_path.name[: -len(META_SUFFIX)] + ARRAY_SUFFIX)
+        timeline = meta_path.with_name(meta_path.name[: -len(META_SUFFIX)] + WINDOWS_SUFFIX)  # a clip model's windows
         os.replace(meta_path, aside / meta_path.name)
-        if array_path.exists():
-            os.replace(array_path, aside / array_path.name)
+        for path in (array_path, timeline):
+            if path.exists():
+                os.replace(path, aside / path.name)
     return aside
 
 

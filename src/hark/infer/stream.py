@@ -29,7 +29,7 @@ from typing import BinaryIO, Literal
 import numpy as np
 
 from hark.audio.recording import Recording
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.evaluate.events import frames_to_samples, probability_runs
 from hark.infer.engines import Engine, EngineName, ModelSpec, choose_engine, open_engine
 from hark.train.supervisions import supervision_of
@@ -264,10 +264,10 @@ class AudioChunk:
 
 def chunk_samples_for(samplerate: int, chunk_ms: float) -> int:
     if not chunk_ms > 0 or not math.isfinite(chunk_ms):
-        raise HarkError(f"--chunk-ms {chunk_ms:g} must be a positive number of milliseconds")
+        raise ParameterError("chunk_ms", f"{{param}} {chunk_ms:g} must be a positive number of milliseconds")
     samples = int(round(chunk_ms * samplerate / 1000))
     if samples < 1:
-        raise HarkError(f"--chunk-ms {chunk_ms:g} is less than one sample at {samplerate} Hz")
+        raise ParameterError("chunk_ms", f"{{param}} {chunk_ms:g} is less than one sample at {samplerate} Hz")
     return samples
 
 
@@ -278,7 +278,7 @@ def file_chunks(recording: Recording, chunk_samples: int, speed: float = 1.0) ->
     recorded, so latency is measured as for a live source; a slow consumer makes later chunks late.
     """
     if speed < 0 or not math.isfinite(speed):
-        raise HarkError(f"--speed {speed:g} must be 0 (as fast as possible) or positive")
+        raise ParameterError("speed", f"{{param}} {speed:g} must be 0 (as fast as possible) or positive")
     start = time.perf_counter()
     for chunk in recording.chunks(chunk_samples):
         if speed == 0:
@@ -300,9 +300,9 @@ def raw_chunks(
     shorter, and bytes of an incomplete last sample frame are dropped.
     """
     if sample_format not in RAW_DTYPES:
-        raise HarkError(f"--format {sample_format!r}: expected int16 or float32")
+        raise ParameterError("sample_format", f"{{param}} {sample_format!r}: expected int16 or float32")
     if channels < 1 or not 0 <= channel < channels:
-        raise HarkError(f"--channel {channel} does not exist in {channels} channel(s), numbered from 0")
+        raise ParameterError("channel", f"{{param}} {channel} does not exist in {channels} channel(s), numbered from 0")
     dtype = RAW_DTYPES[sample_format]
     frame_bytes = dtype.itemsize * channels
     block = bytearray(chunk_samples * frame_bytes)

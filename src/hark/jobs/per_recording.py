@@ -26,8 +26,11 @@ Result = TypeVar("Result")
 
 
 def json_fields(record) -> dict[str, Any]:
-    """A plain-data record as a JSON table: paths as absolute strings, since a worker elsewhere
-    (another folder, another machine) reads and writes them."""
+    """A plain-data record (a dataclass, or a pydantic model whose paths are already absolute
+    strings) as a JSON table: paths as absolute strings, since a worker elsewhere (another
+    folder, another machine) reads and writes them."""
+    if hasattr(record, "model_dump"):
+        return record.model_dump(mode="json")
     return {name: str(value.absolute()) if isinstance(value, Path) else value for name, value in dataclasses.asdict(record).items()}
 
 

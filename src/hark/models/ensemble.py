@@ -215,7 +215,8 @@ def make_ensemble(models: Sequence[str | Path], out: str | Path, checkpoint: str
         labels=list(first.labels),
         overlapped=first.overlapped,
         supervision=first.supervision,
-        context=module.context if first.kind == "frame" else 0,
+        # a clip ensemble reads files in its members' window (hark classify); members of other windows: the longest
+        context=module.context if first.kind == "frame" else max(c.context for c in configs),
         stride=module.stride if first.kind == "frame" else 0,
         data_root=first.data_root if len(roots) == 1 else "",
         data=first.data,  # for the label prevalences (priors); the members' splits may differ

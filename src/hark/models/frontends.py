@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -206,43 +207,6 @@ class Spectrogram(nn.Module):
         return self.normalizer(self.power(audio))
 
 
-class MelCepstrum(nn.Module):
-    """Spectrogram power -> mel filterbank -> log (or PCEN or noise-floor ratio) -> DCT-II, first ``n_dct`` coefficients."""
-
-    def __init__(
-        self,
-        samplerate: float,
-        window: int,
-        hop: int,
-        n_mels: int,
-        n_dct: int,
-        low_hz: float = 0.0,
-        high_hz: float | None = None,
-        normalizer: nn.Module | None = None,
-    ):
-        super().__init__()
-        high_hz = samplerate / 2 if high_hz is None else high_hz
-        if n_dct > n_mels:
-            raise HarkError(f"n_dct ({n_dct}) must not exceed n_mels ({n_mels})")
-        self.spectrogram = Spectrogram(samplerate, window, hop, low_hz, high_hz)
-        mel = mel_filterbank(self.spectrogram.frequencies, n_mels, low_hz, high_hz)
-        empty = int((mel.sum(axis=1) == 0).sum())
-        if empty:
-            raise HarkError(
-                f"{empty} of the {n_mels} mel bands hold no frequency bin of a {window}-sample window; "
-                "use fewer mels, a longer window or a wider frequency range"
-            )
-        self.normalizer = normalizer if normalizer is not None else LogPower()
-        self.fft_window, self.hop, self.n_channels = window, hop, n_dct
-        self.window = window + hop * (self.normalizer.span - 1)
-        self.register_buffer("mel", torch.tensor(mel, dtype=torch.float32))
-        self.register_buffer("dct", torch.tensor(dct_matrix(n_dct, n_mels), dtype=torch.float32))
-
-    def forward(self, audio: torch.Tensor) -> torch.Tensor:
-        mel_power = torch.matmul(self.mel, self.spectrogram.power(audio))
-        return torch.matmul(self.dct, self.normalizer(mel_power))
-
-
 def check_frequency_range(samplerate: float, low_hz: float, high_hz: float) -> None:
     nyquist = samplerate / 2
     if not 0 <= low_hz < high_hz <= nyquist + 1e-9:
@@ -283,3 +247,144 @@ def build_front_end(
     if kind == "mel-cepstrum":
         return MelCepstrum(samplerate, window, hop, n_mels, n_dct, low_hz, high, normalizer)
     raise HarkError(f"unknown front end {kind!r}; known: waveform, spectrogram, mel-cepstrum")
+
+
+# ---------------------------------------------------------------------------------------
+# mel spectrogram and spectrogram masking (clip models)
+
+
+def mel_power(power: torch.Tensor, mel: torch.Tensor) -> torch.Tensor:
+    """Power ``(B, F, frames)`` summed into mel bands by the filterbank ``mel`` ``(n_mels, F)``: ``(B, n_mels, frames)``."""
+    return torch.matmul(mel, power)
+
+
+class MelSpectrogram(nn.Module):
+    """Spectrogram power -> ``n_mels`` triangular mel bands over ``[low_hz, high_hz]`` -> log (or PCEN or noise-floor ratio).
+
+    The same strided-``conv1d`` DFT as :class:`Spectrogram` (only the bins inside the band are
+    computed) and the filterbank :class:`MelCepstrum` uses, without its DCT: an image of
+    ``n_mels`` rows whatever the sample rate and window, so that a 44.1 kHz recording costs a
+    clip model as much as a 16 kHz one. A band holding no DFT bin is refused (one line).
+    ``frequencies`` are the bands' centres.
+    """
+
+    def __init__(
+        self,
+        samplerate: float,
+        window: int,
+        hop: int,
+        n_mels: int,
+        low_hz: float = 0.0,
+        high_hz: float | None = None,
+        normalizer: nn.Module | None = None,
+    ):
+        super().__init__()
+        high_hz = samplerate / 2 if high_hz is None else high_hz
+        self.spectrogram = Spectrogram(samplerate, window, hop, low_hz, high_hz)
+        mel = mel_filterbank(self.spectrogram.frequencies, n_mels, low_hz, high_hz)
+        empty = int((mel.sum(axis=1) == 0).sum())
+        if empty:
+            raise HarkError(
+                f"{empty} of the {n_mels} mel bands hold no frequency bin of a {window}-sample window; "
+                "use fewer n_mels, a longer window_ms or a higher low_hz"
+            )
+        self.normalizer = normalizer if normalizer is not None else LogPower()
+        self.fft_window, self.hop, self.n_channels = window, hop, n_mels
+        self.window = window + hop * (self.normalizer.span - 1)
+        self.frequencies = mel_to_hz(np.linspace(hz_to_mel(low_hz), hz_to_mel(high_hz), n_mels + 2)[1:-1])
+        self.register_buffer("mel", torch.tensor(mel, dtype=torch.float32))
+
+    def power(self, audio: torch.Tensor) -> torch.Tensor:
+        """``(B, n_mels, frames)`` mel-band power, before any normalisation."""
+        return mel_power(self.spectrogram.power(audio), self.mel)
+
+    def forward(self, audio: torch.Tensor) -> torch.Tensor:
+        return self.normalizer(self.power(audio))
+
+
+class MelCepstrum(MelSpectrogram):
+    """Spectrogram power -> mel filterbank -> log (or PCEN or noise-floor ratio) -> DCT-II, first ``n_dct`` coefficients."""
+
+    def __init__(
+        self,
+        samplerate: float,
+        window: int,
+        hop: int,
+        n_mels: int,
+        n_dct: int,
+        low_hz: float = 0.0,
+        high_hz: float | None = None,
+        normalizer: nn.Module | None = None,
+    ):
+        if n_dct > n_mels:
+            raise HarkError(f"n_dct ({n_dct}) must not exceed n_mels ({n_mels})")
+        super().__init__(samplerate, window, hop, n_mels, low_hz, high_hz, normalizer)
+        self.n_channels = n_dct
+        self.register_buffer("dct", torch.tensor(dct_matrix(n_dct, n_mels), dtype=torch.float32))
+
+    def forward(self, audio: torch.Tensor) -> torch.Tensor:
+        return torch.matmul(self.dct, self.normalizer(self.power(audio)))
+
+
+def build_mel_front_end(
+    samplerate: float,
+    window_ms: float,
+    stride_ms: float,
+    n_mels: int,
+    low_hz: float = 0.0,
+    high_hz: float = 0.0,
+    normalization: SpectralNormalization | None = None,
+    pad: bool = False,
+) -> MelSpectrogram:
+    """A :class:`MelSpectrogram` from the parameters architectures share; ``high_hz == 0`` means Nyquist."""
+    window, hop = ms_to_samples(window_ms, samplerate), ms_to_samples(stride_ms, samplerate)
+    high = samplerate / 2 if high_hz == 0 else high_hz
+    check_frequency_range(samplerate, low_hz, high)
+    normalizer = make_normalizer(normalization, max(hop, 1) / samplerate, pad)
+    return MelSpectrogram(samplerate, window, hop, n_mels, low_hz, high, normalizer)
+
+
+def mask_stripes(x: torch.Tensor, starts: torch.Tensor, widths: torch.Tensor, dim: int, value: float = 0.0) -> torch.Tensor:
+    """``x`` ``(B, F, T)`` with, for each example ``b`` and mask ``k``, the stripe
+    ``[starts[b, k], starts[b, k] + widths[b, k])`` along ``dim`` (1: frequency, 2: time) set to ``value``.
+
+    A pure function (SpecAugment's masking, Park et al. 2019): ``starts`` and ``widths`` are
+    ``(B, masks)`` integer tensors; a width of 0 masks nothing.
+    """
+    positions = torch.arange(x.shape[dim], device=x.device)  # (L,)
+    inside = (positions[None, None, :] >= starts[:, :, None]) & (positions[None, None, :] < (starts + widths)[:, :, None])
+    masked = inside.any(dim=1)  # (B, L)
+    masked = masked[:, :, None] if dim == 1 else masked[:, None, :]
+    return x.masked_fill(masked, value)
+
+
+class SpectrogramMasks(nn.Module):
+    """SpecAugment-style masking of a ``(B, F, T)`` image while training; the identity in eval mode.
+
+    ``freq_masks`` stripes of up to ``max_freq_fraction`` of the rows and ``time_masks`` of
+    up to ``max_time_fraction`` of the frames, each width drawn uniformly from 0 to its
+    maximum and placed uniformly, are set to 0 (the mean of the standardised image they are
+    applied to). Draws come from torch's generator, which training seeds (``batch_seed``).
+    Not in an exported model: ``export_onnx`` traces eval mode, where this is the identity.
+    """
+
+    def __init__(self, freq_masks: int = 0, max_freq_fraction: float = 0.15, time_masks: int = 0, max_time_fraction: float = 0.1):
+        super().__init__()
+        self.freq_masks, self.max_freq_fraction = int(freq_masks), float(max_freq_fraction)
+        self.time_masks, self.max_time_fraction = int(time_masks), float(max_time_fraction)
+
+    def _draw(self, x: torch.Tensor, masks: int, fraction: float, dim: int) -> tuple[torch.Tensor, torch.Tensor]:
+        size = x.shape[dim]
+        widest = int(fraction * size)
+        widths = torch.randint(0, widest + 1, (x.shape[0], masks), device=x.device)
+        starts = (torch.rand(x.shape[0], masks, device=x.device) * (size - widths + 1)).long()
+        return starts, widths
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training:
+            return x
+        if self.freq_masks:
+            x = mask_stripes(x, *self._draw(x, self.freq_masks, self.max_freq_fraction, 1), dim=1)
+        if self.time_masks:
+            x = mask_stripes(x, *self._draw(x, self.time_masks, self.max_time_fraction, 2), dim=2)
+        return x

@@ -301,7 +301,7 @@ def plan_transfer(
     from hark.params import validate_params
 
     if not models:
-        raise HarkError("transfer needs at least one pretrained model (--transfer MODEL)")
+        raise ParameterError("transfer", "transfer needs at least one pretrained model ({param} MODEL)")
     values = new_layers.model_dump() if isinstance(new_layers, Params) else dict(new_layers or {})
     validate_params(NewLayersParams, values, "new layers (--arch-param with --transfer)")
     sources = []

@@ -34,7 +34,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.params import NoParams, Params, parse_assignments, validate_params
 from hark.registry import Registry
 
@@ -56,6 +56,10 @@ class Augmentation(ABC):
 
     moves_time: ClassVar[bool] = False
     """True for augmentations whose :meth:`apply_timed` says where each output sample came from."""
+
+    mixes_examples: ClassVar[bool] = False
+    """True for augmentations that mix examples and their targets (mixup): :func:`augment_with_times`
+    leaves them out; the training data mixes the batch after the chain (:mod:`hark.train.augment_mix`)."""
 
     def apply(self, x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
         """The changed batch and which rows had their time reversed (None: none can be)."""
@@ -196,7 +200,7 @@ def parse_augmentation(text: str) -> dict[str, Any]:
     name, _, assignments = text.partition(":")
     name = name.strip()
     if not name:
-        raise HarkError(f"--augment {text!r}: expected NAME or NAME:PARAM=VALUE,...")
+        raise ParameterError("augment", f"{{param}} {text!r}: expected NAME or NAME:PARAM=VALUE,...")
     pairs = [pair for pair in assignments.split(",") if pair.strip()]
     params = parse_assignments(pairs, f"--augment {name}")
     return {"name": name, "params": params} if params else {"name": name}
@@ -243,6 +247,8 @@ def augment_with_times(
     reversed_rows = np.zeros(len(x), dtype=bool)
     source: np.ndarray | None = None
     for augmentation in chain:
+        if augmentation.mixes_examples:  # needs the targets: the training data mixes the batch afterwards
+            continue
         if augmentation.moves_time:
             x, moved = augmentation.apply_timed(x, rng)
             if moved is not None:
@@ -289,4 +295,4 @@ def prepare_augmentations(chain: Sequence[Augmentation], training: Any) -> None:
 
 # The augmentations that simulate a new recording register themselves on import; imported here,
 # after the base class they subclass, so that the registry always knows them.
-from hark.train import augment_background, augment_recording  # noqa: E402,F401
+from hark.train import augment_background, augment_mix, augment_recording  # noqa: E402,F401

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
@@ -105,6 +105,11 @@ class BackgroundParams(_RangeParams):
     margin_ms: float = Field(100.0, ge=0, le=60_000, description="background is taken at least this far from any annotation or held-out audio (ms)")
     min_stretch_ms: float = Field(20.0, gt=0, le=60_000, description="unannotated stretches shorter than this are not used (ms)")
     probability: float = _probability(1.0)
+    if_no_pool: Literal["refuse", "skip"] = Field(
+        "refuse",
+        description="when the training data hold no unannotated audio to mix in: refuse to train, or skip background (and say so); "
+        "a supervision's default background skips, since fully annotated recordings have none",
+    )
 
 
 @register_augmentation("background")
@@ -122,23 +127,33 @@ class Background(Augmentation):
         self._audio: Mapping[str, np.ndarray] = {}
         self.stretches: list[tuple[str, int, int]] = []
         self._cumulative = np.zeros(0)
+        self.note: str | None = None  # why background is skipped (if_no_pool="skip" and no pool), for training's report
 
     def prepare(self, training: Any) -> None:
         p = self.params
         margin = int(round(p.margin_ms / 1000 * training.samplerate))
         min_length = max(int(round(p.min_stretch_ms / 1000 * training.samplerate)), 1)
         if not training.audio:
-            raise HarkError("augmentation background: the training data holds no whole recordings in memory (events supervision reads only the events' crops)")
+            self._no_pool("the training data holds no whole recordings in memory (events supervision reads only the events' crops)")
+            return
         self.stretches = training.unannotated(margin, min_length)
         if not self.stretches:
-            raise HarkError(
-                f"augmentation background: no training audio of {p.min_stretch_ms:g} ms or more lies {p.margin_ms:g} ms from every "
+            self._no_pool(
+                f"no training audio of {p.min_stretch_ms:g} ms or more lies {p.margin_ms:g} ms from every "
                 "annotation and held-out stretch; lower margin_ms or min_stretch_ms, or add unannotated training audio"
             )
+            return
         self._audio = training.audio
         self._cumulative = np.cumsum([hi - lo for _, lo, hi in self.stretches]).astype(np.float64)
 
+    def _no_pool(self, why: str) -> None:
+        if self.params.if_no_pool == "refuse":
+            raise HarkError(f"augmentation background: {why}")
+        self.note = f"augmentation background skipped: {why}"
+
     def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        if self.note is not None:  # skipped: no pool to draw from
+            return x
         if not self.stretches:
             raise HarkError("augmentation background needs a pool of training audio: prepare it with the training data first")
         p = self.params

@@ -151,14 +151,54 @@ class ProgressDisplay(Callback):
 
 
 class LineReporter(Callback):
-    """One line per validation, for logs and terminals without a progress bar."""
+    """Lines for logs and terminals without a progress bar: one per validation, and a progress
+    line (step, loss, seconds per step, time left) at the first step and then every
+    ``every_s`` seconds, so that a log file shows how far training is and when it will end.
+    Lines go to ``stream`` (stderr), or to ``write`` when given (a job's log: its own time stamps)."""
 
-    def __init__(self, stream=None):
+    def __init__(self, stream=None, every_s: float = 30.0, clock=time.perf_counter, write=None):
         self.stream = stream or sys.stderr
+        self._write = write
+        self.every_s = every_s
+        self._clock = clock
+        self._start = 0.0
+        self._first = 0
+        self._printed_at: float | None = None
+        self._losses: list[float] = []
+
+    def on_train_start(self, trainer, first_step: int) -> None:
+        self._start = self._clock()
+        self._first = first_step
+        self._printed_at = None
+        self._losses.clear()
+
+    def on_step_end(self, trainer, step, loss, accuracy) -> None:
+        self._losses.append(loss)
+        now = self._clock()
+        if self._printed_at is not None and now - self._printed_at < self.every_s:
+            return
+        self._printed_at = now
+        total = trainer.params.steps
+        per_step = (now - self._start) / max(step - self._first, 1)
+        mean = sum(self._losses) / len(self._losses)
+        self._losses.clear()
+        self._line(f"step {step}/{total}: loss {mean:.4f}, {per_step:.3g} s/step, {format_duration(per_step * (total - step))} left")
 
     def on_validation_end(self, trainer, result: ValidationResult) -> None:
-        print(
-            f"step {result.step}: validation loss {result.loss:.4f}, accuracy {result.accuracy:.1%}",
-            file=self.stream,
-            flush=True,
-        )
+        self._line(f"step {result.step}: validation loss {result.loss:.4f}, accuracy {result.accuracy:.1%}")
+
+    def _line(self, text: str) -> None:
+        if self._write is not None:
+            self._write(text)
+        else:
+            print(text, file=self.stream, flush=True)
+
+
+def format_duration(seconds: float) -> str:
+    """``2 h 05 min``, ``3 min 20 s`` or ``12 s``."""
+    seconds = max(0, int(round(seconds)))
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    if seconds >= 60:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds} s"

@@ -12,6 +12,8 @@ then drawn only from their own side.
 
 from __future__ import annotations
 
+import copy
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -19,14 +21,16 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from hark.annotations.event import label_problem
+from hark.annotations.event import Status, label_problem
 from hark.annotations.selection import check_kinds
 from hark.errors import HarkError
 from hark.params import Params, validate_params
 from hark.train.augment import augment_with_times, build_augmentations, follow_times, prepare_augmentations
 from hark.train.augment_background import training_audio_of
+from hark.train.augment_mix import mix_batch
 from hark.train.data_item_split import split_items
-from hark.train.data_load import check_labels_present, read_folder
+from hark.train.data_load import check_labels_present, check_table_clips, labels_of_data, read_folder, table_validation
+from hark.train.data_precedence import apply_precedence
 from hark.train.data_types import Batch, ExampleRef, Window
 from hark.train.examples import Classes, Example, count_labels
 from hark.train.supervisions import supervision_of, supervisions
@@ -101,9 +105,32 @@ class DataParams(Params):
         0.0, ge=0, description="dense: background kept between ranges that (nearly) touch, so neighbours stay separate (ms)"
     )
     dense_blocks: int = Field(10, ge=2, description="blocks per recording when recordings are too few to hold whole ones out (all supervisions)")
-    rejected_label: str = Field("noise", description="events: the label that rejected events count as (accepted ones keep their own)")
+    rejected_label: str = Field(
+        "noise",
+        description="the label that rejected events count as: events: always (accepted ones keep their own); "
+        "sparse and clip, exclusive classes: when not_<label> is not a label and this one is (see docs/training-data.md)",
+    )
+    annotators: list[str] = Field(
+        [],
+        description="annotators ranked, first wins: where their events mark the same sound, the higher-ranked one's label and verdict "
+        "are learnt and the other's are left out (kept on disk); a comma-separated string is accepted",
+    )
     crop_ms: float = Field(100.0, gt=0, le=60_000, description="events: length of the audio the model sees of each event, centred on it (ms)")
     margin_ms: float = Field(5.0, ge=0, le=1000, description="events: audio kept on each side of an event, faded out; beyond it the crop is silent (ms)")
+    clip_window_s: float = Field(
+        5.0, gt=0, le=3600,
+        description="clip: seconds of audio the model reads at a time (at most the longest clip): a random crop of a longer clip each time it is drawn, "
+        "a shorter clip padded; batches then take memory for this, not for the longest clip",
+    )
+    clip_padding: Literal["repeat", "zeros"] = Field(
+        "repeat", description="clip: how a clip shorter than the window fills it: repeated (default), or zeros after it"
+    )
+    clip_overlap: float = Field(
+        0.5, ge=0, lt=1, description="clip: overlap of neighbouring validation windows, as a fraction of the window (hark classify's default too)"
+    )
+    clip_aggregation: Literal["mean", "max"] = Field(
+        "mean", description="clip: how a clip's window probabilities make the clip's: their mean or maximum (hark accuracy and classify)"
+    )
     augmentations: list[dict[str, Any]] | None = Field(
         None,
         description="training-only augmentations in order: [{'name': 'volume', 'params': {...}}, ...] (or names); "
@@ -113,7 +140,7 @@ class DataParams(Params):
     reader: str = Field("auto", description="audio reader plugin ('auto': by file ending)")
     reader_params: dict[str, Any] | None = Field(None, description="parameters of the audio reader")
 
-    @field_validator("labels", "kinds", "validation_recordings", "test_recordings", mode="before")
+    @field_validator("labels", "kinds", "validation_recordings", "test_recordings", "annotators", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         return _comma_list(value)
@@ -125,7 +152,7 @@ class DataParams(Params):
         if isinstance(values, dict) and values.get("augmentations") is None:
             name = values.get("supervision", cls.model_fields["supervision"].default)
             if isinstance(name, str) and name in supervisions:
-                values = {**values, "augmentations": [{"name": n} for n in supervision_of(name).default_augmentations]}
+                values = {**values, "augmentations": [copy.deepcopy(n) if isinstance(n, dict) else {"name": n} for n in supervision_of(name).default_augmentations]}
         return values
 
     @field_validator("augmentations", mode="before")
@@ -147,6 +174,17 @@ class DataParams(Params):
         if duplicates:
             raise ValueError(f"label {duplicates[0]!r} is listed twice")
         return labels
+
+    @field_validator("annotators")
+    @classmethod
+    def _check_annotators(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if not re.fullmatch(r"[^/\\\s]+", name):
+                raise ValueError(f"annotator {name!r} is not a name as -annotated-<who>.csv files carry it (no spaces or slashes)")
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"annotator {duplicates[0]!r} is listed twice")
+        return names
 
     @field_validator("supervision")
     @classmethod
@@ -172,6 +210,16 @@ class DataParams(Params):
         return self
 
 
+def classes_of(params: DataParams) -> Classes:
+    """The classes of ``params``: a rejected event of exclusive classes falls back to ``rejected_label``, then ``background_label``."""
+    return Classes(tuple(params.labels), params.overlapped, params.not_prefix, (params.rejected_label, params.background_label))
+
+
+def rejected_as(contents, classes: Classes) -> set[str]:
+    """The labels rejected events teach (``not_x``, ...): present in the folder though nobody wrote them."""
+    return {label for a in contents.annotations if a.event.status is Status.REJECTED and (label := classes.rejected_as(a.event.label))}
+
+
 def _check_folds(params: DataParams) -> None:
     if abs(params.folds) < 2:
         raise ValueError(f"folds {params.folds}: give at least 2 folds (or at most -2), or 0 for no cross-validation")
@@ -195,23 +243,31 @@ class TrainingData:
         self._split = split
         self._augmentations = build_augmentations(params.augmentations)
         self.supervision = supervision_of(params.supervision)
+        self.superseded: list = []  # annotations another's at the same place won over (kept on disk, not learnt)
 
     @classmethod
     def from_folder(cls, root: str | Path, params: DataParams | dict) -> TrainingData:
         """Scan ``root``, read the annotations and audio, check them and split them."""
         if not isinstance(params, DataParams):
             params = validate_params(DataParams, params, "training data")
-        build_augmentations(params.augmentations)  # unknown names fail before any audio is read
+        chain = build_augmentations(params.augmentations)  # unknown names fail before any audio is read
+        if supervision_of(params.supervision).dense and any(a.mixes_examples for a in chain):
+            raise HarkError("augmentation mixup mixes one label per example (sparse, clip and events supervision), not dense supervision's frames")
         root = Path(root)
         kinds = sorted(k.value for k in check_kinds(params.kinds))
         supervision = supervision_of(params.supervision)
         contents = read_folder(root, kinds)
         if not contents.annotations and supervision.labelled:
             raise HarkError(f"{root}: no annotations of kinds {','.join(kinds)}")
-        classes = Classes(tuple(params.labels), params.overlapped, params.not_prefix)
+        classes = classes_of(params)
+        superseded: list = []
+        if supervision.labelled:  # who wins where annotators disagree; the superseded are not learnt
+            contents, superseded = apply_precedence(contents, params.annotators, classes, every_label=supervision.denoises)
         if supervision.checks_labels_present:
-            check_labels_present(contents, classes.annotation_labels, kinds)
-        validation_recordings = None
+            check_labels_present(contents, classes.annotation_labels, kinds, rejected_as(contents, classes))
+        check_table_clips(contents, classes.annotation_labels)
+        root = contents.root  # a clip-label table's folder, when a table was given
+        validation_recordings = table_validation(contents)
         if params.validation_recordings:
             validation_recordings = resolve_validation_recordings(params.validation_recordings, root, contents.recordings)
         test_recordings = None
@@ -221,6 +277,7 @@ class TrainingData:
             if both:
                 raise HarkError(f"recording {both[0]} is held out for both validation and testing; name it in one of the two")
         data = supervision.build(cls, contents, params, classes, validation_recordings, test_recordings)
+        data.superseded = superseded
         # augmentations that need the training data (its sample rate, its unannotated training audio) learn it now
         prepare_augmentations(data._augmentations, lambda: training_audio_of(data, contents.annotations))
         return data
@@ -228,7 +285,7 @@ class TrainingData:
     # -- batches ---------------------------------------------------------------------------
 
     def training_batch(self, rng: np.random.Generator, batch_size: int, window: Window | None) -> Batch:
-        """A random training batch, augmented. ``window`` None or of length 0 (clip supervision only): the longest clip."""
+        """A random training batch, augmented. ``window`` None or of length 0 (clip supervision only): the clip window."""
         self._check_window(window)
         batch = self.source.training_batch(rng, batch_size, window)
         if self._augmentations:
@@ -237,6 +294,8 @@ class TrainingData:
                 batch.y = follow_times(batch.y, moved, window.context, window.stride)
             if self.supervision.dense and reversed_rows.any():
                 batch.y[reversed_rows] = batch.y[reversed_rows, ..., ::-1]
+            for mixer in (a for a in self._augmentations if a.mixes_examples):  # mixup: audio and targets
+                batch = mix_batch(batch, mixer, len(self.output_names), self.params.overlapped, rng)
         return batch
 
     def validation_batches(self, batch_size: int, window: Window | None) -> Iterator[Batch]:
@@ -250,8 +309,13 @@ class TrainingData:
 
     @property
     def clip_length(self) -> int | None:
-        """Clip supervision: samples in the longest clip (the default window)."""
+        """Clip supervision: samples in the longest clip."""
         return self.source.longest if self.supervision.whole_clips else None
+
+    @property
+    def clip_window(self) -> int | None:
+        """Clip supervision: samples in the window the model reads (``clip_window_s``, at most the longest clip)."""
+        return self.source.window if self.supervision.whole_clips else None
 
     def check_batch_size(self, batch_size: int, window: Window | None = None) -> None:
         """A one-line HarkError when there are fewer training examples than one mini-batch holds."""
@@ -290,7 +354,16 @@ class TrainingData:
             summary["seconds"] = self.source.seconds(self.samplerate)
         else:
             summary["examples"] = {**self.source.counts(), "test": count_labels(self._split["test_examples"])}
+        if self.superseded:
+            summary["superseded"] = len(self.superseded)
+        if self.notes:
+            summary["notes"] = self.notes
         return summary
+
+    @property
+    def notes(self) -> list[str]:
+        """What training should tell the user about its data (e.g. a default augmentation with nothing to draw on)."""
+        return [augmentation.note for augmentation in self._augmentations if getattr(augmentation, "note", None)]
 
     def split_manifest(self) -> dict:
         """A JSON-serialisable record of what went to training, to validation and to testing."""
@@ -319,6 +392,14 @@ class TrainingData:
         return manifest
 
 
+def default_labels(root: str | Path, supervision: str) -> list[str]:
+    """The labels to learn when none are given: with a clip-label table and a labelled
+    supervision, every label of the table; otherwise none (the parameters' checks say so)."""
+    if supervision not in supervisions or not supervision_of(supervision).labelled:
+        return []
+    return labels_of_data(root) or []
+
+
 def split_examples(root: str | Path, params: DataParams) -> dict[str, list[Example]]:
     """The training, validation and test examples (sparse, clip or events) as training would
     split them, read from the annotations and the recordings' headers only, without their audio.
@@ -333,10 +414,14 @@ def split_examples(root: str | Path, params: DataParams) -> dict[str, list[Examp
     contents = read_folder(root, kinds)
     if not contents.annotations:
         raise HarkError(f"{root}: no annotations of kinds {','.join(kinds)}")
-    classes = Classes(tuple(params.labels), params.overlapped, params.not_prefix)
+    classes = classes_of(params)
+    contents, _ = apply_precedence(contents, params.annotators, classes, every_label=supervision.denoises)
     if supervision.checks_labels_present:
-        check_labels_present(contents, classes.annotation_labels, kinds)
-    validation_recordings = test_recordings = None
+        check_labels_present(contents, classes.annotation_labels, kinds, rejected_as(contents, classes))
+    check_table_clips(contents, classes.annotation_labels)
+    root = contents.root
+    test_recordings = None
+    validation_recordings = table_validation(contents)
     if params.validation_recordings:
         validation_recordings = resolve_validation_recordings(params.validation_recordings, root, contents.recordings)
     if params.test_recordings:

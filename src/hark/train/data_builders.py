@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from hark.annotations.event import Status
 from hark.annotations.selection import check_kinds
 from hark.audio import open_recording
 from hark.train import data_events
-from hark.train.data_clip import ClipSource, clip_examples
+from hark.train.data_clip import ClipSource, ClipWindows, clip_examples, clip_key, clip_window_samples
 from hark.train.data_dense import DenseSource, dense_labels
 from hark.train.data_dense_split import dense_annotation_counts, dense_regions
 from hark.train.data_item_split import split_items
@@ -68,11 +69,13 @@ def events_data(cls, contents: FolderContents, params, classes: Classes, validat
 def clip_data(cls, contents: FolderContents, params, classes: Classes, validation_recordings, test_recordings):
     samplerate, audio = read_audio(contents.root, used_recordings(contents, classes), params.channel, params.reader, params.reader_params)
     examples, targets = clip_examples(contents.annotations, classes, {name: len(x) for name, x in audio.items()})
-    # Keyed by the clip alone, so that all labels of one clip go the same way.
+    # Keyed by the clip (or its group), so that all labels and windows of one clip go the same way.
     training, validation, test, method, _ = split_items(
-        examples, lambda e: ("clip", e.recording), params, validation_recordings, test_recordings, unit="clip"
+        examples, clip_key(clip_groups(contents)), params, validation_recordings, test_recordings, unit="clip"
     )
-    source = ClipSource(training, validation, targets, audio, classes, params.equalize)
+    longest = max((len(audio[e.recording]) for e in [*training, *validation]), default=0)
+    windows = ClipWindows(clip_window_samples(params.clip_window_s, samplerate, longest), params.clip_overlap, params.clip_padding)
+    source = ClipSource(training, validation, targets, audio, classes, params.equalize, windows)
     return cls(contents.root, params, samplerate, list(classes.labels), source, recordings_split(method, training, validation, test))
 
 
@@ -82,7 +85,9 @@ def dense_data(cls, contents: FolderContents, params, classes: Classes, validati
     wanted = set(classes.labels)
     by_recording: dict[str, list] = {name: [] for name in stretches}
     for annotation in contents.annotations:
-        if annotation.event.label in wanted and annotation.event.recording in by_recording:
+        # a rejected event is not its label: left unpainted, its samples are background like any unannotated ones
+        rejected = annotation.event.status is Status.REJECTED
+        if annotation.event.label in wanted and not rejected and annotation.event.recording in by_recording:
             by_recording[annotation.event.recording].append(annotation)
     gap = int(round(params.segment_gap_ms / 1000 * samplerate))
     soft_of = None
@@ -119,7 +124,13 @@ def sparse_split_items(contents: FolderContents, params, classes: Classes):
 
 def clip_split_items(contents: FolderContents, params, classes: Classes):
     frames_of = _frames_of(contents, params, used_recordings(contents, classes))
-    return clip_examples(contents.annotations, classes, frames_of)[0], lambda e: ("clip", e.recording), frames_of, None, "clip"
+    return clip_examples(contents.annotations, classes, frames_of)[0], clip_key(clip_groups(contents)), frames_of, None, "clip"
+
+
+def clip_groups(contents: FolderContents) -> dict[str, str]:
+    """Recording -> its group, where the ground truth names one (a clip table's ``group`` column):
+    clips of one group are held out together."""
+    return dict(getattr(contents, "groups", None) or {})
 
 
 def events_split_items(contents: FolderContents, params, classes: Classes):

@@ -4,22 +4,31 @@ A clip's label is the one requested label among its annotations; a clip annotate
 several takes the label whose event spans the whole file (hark's demo and most clip data
 sets mark a clip with one event ``[0, frames]``). With overlapped classes a clip may carry
 several labels: each ``x`` annotation makes output ``x`` positive, each ``not_x`` negative,
-and the outputs it says nothing about are masked out.
+and the outputs it says nothing about are masked out. A rejected ``x`` event says "not x":
+with overlapped classes a negative of ``x``, with exclusive ones the clip's label only when
+no accepted event names one (:meth:`~hark.train.examples.Classes.rejected_as`).
 
-Clips may differ in length. A batch is ``window.length`` samples long (by default the
-longest clip): shorter clips are zero-padded at the end, longer ones cropped, at a random
-offset for training and in the middle for validation.
+Clips may differ in length; the model reads windows of one length (:mod:`hark.dsp.clip_windows`).
+The window is ``window.length`` samples when the trainer gives one, else ``clip_window_s``
+(at most the longest clip, so clips that all fit in it are read whole, as before windows
+existed). Training draws one window of each clip it picks, at a random offset each time;
+validation reads every clip as windows ``clip_overlap`` apart covering all of it, each row
+labelled with its clip (``hark accuracy`` aggregates a clip's rows, ``clip_aggregation``).
+A clip shorter than the window is padded (``clip_padding``: repeated, or zeros).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from hark.annotations.event import Status
+from hark.dsp.clip_windows import Padding, cut_clip_window, hop_of, random_start, window_starts
 from hark.errors import HarkError
 from hark.train.data_load import Annotation
-from hark.train.data_types import Batch, ExampleRef, Window, cut_window
+from hark.train.data_types import Batch, ExampleRef, Window
 from hark.train.examples import Classes, Example, ExamplePool, count_labels
 
 # How a validation clip with several overlapped labels is named in ExampleRef.label.
@@ -32,7 +41,10 @@ def clip_examples(
     """The clips' examples, and for overlapped classes each clip's target and mask vectors."""
     by_clip: dict[str, list[Annotation]] = {}
     for annotation in annotations:
-        if classes.target_of(annotation.event.label) is not None:
+        taught = classes.taught_label(annotation.event)  # a rejected x: not x (Classes.rejected_as)
+        if taught is not None and classes.target_of(taught) is not None:
+            if taught != annotation.event.label:
+                annotation = Annotation(annotation.event.with_(label=taught), annotation.csv)
             by_clip.setdefault(annotation.event.recording, []).append(annotation)
     examples: list[Example] = []
     targets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -43,11 +55,25 @@ def clip_examples(
             clip_targets, labels = _overlapped_targets(found, classes)
             targets[recording] = clip_targets
         else:
-            labels = [_exclusive_label(found, frames)]
+            # what a clip is beats what it is not: a rejected event's fallback only labels a clip with no other
+            positives = [a for a in found if a.event.status is not Status.REJECTED]
+            labels = [_exclusive_label(positives or found, frames)]
         for label in labels:
             output, positive = classes.target_of(label)
             examples.append(Example(recording, 0, frames, label, output, positive))
     return examples, targets
+
+
+def clip_key(groups: Mapping[str, str] | None = None) -> Callable[[Example], tuple]:
+    """How the split keys a clip: by its group when it has one (all clips of a group, so all
+    their windows, go the same way), else by the clip itself (all its labels and windows together)."""
+    known = dict(groups or {})
+
+    def key(example: Example) -> tuple:
+        group = known.get(example.recording)
+        return ("group", group) if group else ("clip", example.recording)
+
+    return key
 
 
 def _exclusive_label(found: list[Annotation], frames: int) -> str:
@@ -78,8 +104,23 @@ def _overlapped_targets(found: list[Annotation], classes: Classes) -> tuple[tupl
     return (y, mask), labels
 
 
+@dataclass(frozen=True)
+class ClipWindows:
+    """How clips become windows: ``window`` samples (0: the longest clip), validation windows
+    overlapping by ``overlap``, short clips padded by ``padding``."""
+
+    window: int = 0
+    overlap: float = 0.5
+    padding: Padding = "repeat"
+
+
+def clip_window_samples(clip_window_s: float, samplerate: int, longest: int) -> int:
+    """The window of ``clip_window_s`` seconds, at most the longest clip (and at least one sample)."""
+    return max(1, min(int(round(clip_window_s * samplerate)), longest))
+
+
 class ClipSource:
-    """Batches of whole clips."""
+    """Batches of clip windows: random crops for training, every window of a clip for validation."""
 
     def __init__(
         self,
@@ -89,43 +130,58 @@ class ClipSource:
         audio: dict[str, np.ndarray],
         classes: Classes,
         equalize: bool,
+        windows: ClipWindows = ClipWindows(),
     ):
         self.training = ExamplePool(training, equalize)
         self.validation = validation
-        # One validation row per clip, however many labels it carries.
+        # One validation row per clip window, however many labels the clip carries.
         self.validation_clips = sorted({e.recording for e in validation})
         self.targets = targets
         self.audio = audio
         self.classes = classes
         used = [e.recording for e in training] + self.validation_clips
         self.longest = max((len(audio[name]) for name in used), default=0)
+        self.windows = windows
         self._output_of = {e.recording: e.output for e in [*training, *validation]}
 
     @property
     def n_training(self) -> int:
         return len(self.training)
 
+    @property
+    def window(self) -> int:
+        """Samples in the window the model reads when the trainer gives none."""
+        return self.windows.window if self.windows.window > 0 else self.longest
+
     def _length(self, window: Window | None) -> int:
-        return self.longest if window is None or window.length == 0 else window.length
+        return self.window if window is None or window.length == 0 else window.length
 
     def training_batch(self, rng: np.random.Generator, batch_size: int, window: Window | None) -> Batch:
         length = self._length(window)
         chosen = self.training.draw(rng, batch_size)
-        offsets = [int(rng.integers(0, max(len(self.audio[e.recording]) - length, 0) + 1)) for e in chosen]
+        offsets = [random_start(len(self.audio[e.recording]), length, rng) for e in chosen]
         return self._batch([e.recording for e in chosen], offsets, length, [e.label for e in chosen])
+
+    def validation_windows(self, window: Window | None = None) -> list[tuple[str, int]]:
+        """``(clip, start)`` of every validation window, clip by clip, in a fixed order."""
+        length = self._length(window)
+        hop = hop_of(length, self.windows.overlap)
+        return [(c, int(start)) for c in self.validation_clips for start in window_starts(len(self.audio[c]), length, hop)]
 
     def validation_batches(self, batch_size: int, window: Window | None) -> Iterator[Batch]:
         length = self._length(window)
         labels_of: dict[str, list[str]] = {}
         for example in self.validation:
             labels_of.setdefault(example.recording, []).append(example.label)
-        for first in range(0, len(self.validation_clips), batch_size):
-            clips = self.validation_clips[first : first + batch_size]
-            offsets = [max(len(self.audio[c]) - length, 0) // 2 for c in clips]
-            yield self._batch(clips, offsets, length, [LABEL_JOINER.join(labels_of[c]) for c in clips])
+        windows = self.validation_windows(window)
+        for first in range(0, len(windows), batch_size):
+            part = windows[first : first + batch_size]
+            clips = [c for c, _ in part]
+            yield self._batch(clips, [s for _, s in part], length, [LABEL_JOINER.join(labels_of[c]) for c in clips])
 
     def _batch(self, clips: Sequence[str], offsets: Sequence[int], length: int, labels: Sequence[str]) -> Batch:
-        x = np.stack([cut_window(self.audio[c], offset, length) for c, offset in zip(clips, offsets)])
+        padding = self.windows.padding
+        x = np.stack([cut_clip_window(self.audio[c], offset, length, padding) for c, offset in zip(clips, offsets)])
         where = [
             ExampleRef(c, offset + min(length, len(self.audio[c]) - offset) // 2, label)
             for c, offset, label in zip(clips, offsets, labels)

@@ -28,6 +28,27 @@ from hark.train.splits import complement
 Region = tuple[str, int, int]  # recording, start, stop (samples, stop exclusive)
 
 
+def tile_regions(regions: Sequence[Region], window: Window) -> list[tuple[str, int, np.ndarray]]:
+    """Windows ``(recording, start, mask)`` that tile each region once, in order: the last one
+    aligned with the region's end and masked where it repeats frames; regions shorter than a
+    window are skipped. Validation scores these (and ``hark generalize`` finds its frames' times
+    in them)."""
+    length, hop = window.length, window.frames * window.stride
+    windows = []
+    for name, lo, hi in regions:
+        if hi - lo < length:
+            continue
+        starts = list(range(lo, hi - length + 1, hop))
+        for start in starts:
+            windows.append((name, start, np.ones(window.frames, dtype=np.float32)))
+        if starts[-1] < hi - length:
+            # The tail: aligned to the region's end, counting only frames not yet scored.
+            covered = starts[-1] + window.frame_time(window.frames - 1)
+            times = hi - length + window.frame_time(0) + np.arange(window.frames) * window.stride
+            windows.append((name, hi - length, (times > covered).astype(np.float32)))
+    return windows
+
+
 def dense_labels(
     annotations: Sequence[Annotation], frames: int, labels: Sequence[str], point_half_width: int, gap: int = 0
 ) -> np.ndarray:
@@ -190,21 +211,7 @@ class DenseSource:
 
     def validation_windows(self, window: Window) -> list[tuple[str, int, np.ndarray]]:
         """Every validation window as (recording, start, mask), tiling each validation region once."""
-        length, hop = window.length, window.frames * window.stride
-        windows = []
-        for name in self.classes_of:
-            for lo, hi in self.validation_regions[name]:
-                if hi - lo < length:
-                    continue
-                starts = list(range(lo, hi - length + 1, hop))
-                for start in starts:
-                    windows.append((name, start, np.ones(window.frames, dtype=np.float32)))
-                if starts[-1] < hi - length:
-                    # The tail: aligned to the region's end, counting only frames not yet scored.
-                    covered = starts[-1] + window.frame_time(window.frames - 1)
-                    times = hi - length + window.frame_time(0) + np.arange(window.frames) * window.stride
-                    windows.append((name, hi - length, (times > covered).astype(np.float32)))
-        return windows
+        return tile_regions([(name, lo, hi) for name in self.classes_of for lo, hi in self.validation_regions[name]], window)
 
     def validation_batches(self, batch_size: int, window: Window) -> Iterator[Batch]:
         windows = self.validation_windows(window)

@@ -34,7 +34,7 @@ import numpy as np
 from hark.annotations.event import Kind, Status
 from hark.annotations.naming import parse_annotation_name
 from hark.audio.recording import Recording, open_recording
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.train.data_load import Annotation
 from hark.train.data_types import Batch, ExampleRef, Window
 from hark.train.examples import Classes, Example, ExamplePool, count_labels
@@ -132,9 +132,10 @@ def event_examples(
         target = classes.target_of(label)
         if target is None:
             if event.status is Status.REJECTED:
-                raise HarkError(
+                raise ParameterError(
+                    "labels",
                     f"{annotation.csv}: rejected events count as {rejected_label!r}, which is not among the labels "
-                    f"{','.join(classes.labels)}; add it to --labels or set --data-param rejected_label=LABEL"
+                    f"{','.join(classes.labels)}; add it to {{param}} or set the data parameter rejected_label=LABEL",
                 )
             continue
         frames = frames_of[event.recording]

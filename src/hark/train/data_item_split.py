@@ -80,7 +80,8 @@ def split_items(
             sides[i] = "validation" if held_out(seed, percent, *key(items[i])) else "training"
     else:
         names = sorted({items[i].recording for i in free})
-        if method == "recordings" and validation_recordings is None:
+        picked = method == "recordings" and validation_recordings is None
+        if picked:
             chosen = pick_recordings(seed, recordings_to_hold_out(len(names), percent), names)
             if params.validation_split == "auto" and _untrained_label(items, free, set(chosen)) is not None:
                 method = "blocks"  # whole recordings would leave a label unlearnt; blocks of each keep it
@@ -88,6 +89,8 @@ def split_items(
                 validation_recordings = chosen
         if method == "recordings":
             held = set(validation_recordings)
+            if unit == "clip":  # clips keyed by their group: the group goes where its held-out clips go
+                held = _whole_groups(items, free, key, held, picked)
             for i in free:
                 sides[i] = "validation" if items[i].recording in held else "training"
         else:
@@ -121,6 +124,23 @@ def _method(params, validation_recordings, unit: str, recordings: list[str]) -> 
     if unit == "clip" and choice == "blocks":
         raise HarkError("validation_split blocks: a clip is one label per file and cannot be cut into blocks; use auto or recordings")
     return choice
+
+
+def _whole_groups(items, free: list[int], key: Callable, held: set[str], picked: bool) -> set[str]:
+    """``held`` with every clip of a held-out clip's group (``key``: ``("group", name)`` for a
+    clip in a group). Recordings picked by the split grow to their groups; recordings a person
+    named must already hold whole groups (a one-line HarkError names one that does not)."""
+    held_keys = {key(items[i]) for i in free if items[i].recording in held}
+    grown = {items[i].recording for i in free if key(items[i]) in held_keys}
+    if not picked:
+        for i in free:
+            if items[i].recording in grown - held and key(items[i])[0] == "group":
+                named = next(items[j].recording for j in free if key(items[j]) == key(items[i]) and items[j].recording in held)
+                raise HarkError(
+                    f"validation_recordings holds out {named} but not {items[i].recording} of the same group {key(items[i])[1]!r}; "
+                    "name every recording of a group, or none"
+                )
+    return held | grown
 
 
 def _untrained_label(items, free: list[int], held: set[str]) -> str | None:

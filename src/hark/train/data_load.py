@@ -36,12 +36,19 @@ class FolderContents:
     recordings: tuple[str, ...]  # every recording, relative POSIX names
     annotated: tuple[str, ...]  # recordings with at least one CSV of the chosen kinds
     annotations: tuple[Annotation, ...]  # of the chosen kinds, any label
+    # What a clip-label table (given instead of a folder; root is then its folder) says:
+    table: Path | None = None
+    validation: tuple[str, ...] = ()  # recordings its split column holds out for validation
+    groups: tuple[tuple[str, str], ...] = ()  # (recording, group): a group's recordings stay on one side
 
 
 def read_folder(root: str | Path, kinds: Iterable[str]) -> FolderContents:
-    """Scan ``root`` and read every annotation of ``kinds``; names are relative to ``root``."""
-    root = Path(root)
+    """Scan ``root`` and read every annotation of ``kinds``; names are relative to ``root``.
+
+    ``root`` may be a clip-label table instead: its recordings and labels, names relative to its folder.
+    """
     folder = scan_folder(root)
+    root = folder.root
     if not folder.entries:
         raise HarkError(f"{root}: no recordings found (looked for audio files in it and its subfolders)")
     names = {entry.recording: folder.relative_name(entry.recording) for entry in folder.entries}
@@ -53,7 +60,9 @@ def read_folder(root: str | Path, kinds: Iterable[str]) -> FolderContents:
         if annotation.event.recording not in known:
             raise HarkError(f"{annotation.csv}: annotates {annotation.event.recording}, which is not a recording in {root}")
     annotations.sort(key=lambda a: (a.event, str(a.csv)))
-    return FolderContents(root, tuple(sorted(known)), tuple(annotated), tuple(annotations))
+    return FolderContents(
+        root, tuple(sorted(known)), tuple(annotated), tuple(annotations), folder.table, folder.validation, folder.groups
+    )
 
 
 def read_audio(
@@ -81,9 +90,51 @@ def read_audio(
     return first.samplerate, samples
 
 
-def check_labels_present(contents: FolderContents, labels: Sequence[str], kinds: Sequence[str]) -> None:
-    """A one-line HarkError for the first requested label that has no annotations."""
-    present = {a.event.label for a in contents.annotations}
+def table_validation(contents: FolderContents) -> list[str] | None:
+    """The recordings a clip-label table's split column holds out (None: it has none), checked
+    against its groups: a group whose files lie on both sides is a one-line HarkError."""
+    if not contents.validation:
+        return None
+    held = set(contents.validation)
+    sides: dict[str, dict[bool, str]] = {}
+    for recording, group in contents.groups:
+        sides.setdefault(group, {})[recording in held] = recording
+    for group, seen in sorted(sides.items()):
+        if len(seen) == 2:
+            raise HarkError(
+                f"{contents.table}: group {group!r} has files on both sides of the split ({seen[False]} trains, "
+                f"{seen[True]} validates); a group's files must share one split value"
+            )
+    return sorted(held)
+
+
+def labels_of_data(root: str | Path) -> list[str] | None:
+    """The labels to learn when none are given: every label of a clip-label table; None for a folder."""
+    if Path(root).is_dir():
+        return None
+    folder = scan_folder(root)
+    return sorted({event.label for event in folder.load_events()})
+
+
+def check_table_clips(contents: FolderContents, labels: Sequence[str]) -> None:
+    """A one-line HarkError for a label of a clip-label table with a single clip: it cannot both train and validate."""
+    if contents.table is None:
+        return
+    count: dict[str, int] = {}
+    for annotation in contents.annotations:
+        count[annotation.event.label] = count.get(annotation.event.label, 0) + 1
+    for label in labels:
+        if count.get(label, 0) == 1:
+            only = next(a.event.recording for a in contents.annotations if a.event.label == label)
+            raise HarkError(
+                f"{contents.table}: label {label!r} has a single clip ({only}); a label needs at least two clips, one to train "
+                "on and one to validate (add clips or leave the label out with --labels)"
+            )
+
+
+def check_labels_present(contents: FolderContents, labels: Sequence[str], kinds: Sequence[str], also_present: Iterable[str] = ()) -> None:
+    """A one-line HarkError for the first requested label that has no annotations (``also_present``: labels taught otherwise, e.g. by rejected events)."""
+    present = {a.event.label for a in contents.annotations} | set(also_present)
     for label in labels:
         if label not in present:
             others = ", ".join(sorted(present)[:8]) or "none"

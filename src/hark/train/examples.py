@@ -9,6 +9,9 @@ count; the model sees silence there, as it does when it classifies the recording
 With overlapped classes each output is a sigmoid: a ``<label>`` annotation is a positive of
 that output, a ``not_<label>`` annotation a negative of it, and the other outputs of that
 example are unknown (masked out), as in SongExplorer.
+
+A ``rejected`` event (a person's verdict) is never a positive of its label: it teaches what
+:meth:`Classes.rejected_as` says, a ``not_<label>`` or fallback example, or nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hark.annotations.event import Event, Status
 from hark.errors import HarkError
 from hark.train.data_load import Annotation
 from hark.train.data_types import Batch, ExampleRef, Window, cut_window
@@ -30,6 +34,28 @@ class Classes:
     labels: tuple[str, ...]
     overlapped: bool = False
     not_prefix: str = "not_"
+    rejected_fallbacks: tuple[str, ...] = ()  # exclusive classes: where a rejected event goes when not_<label> is no label
+
+    def rejected_as(self, label: str) -> str | None:
+        """The label a rejected ``label`` event teaches, or None (left out).
+
+        Overlapped classes: ``not_<label>``, a negative of its output. Exclusive classes: the
+        first of ``not_<label>`` and the fallbacks (``rejected_label``, ``background_label``)
+        that is a label other than its own; none: the event is left out, since a softmax has
+        no way to say only "not this one". A rejected event of a label not used teaches nothing.
+        """
+        if label not in self.labels:
+            return None
+        if self.overlapped:
+            return self.not_prefix + label
+        for candidate in (self.not_prefix + label, *self.rejected_fallbacks):
+            if candidate != label and candidate in self.labels:
+                return candidate
+        return None
+
+    def taught_label(self, event: Event) -> str | None:
+        """The annotated label ``event`` teaches: its own, or for a rejected one :meth:`rejected_as`'s."""
+        return self.rejected_as(event.label) if event.status is Status.REJECTED else event.label
 
     def target_of(self, label: str) -> tuple[int, bool] | None:
         """``(output index, positive)`` for an annotated label, or None if it is not used."""
@@ -73,7 +99,8 @@ def sparse_examples(annotations: Sequence[Annotation], classes: Classes, frames_
     examples = []
     for annotation in annotations:
         event = annotation.event
-        target = classes.target_of(event.label)
+        label = classes.taught_label(event)
+        target = None if label is None else classes.target_of(label)
         if target is None:
             continue
         frames = frames_of[event.recording]
@@ -82,7 +109,7 @@ def sparse_examples(annotations: Sequence[Annotation], classes: Classes, frames_
                 f"{annotation.csv}: {event.label!r} at {event.start}..{event.stop} lies beyond the end of "
                 f"{event.recording} ({frames} samples)"
             )
-        examples.append(Example(event.recording, event.start, min(event.stop, frames), event.label, *target))
+        examples.append(Example(event.recording, event.start, min(event.stop, frames), label, *target))
     return sorted(examples, key=Example.key)
 
 

@@ -31,12 +31,23 @@ def train_job(params: dict, context: JobContext) -> dict:
     checked = validate_params(TrainJobParams, params, "train job")
     data = validate_params(DataParams, checked.data, "train job data")
     training = validate_params(TrainParams, checked.training, "train job training")
-    result = train_model(checked.data_root, data, training, checked.out, checked.restore, progress=False, report=context.log)
+    result = train_model(checked.data_root, data, training, checked.out, checked.restore, progress=False, report=context.log, log=context.log)
     return {"folder": str(result.folder), "steps": int(result.steps)}
 
 
-# a job that must train on a GPU asks for one; ``auto`` runs anywhere (on a GPU if the worker has one)
-train_resources = device_resources(2, lambda params: (params.get("training") or {}).get("device", "auto"))
+TRAIN_MEMORY_GB = 2.0
+"""Memory a train job declares when its training names none (``memory_gb``)."""
+
+
+def train_resources(params: dict) -> Resources:
+    """What a train job asks of a worker: a GPU when it must train on one (``auto`` runs anywhere,
+    on a GPU if the worker has one), and its ``memory_gb`` when given: the limit training then
+    checks its batches against (hark.train.memory), so a job never takes more than it declared."""
+    training = params.get("training") or {}
+    declared = device_resources(TRAIN_MEMORY_GB, lambda _: training.get("device", "auto"))(params)
+    if training.get("memory_gb"):
+        return Resources(cpus=declared.cpus, gpus=declared.gpus, memory_gb=float(training["memory_gb"]))
+    return declared
 
 
 def train_job_spec(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -15,6 +15,13 @@ def default_architecture(supervision: str, samplerate: float | None = None) -> s
     from hark.train.supervisions import supervision_of  # the plugins import the data's modules, not these parameters
 
     return supervision_of(supervision).architecture_for(samplerate)
+
+
+DEFAULT_BATCH = 32
+"""Examples per mini-batch by default, and the most ``batch_size="auto"`` chooses."""
+
+AUTO_BATCH = "auto"
+"""``batch_size``: the largest batch up to :data:`DEFAULT_BATCH` that fits in memory."""
 
 
 class TransferParams(Params):
@@ -38,12 +45,14 @@ class TrainParams(Params):
     optimizer: Literal["adam", "adamw", "sgd", "rmsprop"] = Field("adam", description="optimisation algorithm")
     learning_rate: float = Field(0.001, gt=0, le=10, description="step size of the optimiser")
     steps: int = Field(600, ge=1, le=10_000_000, description="mini-batches to train on")
-    batch_size: int = Field(32, ge=1, le=100_000, description="examples per mini-batch")
+    batch_size: Annotated[int, Field(ge=1, le=100_000)] | Literal["auto"] = Field(
+        DEFAULT_BATCH, description="examples per mini-batch; auto: the largest up to 32 that fits in memory (see memory_gb)"
+    )
     validation_period: int = Field(100, ge=1, description="steps between validations and checkpoints")
-    lr_schedule: Literal["constant", "cosine", "one-cycle", "plateau"] = Field(
-        "constant",
+    lr_schedule: Literal["constant", "cosine", "one-cycle", "plateau"] | None = Field(
+        None,
         description="learning rate over the steps: constant; cosine (falls to 0 at the last step); one-cycle (rises, then falls to almost 0); "
-        "plateau (lowered when the validation loss stops improving)",
+        "plateau (lowered when the validation loss stops improving); none: the supervision's (sparse cosine, the others constant)",
     )
     warmup_steps: int = Field(0, ge=0, description="first steps in which the learning rate rises linearly to learning_rate (one-cycle: the length of its rise; 0: 30% of the steps)")
     plateau_patience: int = Field(2, ge=1, le=10_000, description="plateau: validations without improvement before the learning rate is lowered")
@@ -64,6 +73,25 @@ class TrainParams(Params):
         0, ge=0, le=512, description="CPU threads for training (0: one for models under a million parameters, else all cores)"
     )
     transfer: TransferParams | None = Field(None, description="start from the first layers of trained models (architecture transfer)")
+    memory_gb: float | None = Field(
+        None, gt=0, description="memory training may take (GB): a batch that does not fit is refused before training; "
+        "none: what the machine has available (or the GPU, or the environment variable HARK_MEMORY_GB)"
+    )
+
+    @field_validator("batch_size", mode="before")
+    @classmethod
+    def _number_or_auto(cls, value):
+        if isinstance(value, str) and value.strip().lower() == AUTO_BATCH:
+            return AUTO_BATCH
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{value!r}: expected a number of examples or auto") from None
+        if isinstance(value, bool) or (number != value and not (isinstance(value, str) and value.strip().isdigit())):
+            raise ValueError(f"{value!r}: expected a whole number of examples or auto")
+        if not 1 <= number <= 100_000:
+            raise ValueError(f"{number}: expected 1 to 100000 examples, or auto")
+        return number
 
     @field_validator("optimizer", "lr_schedule", "weight_averaging", mode="before")
     @classmethod

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.fileio import atomic_write_text, ensure_writable_dir
 from hark.models.base import FrameModel, architectures
 from hark.models.store import ModelConfig, list_checkpoints, load_config, read_checkpoint, save_config
@@ -17,7 +18,8 @@ from hark.models.transfer import load_kept_weights, plan_transfer
 from hark.train.callbacks import CsvLogger, LineReporter, ProgressDisplay, ValidationSaver
 from hark.train.data import DataParams, TrainingData, Window
 from hark.train.data_store import write_dataset_store
-from hark.train.params import TrainParams
+from hark.train.memory import check_memory, choose_batch_size, estimate_memory
+from hark.train.params import AUTO_BATCH, DEFAULT_BATCH, TrainParams
 from hark.train.supervisions import Supervision, supervision_of
 from hark.train.trainer import Objective, ReconstructionObjective, Trainer
 
@@ -39,14 +41,16 @@ def train_model(
     restore: str | Path | None = None,
     progress: bool | None = None,
     report: Callable[[str], None] = lambda message: None,
+    log: Callable[[str], None] | None = None,
 ) -> TrainResult:
     """Train one model on the annotations of ``data_root`` into the folder ``out``.
 
     If ``out`` already holds checkpoints of the same configuration, training resumes from
     the last one; a folder of another configuration is refused rather than overwritten.
     ``restore`` starts from the weights of another model's checkpoint (transfer or a fresh
-    schedule). ``progress``: a progress bar (True), one line per validation (False), or
-    the bar on a terminal only (None).
+    schedule). ``progress``: a progress bar (True), progress lines and one line per validation
+    (False), or the bar on a terminal only (None); ``log``: where those lines go (default stderr;
+    a job's log file).
     """
     if train_params.transfer is not None:
         train_params = _with_transfer_architecture(train_params, data_params)
@@ -54,17 +58,28 @@ def train_model(
     if train_params.architecture is None:
         default = supervision.architecture_for(_folder_samplerate(data_root, data_params))
         train_params = train_params.model_copy(update={"architecture": default})
+    if train_params.lr_schedule is None:  # the supervision's; the model's settings keep what was used
+        train_params = train_params.model_copy(update={"lr_schedule": supervision.default_lr_schedule})
     architecture = architectures.get(train_params.architecture)
+    given_params = dict(train_params.architecture_params)
     defaults = supervision.architecture_defaults(train_params.architecture)
     if defaults:
-        train_params = train_params.model_copy(update={"architecture_params": {**defaults, **train_params.architecture_params}})
+        train_params = train_params.model_copy(update={"architecture_params": {**defaults, **given_params}})
     arch_params = architecture.validate(train_params.architecture_params)
     reconstructs = _check_objective(architecture, supervision, train_params)
     if restore is not None:
         read_checkpoint(restore)  # a bad --restore fails now, not after the data are loaded
-    folder = ensure_writable_dir(out)
+    _check_output_folder(Path(out))  # a bad --out fails now; the folder is made only once the data and memory pass
     data = TrainingData.from_folder(data_root, data_params)
-    data.check_batch_size(train_params.batch_size)
+    for note in data.notes:  # e.g. a default augmentation with nothing to draw on
+        report(note)
+    # defaults that depend on the recordings' sample rate (clip supervision of audible-band recordings)
+    rate_defaults = supervision.architecture_defaults(train_params.architecture, data.samplerate)
+    if rate_defaults != defaults:
+        train_params = train_params.model_copy(update={"architecture_params": {**rate_defaults, **given_params}})
+        arch_params = architecture.validate(train_params.architecture_params)
+    if train_params.batch_size != AUTO_BATCH:
+        data.check_batch_size(train_params.batch_size)
 
     if train_params.weights_seed is not None:
         torch.manual_seed(train_params.weights_seed)
@@ -74,6 +89,13 @@ def train_model(
         load_kept_weights(module, arch_params)
     is_frame = isinstance(module, FrameModel)
     supervision.check_model(module, data, data_params, train_params.architecture)
+    if is_frame:
+        window = Window(module.context, module.stride, supervision.frames(train_params.frames))
+    else:
+        window = Window(0, 1, 1)
+    # before anything is written: a batch that does not fit is refused, or "auto" picks one that does
+    samples = window.length if is_frame else _clip_samples(data)
+    train_params = _with_fitting_batch(train_params, data, module, samples, report, Path(out))
     config = ModelConfig(
         architecture=train_params.architecture,
         architecture_params=arch_params.model_dump(mode="json"),
@@ -83,25 +105,23 @@ def train_model(
         labels=list(data_params.labels),
         overlapped=data_params.overlapped,
         supervision=data_params.supervision,
-        context=module.context if is_frame else 0,
+        # a clip model's window (hark classify reads files in windows of it); 0: the whole file
+        context=module.context if is_frame else (data.clip_window or 0),
         stride=module.stride if is_frame else 0,
         data_root=str(Path(data_root).resolve()),
         data=data_params.model_dump(mode="json"),
         training=train_params.model_dump(mode="json"),
     )
+    folder = ensure_writable_dir(out)
     _claim_folder(folder, config)
     save_config(folder, config)
     atomic_write_text(folder / "split.json", json.dumps(data.split_manifest(), indent=1) + "\n")
     write_dataset_store(data, folder)
 
-    if is_frame:
-        window = Window(module.context, module.stride, supervision.frames(train_params.frames))
-    else:
-        window = Window(0, 1, 1)
     # an autoencoder's validation has no probabilities for hark accuracy to score
     callbacks = [CsvLogger(folder / "log.csv")] + ([] if reconstructs else [ValidationSaver(folder)])
     show_bar = progress if progress is not None else _stderr_is_terminal()
-    callbacks.append(ProgressDisplay(train_params.steps) if show_bar else LineReporter())
+    callbacks.append(ProgressDisplay(train_params.steps) if show_bar else LineReporter(write=log))
     objective = (
         ReconstructionObjective()
         if reconstructs
@@ -121,6 +141,56 @@ def train_model(
         report(f"stopped early at step {steps}: the validation loss was lowest at step {stopping.best_step} ({stopping.best_loss:.4g}) and has not improved for {stopping.patience} validations")
     thresholds = None if reconstructs else _write_first_thresholds(folder, report)
     return TrainResult(folder, steps, resumed_from, data.summary(), thresholds)
+
+
+def _check_output_folder(out: Path) -> None:
+    """A one-line HarkError when ``out`` could not be made or written, checked without making it
+    (bad data or a batch that does not fit must leave nothing behind)."""
+    if out.exists():
+        if not out.is_dir():
+            raise HarkError(f"{out}: output path exists and is not a folder")
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise HarkError(f"{out}: output folder is not writable")
+        return
+    parent = out.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise HarkError(f"{out}: cannot create output folder ({parent} is not a writable folder)")
+
+
+def _clip_samples(data: TrainingData) -> int:
+    """Samples of one example of a clip model: the clip window, else the longest clip (events: the longest crop)."""
+    return int(data.clip_window or data.clip_length or getattr(data.source, "longest", 0) or 1)
+
+
+def _resumed_batch_size(out: Path) -> int | None:
+    """The batch size of the checkpoints ``out`` holds already (None: none there)."""
+    if not out.is_dir() or not list_checkpoints(out):
+        return None
+    previous = load_config(out).training.get("batch_size")
+    return previous if isinstance(previous, int) else None
+
+
+def _with_fitting_batch(
+    train_params: TrainParams, data: TrainingData, module, samples: int, report: Callable[[str], None], out: Path
+) -> TrainParams:
+    """``train_params`` with a batch that fits in memory: "auto" resolved to the largest up to the
+    default (and to the training examples there are), a number checked (a one-line error if it does not fit)."""
+    estimate = estimate_memory(module, samples, train_params.optimizer)
+    resumed = _resumed_batch_size(out) if train_params.batch_size == AUTO_BATCH else None
+    if resumed is not None:  # a resumed run keeps the batch it chose when it started
+        train_params = train_params.model_copy(update={"batch_size": resumed})
+    if train_params.batch_size != AUTO_BATCH:
+        check_memory(estimate, train_params.batch_size, data.samplerate, train_params.device, train_params.memory_gb)
+        return train_params
+    largest = DEFAULT_BATCH
+    if not data.supervision.dense:
+        largest = max(1, min(largest, data.source.n_training))
+    chosen = choose_batch_size(estimate, largest, data.samplerate, train_params.device, train_params.memory_gb)
+    data.check_batch_size(chosen)
+    report(f"batch size {chosen} (auto: about {estimate.batch_bytes(chosen) / 1e9:.2f} GB a step)")
+    return train_params.model_copy(update={"batch_size": chosen})
 
 
 def _write_first_thresholds(folder: Path, report: Callable[[str], None]) -> Path | None:
@@ -166,7 +236,7 @@ def _check_objective(architecture, supervision: Supervision, train_params: Train
     supervision.check_kind(architecture.kind, name)
     made_by = getattr(architecture, "made_by", None)
     if made_by and not (name == "transfer" and train_params.transfer is not None):
-        raise HarkError(f"architecture {name} is made by {made_by}, not trained with --architecture")
+        raise ParameterError("architecture", f"architecture {name} is made by {made_by}, not trained with {{param}}")
     reconstructs = getattr(architecture, "objective", "classification") == "reconstruction"
     supervision.check_objective(reconstructs, name)
     return reconstructs
@@ -176,13 +246,15 @@ def _with_transfer_architecture(train_params: TrainParams, data_params: DataPara
     """``--transfer``: the architecture ``transfer``, its parameters planned from the pretrained
     models (read and checked here, before any audio) and the new layers' parameters."""
     if train_params.architecture not in (None, "transfer"):
-        raise HarkError(
-            f"--transfer builds the architecture transfer; --architecture {train_params.architecture} cannot go with it "
-            "(give the new layers with --new-layers, --new-dense or --arch-param)"
+        raise ParameterError(
+            "architecture",
+            f"{{transfer}} builds the architecture transfer; {{param}} {train_params.architecture} cannot go with it "
+            "(give the new layers as architecture parameters)",
+            others=("transfer",),
         )
     supervision = supervision_of(data_params.supervision)
     if supervision.model_kind != "frame" or not supervision.labelled:
-        raise HarkError(f"--transfer builds a frame model (for sparse or dense supervision), not one for --supervision {data_params.supervision}")
+        raise ParameterError("supervision", f"{{transfer}} builds a frame model (for sparse or dense supervision), not one for {{param}} {data_params.supervision}", others=("transfer",))
     transfer = train_params.transfer
     params = plan_transfer(transfer.models, transfer.keep_layers, transfer.fine_tune, train_params.architecture_params)
     return train_params.model_copy(update={"architecture": "transfer", "architecture_params": params.model_dump(mode="json")})
@@ -195,14 +267,16 @@ def _claim_folder(folder: Path, config: ModelConfig) -> None:
     previous = _with_current_defaults(load_config(folder))
     mine = config.model_dump(exclude={"training"})
     theirs = previous.model_dump(exclude={"training"})
-    # the number of steps may grow between runs (train longer); the rest must agree
-    same_training = {k: v for k, v in config.training.items() if k != "steps"} == {
-        k: v for k, v in previous.training.items() if k != "steps"
+    # the number of steps may grow between runs (train longer), the memory allowed may change; the rest must agree
+    free = {"steps", "memory_gb"}
+    same_training = {k: v for k, v in config.training.items() if k not in free} == {
+        k: v for k, v in previous.training.items() if k not in free
     }
     if mine != theirs or not same_training:
-        raise HarkError(
+        raise ParameterError(
+            "out_dir",
             f"{folder} holds checkpoints of a model trained with other settings; "
-            "give another --out folder (or delete its checkpoints to start over)"
+            "give another {param} folder (or delete its checkpoints to start over)",
         )
 
 

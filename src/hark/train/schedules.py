@@ -15,7 +15,7 @@ from torch import nn
 from torch.optim import lr_scheduler
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from hark.errors import HarkError
+from hark.errors import ParameterError
 
 ONE_CYCLE_DEFAULT_RISE = 0.3
 """One-cycle without ``warmup_steps``: the fraction of the steps the learning rate rises (torch's default)."""
@@ -37,7 +37,7 @@ class LearningRateSchedule:
     """
 
     def __init__(self, optimizer: torch.optim.Optimizer, params):
-        self.name = params.lr_schedule
+        self.name = params.lr_schedule or "constant"  # None reaches here only where no supervision chose (a bare Trainer)
         self.planned_steps = params.steps
         self.per_step = _per_step_scheduler(optimizer, params)
         self.plateau = None
@@ -72,12 +72,14 @@ class LearningRateSchedule:
         """``state`` None: a checkpoint of a hark before schedules (its schedule was constant, without warm-up)."""
         if state is None:
             if self.per_step is not None or self.plateau is not None:
-                raise HarkError("the checkpoint holds no learning-rate schedule to resume; give another --out folder")
+                raise ParameterError("out_dir", "the checkpoint holds no learning-rate schedule to resume; give another {param} folder")
             return
         if self.depends_on_steps and int(state["planned_steps"]) != self.planned_steps:
-            raise HarkError(
+            raise ParameterError(
+                "steps",
                 f"the {self.name} learning-rate schedule of this model was planned for {state['planned_steps']} steps, "
-                f"not --steps {self.planned_steps}; give another --out folder to train for another number of steps"
+                f"not {{param}} {self.planned_steps}; give another {{out_dir}} folder to train for another number of steps",
+                others=("out_dir",),
             )
         if self.per_step is not None:
             self.per_step.load_state_dict(state["per_step"])
@@ -176,9 +178,11 @@ class WeightAverage:
         """Restore from a checkpoint whose ``model`` (``weights``) is the average of ``count``
         steps' weights, of a run of ``planned_steps``."""
         if self.kind == "swa" and planned_steps is not None and planned_steps != self.planned_steps:
-            raise HarkError(
+            raise ParameterError(
+                "steps",
                 f"the swa average of this model (from swa_start of its steps on) was planned for {planned_steps} steps, "
-                f"not --steps {self.planned_steps}; give another --out folder to train for another number of steps"
+                f"not {{param}} {self.planned_steps}; give another {{out_dir}} folder to train for another number of steps",
+                others=("out_dir",),
             )
         if count:
             self.averaged.module.load_state_dict(weights)

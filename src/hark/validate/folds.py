@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from hark.errors import HarkError
+from hark.annotations.event import Status
+from hark.errors import HarkError, ParameterError
 from hark.params import validate_params
 from hark.train.data import DataParams, split_examples
 from hark.train.params import TrainParams
@@ -103,7 +104,7 @@ def replicate_training(training: TrainParams, replicates: int) -> list[TrainPara
     """One set of training parameters per replicate: weight seeds ``seed, seed + 1, ...``
     (as ``hark train --replicates``); the batch order stays, so replicates differ in their start only."""
     if replicates < 1:
-        raise HarkError(f"--replicates {replicates}: train at least one model per fold")
+        raise ParameterError("replicates", f"{{param}} {replicates}: train at least one model per fold")
     if training.weights_seed is None:
         return [training] * replicates
     return [training.model_copy(update={"weights_seed": training.weights_seed + r}) for r in range(replicates)]
@@ -117,7 +118,7 @@ def plan_xvalidation(data_root: str | Path, data: DataParams, training: TrainPar
     root = Path(data_root)
     _check_supervised(data)
     if abs(folds) < 2:
-        raise HarkError(f"--folds {folds}: give at least 2 folds (each validates on 1/k), or at most -2 (each trains on 1/|k|)")
+        raise ParameterError("folds", f"{{param}} {folds}: give at least 2 folds (each validates on 1/k), or at most -2 (each trains on 1/|k|)")
     if data.validation_recordings:
         raise HarkError("hark xvalidate chooses the validation sets itself; leave out validation_recordings (hark generalize withholds recordings)")
     check_training(data, training)
@@ -165,16 +166,18 @@ def dense_split_counts(root: Path, data: DataParams) -> dict[str, dict[str, int]
     _, _, regions, test = dense_regions(stretches, lengths, data, resolve(data.validation_recordings), resolve(data.test_recordings))
     by_recording: dict[str, list] = {name: [] for name in stretches}
     for annotation in contents.annotations:
-        if annotation.event.label in data.labels and annotation.event.recording in by_recording:
+        # a rejected event is background in dense training, not an example of its label
+        rejected = annotation.event.status is Status.REJECTED
+        if annotation.event.label in data.labels and not rejected and annotation.event.recording in by_recording:
             by_recording[annotation.event.recording].append(annotation)
     counts = dense_annotation_counts(by_recording, regions, test)
     return {"training": counts["training"], "validation": counts["validation"]}
 
 
-def _check_batch(counts: dict[str, dict[str, int]], batch_size: int, what: str) -> None:
+def _check_batch(counts: dict[str, dict[str, int]], batch_size: int | str, what: str) -> None:
     n = sum(counts["training"].values())
-    if n < batch_size:
-        raise HarkError(f"{what} trains on only {n} examples, fewer than the mini-batch of {batch_size}; lower --batch-size or use fewer folds")
+    if isinstance(batch_size, int) and n < batch_size:  # "auto" takes at most the examples there are
+        raise ParameterError("batch_size", f"{what} trains on only {n} examples, fewer than the mini-batch of {batch_size}; lower {{param}} or use fewer folds")
 
 
 def _count(examples) -> dict[str, int]:
@@ -227,9 +230,9 @@ def plan_generalization(
     root = Path(data_root)
     _check_supervised(data)
     if omit not in ("one", "some", "all"):
-        raise HarkError(f"--omit {omit!r}: choose one, some or all")
+        raise ParameterError("omit", f"{{param}} {omit!r}: choose one, some or all")
     if data.validation_recordings:
-        raise HarkError("hark generalize chooses the validation recordings itself; give them with --recordings")
+        raise ParameterError("recordings", "hark generalize chooses the validation recordings itself; give them with {param}")
     if data.folds:
         raise HarkError("hark generalize withholds recordings; leave out folds (that is hark xvalidate)")
     contents = read_folder(root, data.kinds)
@@ -237,7 +240,7 @@ def plan_generalization(
     if recordings:
         candidates = resolve_validation_recordings(list(recordings), root, contents.recordings)
     elif omit == "all":
-        raise HarkError("--omit all trains one model that withholds the recordings named by --recordings; name them")
+        raise ParameterError("recordings", "{omit} all trains one model that withholds the recordings named by {param}; name them", others=("omit",))
     else:
         candidates = annotated
     tested: set[str] = set()
@@ -252,17 +255,19 @@ def plan_generalization(
         sets = [list(candidates)]
     else:
         if partitions is None or partitions < 2:
-            raise HarkError(f"--omit some needs --partitions of at least 2, not {partitions}")
+            raise ParameterError("partitions", f"{{omit}} some needs {{param}} of at least 2, not {partitions}", others=("omit",))
         if len(candidates) < partitions:
-            raise HarkError(
+            raise ParameterError(
+                "partitions",
                 f"only {len(candidates)} recording{'s' if len(candidates) != 1 else ''} to withhold, fewer than the "
-                f"{partitions} partitions; lower --partitions or use --omit one"
+                f"{partitions} partitions; lower {{param}} or use {{omit}} one",
+                others=("omit",),
             )
         # dealt in seeded-hash order, so the partitions are fixed by the split seed and differ by at most one recording
         order = sorted(candidates, key=lambda name: (seeded_uniform(data.split_seed, "partition", name), name))
         sets = [sorted(order[i::partitions]) for i in range(partitions)]
     if len(sets) == 1 and set(sets[0]) >= set(annotated):
-        raise HarkError("withholding every annotated recording leaves nothing to train on; name fewer with --recordings")
+        raise ParameterError("recordings", "withholding every annotated recording leaves nothing to train on; name fewer with {param}")
     check_training(data, training)
     trainings = replicate_training(training, replicates)
     runs, notes = [], []
@@ -297,7 +302,7 @@ def _check_withheld(root: Path, contents, data: DataParams, fold: int, withheld:
     if supervision_of(data.supervision).dense:
         counts = {"training": {}, "validation": {}}
         for annotation in contents.annotations:
-            if annotation.event.label in data.labels:
+            if annotation.event.label in data.labels and annotation.event.status is not Status.REJECTED:
                 side = counts["validation" if annotation.event.recording in held else "training"]
                 side[annotation.event.label] = side.get(annotation.event.label, 0) + 1
     elif nested:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hark.errors import HarkError
+from hark.errors import ParameterError
 from hark.params import validate_params
 from hark.train.data import DataParams
 from hark.train.params import TrainParams
@@ -69,10 +69,10 @@ def parse_grid(specs: Sequence[str]) -> list[GridAxis]:
         name, sep, text = spec.partition("=")
         name = name.strip().replace("-", "_")
         if not sep or not name or not text.strip():
-            raise HarkError(f"--grid {spec!r}: expected NAME=VALUE,VALUE,...")
+            raise ParameterError("grid", f"{{param}} {spec!r}: expected NAME=VALUE,VALUE,...")
         values = tuple(v.strip() for v in text.split(";" if ";" in text else ",") if v.strip())
         if len(set(values)) != len(values):
-            raise HarkError(f"--grid {spec!r}: a value is listed twice")
+            raise ParameterError("grid", f"{{param}} {spec!r}: a value is listed twice")
         if name.startswith(("architecture_params.", "a.")):
             target, key = "architecture", name.split(".", 1)[1]
         elif name in TrainParams.model_fields and name != "architecture_params":
@@ -80,18 +80,19 @@ def parse_grid(specs: Sequence[str]) -> list[GridAxis]:
         elif name in DataParams.model_fields and name not in ("labels", "augmentations", "folds", "validation_fold"):
             target, key = "data", name
         else:
-            raise HarkError(
-                f"--grid {name}: not a training parameter ({', '.join(TrainParams.model_fields)}), "
+            raise ParameterError(
+                "grid",
+                f"{{param}} {name}: not a training parameter ({', '.join(TrainParams.model_fields)}), "
                 "architecture_params.NAME, nor a training-data parameter"
             )
         if any(axis.key == key and axis.target == target for axis in axes):
-            raise HarkError(f"--grid {name} is given twice")
+            raise ParameterError("grid", f"{{param}} {name} is given twice")
         axes.append(GridAxis(name, target, key, values))
     abbreviations = [axis.abbreviation for axis in axes]
     for abbreviation in abbreviations:
         if abbreviations.count(abbreviation) > 1:
             clashing = [axis.name for axis in axes if axis.abbreviation == abbreviation]
-            raise HarkError(f"--grid {clashing[0]} and {clashing[1]} would both be named {abbreviation!r} in run names")
+            raise ParameterError("grid", f"{{param}} {clashing[0]} and {clashing[1]} would both be named {abbreviation!r} in run names")
     return axes
 
 

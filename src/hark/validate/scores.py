@@ -47,9 +47,9 @@ def score_model(folder: str | Path, checkpoint: Checkpoint = "last") -> dict:
         raise HarkError(f"{folder}: holds no validation results (validation-<step>.npz); was it trained?")
     if checkpoint == "last":
         step = max(results)
-        metrics = _metrics_of(results[step], config.output_names)
+        metrics = _metrics_of(results[step], config)
     else:
-        by_step = {s: _metrics_of(path, config.output_names) for s, path in results.items()}
+        by_step = {s: _metrics_of(path, config) for s, path in results.items()}
         step = best_checkpoint(by_step)
         metrics = by_step[step]
     return scores_record(folder, step, metrics)
@@ -72,10 +72,14 @@ def scores_record(folder: Path, step: int, metrics) -> dict:
     }
 
 
-def _metrics_of(path: Path, labels: Sequence[str]) -> Metrics:
+def _metrics_of(path: Path, config) -> Metrics:
+    from hark.evaluate.model_accuracy import per_clip
+
     try:
         with np.load(path) as arrays:
-            return compute_metrics(arrays["probabilities"], arrays["targets"], labels, mask=arrays["mask"] if "mask" in arrays.files else None)
+            data = {name: arrays[name] for name in arrays.files}
+        per_clip(data, config)  # a windowed clip model is scored per clip, as hark accuracy scores it
+        return compute_metrics(data["probabilities"], data["targets"], config.output_names, mask=data.get("mask"))
     except (OSError, ValueError, KeyError) as err:
         raise HarkError(f"{path}: unreadable validation results ({err})") from None
 

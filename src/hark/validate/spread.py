@@ -3,9 +3,11 @@
 Each model of a nested ``hark generalize`` scored its withheld recording(s) once, at the
 checkpoint and thresholds tuned on the other recordings (:mod:`hark.validate.nested`). This
 writes them side by side: ``recordings.csv`` (a row per model: what it withheld, the step
-chosen, its macro F1 and, per sensitivity ratio, its F1 at the tuned thresholds), the spread
-of those figures (mean, standard deviation, minimum, maximum) into the summary, and the
-figure ``generalization.pdf/.png`` (a dot per withheld recording, the mean and one standard
+chosen, its macro F1 and, per sensitivity ratio, its F1 at the tuned thresholds; for dense
+models also, per ratio, the macro event F1 of the syllables segmented with the tuned minimum
+duration and gap filling, and those two settings), the spread of those figures (mean,
+standard deviation, minimum, maximum) into the summary, and the figure
+``generalization.pdf/.png`` (a dot per withheld recording, the mean and one standard
 deviation either side).
 """
 
@@ -55,19 +57,35 @@ def write_spread(folder: str | Path, models: Sequence[dict], draw: bool = True) 
     header += [f"f1_at_ratio_{r}" for r in ratios]
     header += [f"{label}_f1_at_ratio_{r}" for r in ratios for label in labels]
     header += [f"{label}_threshold_at_ratio_{r}" for r in ratios for label in labels]
+    events = all(model.get("events_at_ratio") for model in models)  # dense models: their syllables were scored too
+    if events:
+        header += [f"event_f1_at_ratio_{r}" for r in ratios]
+        header += [f"{label}_event_f1_at_ratio_{r}" for r in ratios for label in labels]
+        header += [f"{name}_at_ratio_{r}" for r in ratios for name in ("min_duration_ms", "fill_gap_ms")]
     rows, figures = [], {"macro_f1": []} | {f"f1_at_ratio_{r}": [] for r in ratios}
+    if events:
+        figures |= {f"event_f1_at_ratio_{r}": [] for r in ratios}
     for model in models:
         per_label = {r: {label: _f1(model["at_ratio"][r][label]) for label in labels} for r in ratios}
         macro_at = {r: _macro(list(per_label[r].values())) for r in ratios}
         figures["macro_f1"].append(model["macro_f1"])
         for r in ratios:
             figures[f"f1_at_ratio_{r}"].append(macro_at[r])
-        rows.append(
+        row = (
             [model["name"], ";".join(model["withheld"]), model["replicate"], model["step"], model["examples"], model["macro_f1"]]
             + [macro_at[r] for r in ratios]
             + [per_label[r][label] for r in ratios for label in labels]
             + [model["tuned"]["thresholds"][label][r] for r in ratios for label in labels]
         )
+        if events:
+            event_f1 = {r: {label: _f1(model["events_at_ratio"][r][label]) for label in labels} for r in ratios}
+            event_macro = {r: _macro(list(event_f1[r].values())) for r in ratios}
+            for r in ratios:
+                figures[f"event_f1_at_ratio_{r}"].append(event_macro[r])
+            chosen = model["tuned"]["segmentation"]
+            row += [event_macro[r] for r in ratios] + [event_f1[r][label] for r in ratios for label in labels]
+            row += [chosen[r][name] for r in ratios for name in ("min_duration_ms", "fill_gap_ms")]
+        rows.append(row)
     write_table(folder / RECORDINGS_TABLE, header, rows)
     spread = {name: spread_of(values) for name, values in figures.items()}
     if draw:
