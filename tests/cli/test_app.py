@@ -45,3 +45,22 @@ def test_a_failure_of_the_system_is_one_line_naming_the_file(tmp_path):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
     assert lines[0].startswith("hark: error: /sys/kernel/") and "fly" in lines[0]
+
+
+def test_a_library_error_names_the_flags_the_user_typed(tmp_path, capsys):
+    """train_model raises a ParameterError naming parameters as Python callers do; the command line names the flags."""
+    from hark.cli.app import main
+    from hark.errors import ParameterError
+    from hark.train import DataParams, TrainParams, train_model
+    from hark.train.params import TransferParams
+
+    argv = ["train", "--data", str(tmp_path), "--labels", "a", "--supervision", "clip", "--transfer", str(tmp_path), "--keep-layers", "1", "--out", str(tmp_path / "o")]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip() == (
+        "hark: error: --transfer builds a frame model (for sparse or dense supervision), not one for --supervision clip"
+    )
+    with pytest.raises(ParameterError) as caught:
+        params = TrainParams(transfer=TransferParams(models=[str(tmp_path)], keep_layers=1))
+        train_model(tmp_path, DataParams(labels=["a"], supervision="clip"), params, tmp_path / "o")
+    assert str(caught.value) == "transfer builds a frame model (for sparse or dense supervision), not one for supervision clip"
+    assert not (tmp_path / "o").exists()
