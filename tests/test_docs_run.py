@@ -24,7 +24,10 @@ RUN_HERE = {f"README.md: {CANDIDATES} #{i}" for i in range(4)}
 RUN_BY = {
     "README.md: Tutorial: a model of fly song #0": "tests/cli/test_tutorial_fly.py",
     "README.md: Tutorial: bird song, syllable by syllable #0": "tests/cli/test_tutorial_finch.py",
-    "README.md: Tutorial: bird song, syllable by syllable #1": "tests/cli/test_clip_whale.py",
+    "README.md: Tutorial: whale up-calls from a clip table #0": "tests/cli/test_clip_whale.py",
+    "README.md: Tutorial: insect species from InsectSet32 #0": "tests/cli/test_tutorial_insects.py",
+    "docs/training.md: Finding a learning rate: `--find-lr` #0": "tests/cli/test_find_lr.py",
+    "docs/training.md: Deleting checkpoints #0": "tests/models/test_checkpoints.py",
     "README.md: Tutorial: mouse USVs as boxes, DeepSqueak's way #0": "tests/cli/test_tutorial_usv.py",
     "docs/calls.md: Syntax: bouts and transitions (`hark syntax`) #0": "tests/cli/test_syntax.py",
     # its detector half, once per held-out recording; the denoiser half is the README's above
@@ -138,6 +141,8 @@ def test_fly_candidate_sounds_tutorial_runs_as_printed(shared_data, tmp_path):
 # docs/*.md are reference pages: their blocks show a command's forms, not a sequence to copy.
 # Their sequences that are tutorials are the README's, run above and by the tutorial tests.
 DOCS_REFERENCE = {
+    "docs/annotate-less.md: Annotate less: suggestions and rounds of retraining #0": "a loop with a person's review in it; "
+    "tests/infer/test_suggest.py and tests/train/test_continue.py run suggest and continue on demo data",
     "docs/annotations.md: `hark convert` #0": "forms of hark convert (song.wav, labels.txt: any files); the README's convert block runs",
     "docs/calls.md: Call statistics #0": "hark calls on a predicted or annotated folder; run in the README's USV tutorial",
     "docs/clusters.md: Activations and cluster maps: finding mistakes and new sounds #0": "needs a trained MODEL; "
@@ -158,6 +163,8 @@ DOCS_REFERENCE = {
     "docs/models.md: `autoencoder` #0": "a synopsis with [optional] parts",
     "docs/models.md: Ensembles: `hark ensemble` #0": "three trainings and [optional] parts; tests/cli/test_ensemble_transfer.py",
     "docs/models.md: Transfer learning: `hark train --transfer` #0": "a synopsis with [optional] parts",
+    "docs/models.md: Clip models: a new head on a trained body #0": "needs a trained clip MODEL and a new table; "
+    "tests/models/test_transfer_clip.py transfers a whale resnet to new labels",
     "docs/segmentation.md: Segmentation: syllables from a dense model, and how well they match annotations #0": "the "
     "README's bird-song tutorial runs the same classify, ethogram and accuracy --truth",
     "docs/segmentation.md: Scoring against annotations: `hark accuracy --truth` #0": "a synopsis with [optional] parts",

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -86,3 +87,36 @@ def test_a_full_disk_met_outside_hark_writes_is_one_line_at_the_top(tmp_path):
     line = disk_full_line(OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "log.txt")))
     assert line.startswith(f"{tmp_path}: disk full writing log.txt (") and "free" in line and "\n" not in line
     assert disk_full_line(OSError(errno.ENOSPC, "No space left on device")).startswith("disk full (No space left on device)")
+
+
+def test_train_on_a_disk_that_fills_up_ends_in_one_line_and_runs_once_there_is_room(tmp_path, capsys):
+    """End to end: the folder's first files fit, its first checkpoint does not."""
+    from hark.demo import generate_fly
+
+    generate_fly(tmp_path / "fly", n_recordings=2, duration_s=20.0, seed=5)
+    argv = ["train", "--data", str(tmp_path / "fly"), "--labels", "mel-pulse,mel-sine,ambient", "--steps", "40",
+            "--validation-period", "20", "-a", "n_conv_layers=2", "-a", "feature_maps=8", "--no-progress"]  # fmt: skip
+    with tiny_disk(tmp_path, size="300k") as disk:
+        out = disk / "model"
+        assert main([*argv, "--out", str(out)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err[-1].startswith(f"hark: error: {out}: disk full writing ckpt-000020.pt") and "free some space" in err[-1]
+        assert not any("Traceback" in line for line in err)
+        assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]  # nothing half-written is left
+        assert not list(out.glob("ckpt-*.pt"))
+        # room made (the file system grown), the same command in the same folder trains to the end
+        subprocess.run(["mount", "-o", "remount,size=20m", str(disk)], check=True)
+        assert main([*argv, "--out", str(out)]) == 0
+        assert sorted(p.name for p in out.glob("ckpt-*.pt")) == ["ckpt-000020.pt", "ckpt-000040.pt"]
+
+
+def test_a_folder_that_refuses_new_files_is_named_with_the_file_asked_for_not_the_temporary(tmp_path):
+    """sysfs refuses new files to everyone, root included (a folder without write permission
+    would not stop root, who runs the tests in some places)."""
+    refusing = Path("/sys/kernel")
+    if not refusing.is_dir():
+        pytest.skip("no /sys/kernel here to refuse a new file")
+    with pytest.raises(HarkError) as caught:
+        atomic_write_text(refusing / "hark-out.csv", "x")
+    message = str(caught.value)
+    assert message.startswith("/sys/kernel/hark-out.csv: cannot write it (") and ".tmp" not in message and "\n" not in message

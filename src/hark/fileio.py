@@ -156,7 +156,13 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     path = Path(path)
     ensure_writable_dir(path.parent)
     with reporting_disk_full(path.parent, writing=path.name):
-        fd, tmp_name = tempfile.mkstemp(prefix=temporary_prefix(path), suffix=".tmp", dir=path.parent)
+        try:
+            fd, tmp_name = tempfile.mkstemp(prefix=temporary_prefix(path), suffix=".tmp", dir=path.parent)
+        except OSError as err:
+            if is_disk_full(err):
+                raise
+            # the error names the hidden temporary file; the user asked for ``path``
+            raise HarkError(f"{path}: cannot write it ({err.strerror or err})") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -173,6 +179,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
         if disk_full:
             raise disk_full_error(path.parent, None, f"{path.name} (full after {human_bytes(written)})") from None
+        if isinstance(err, OSError) and err.filename is not None and Path(err.filename) == tmp:
+            raise HarkError(f"{path}: cannot write it ({err.strerror or err})") from None
         raise
 
 

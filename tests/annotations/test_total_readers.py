@@ -92,6 +92,24 @@ def test_a_megabyte_label_gives_a_short_error_and_info_goes_on(tmp_path):
     assert len(report["warnings"]) == 1 and len(report["warnings"][0]) < 400
 
 
+def test_hark_info_on_a_folder_with_a_32_megabyte_line_warns_briefly_and_finishes(tmp_path, capsys):
+    """Issue 16, fault 8: one 32 MB line kept ``hark info DIR`` busy for minutes (it ran on past
+    60 s on the code of the issue); it is a 0.2 s affair with a warning of a few hundred characters."""
+    import time
+
+    from hark.cli.app import main
+
+    write_wav(tmp_path / "song.wav", samplerate=RATE, frames=RATE)
+    path = tmp_path / "song.wav-annotated-me.csv"
+    path.write_text("song.wav,10,x" + "y" * 32_000_000 + ",annotated,b\n")
+    started = time.perf_counter()
+    assert main(["info", str(tmp_path)]) == 0
+    took = time.perf_counter() - started
+    warnings = capsys.readouterr().err.strip().splitlines()
+    assert len(warnings) == 1 and len(warnings[0]) <= 300 and path.name in warnings[0]
+    assert took < 30  # a generous bound for a loaded CI machine: the point is that it ends, not its speed
+
+
 def test_numbers_over_python_s_int_limit_are_one_line_errors(tmp_path):
     path = tmp_path / "song.wav-annotated-me.csv"
     path.write_text(f"song.wav,{'9' * 5000},{'9' * 5001},annotated,a\n")

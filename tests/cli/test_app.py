@@ -54,13 +54,13 @@ def test_a_library_error_names_the_flags_the_user_typed(tmp_path, capsys):
     from hark.train import DataParams, TrainParams, train_model
     from hark.train.params import TransferParams
 
-    argv = ["train", "--data", str(tmp_path), "--labels", "a", "--supervision", "clip", "--transfer", str(tmp_path), "--keep-layers", "1", "--out", str(tmp_path / "o")]
+    argv = ["train", "--data", str(tmp_path), "--supervision", "unsupervised", "--transfer", str(tmp_path), "--keep-layers", "1", "--out", str(tmp_path / "o")]
     assert main(argv) == 2
     assert capsys.readouterr().err.strip() == (
-        "hark: error: --transfer builds a frame model (for sparse or dense supervision), not one for --supervision clip"
+        "hark: error: --transfer builds a model of new labels (for sparse, dense, clip or events supervision), not one for --supervision unsupervised"
     )
     with pytest.raises(ParameterError) as caught:
         params = TrainParams(transfer=TransferParams(models=[str(tmp_path)], keep_layers=1))
-        train_model(tmp_path, DataParams(labels=["a"], supervision="clip"), params, tmp_path / "o")
-    assert str(caught.value) == "transfer builds a frame model (for sparse or dense supervision), not one for supervision clip"
+        train_model(tmp_path, DataParams(labels=[], supervision="unsupervised"), params, tmp_path / "o")
+    assert str(caught.value) == "transfer builds a model of new labels (for sparse, dense, clip or events supervision), not one for supervision unsupervised"
     assert not (tmp_path / "o").exists()

@@ -115,3 +115,31 @@ def test_mistakes_are_one_line_errors(tmp_path, capsys):
 def test_help_shows_an_example(capsys):
     assert main(["info", "--help"]) == 0
     assert "Example: hark info" in capsys.readouterr().out
+
+
+def test_annotation_files_not_named_after_a_recording_are_named_with_the_command_that_reads_them(tmp_path, capsys):
+    # The USV collection's layout: rec_1.wav beside a headerless call table gt_1.csv (seconds)
+    write_wav(tmp_path / "1" / "rec_1.wav", samplerate=8000, frames=16000)
+    (tmp_path / "1" / "gt_1.csv").write_text("0.10,0.20\n0.50,0.75\n1.00,1.25\n")
+    (tmp_path / "1" / "notes.txt").write_text("recorded on a Tuesday\n")  # not annotations: not listed
+    (tmp_path / "clips.csv").write_text("file,label\n1/rec_1.wav,mouse\n")
+    rc, out, err = run(capsys, tmp_path, "--json")
+    report = json.loads(out)
+    assert rc == 0 and report["annotations"] == []
+    unnamed = {u["path"]: u for u in report["unnamed"]}
+    assert sorted(unnamed) == ["1/gt_1.csv", "clips.csv"]
+    assert unnamed["1/gt_1.csv"]["format"] == "usv" and unnamed["clips.csv"]["format"] == "labeltable"
+    assert f"hark info {tmp_path / 'clips.csv'}" in unnamed["clips.csv"]["use"]
+
+    rc, out, err = run(capsys, tmp_path)
+    lines = [line for line in out.splitlines() if line.startswith("not read: 1/gt_1.csv")]
+    assert len(lines) == 1
+    # the printed command, run as printed, makes the calls the folder's annotations
+    command = lines[0].split(": ", 2)[2].removeprefix("not named after a recording: ")
+    assert command.startswith("hark convert ")
+    assert main(command.split()[1:]) == 0
+    capsys.readouterr()
+    rc, out, _ = run(capsys, tmp_path, "--json")
+    report = json.loads(out)
+    assert report["annotations"] == [{"kind": "annotated", "label": "usv", "count": 3}]  # the call table's label
+    assert [u["path"] for u in report["unnamed"]] == ["1/gt_1.csv", "clips.csv"]

@@ -116,6 +116,8 @@ def _record(kind: str, tmp_path: Path, **bad) -> dict:
         ("classify", ["-m", "m", "-o", "out", "--engine", "jax"], {"engine": "jax"}),
         ("classify", ["-m", "m", "-o", "out", "--channel", "-2"], {"channel": -2}),
         ("ethogram", ["-m", "m", "-o", "out", "--ratio", "-1"], {"ratio": -1}),
+        ("ethogram", ["-m", "m", "-o", "out", "--min-score", "1.5"], {"min_score": 1.5}),  # the job's range is the request's
+        ("ethogram", ["-m", "m", "-o", "out", "--high-hz", "0"], {"high_hz": 0}),
         ("denoise", ["-m", "m", "-o", "out", "--batch-size", "0"], {"batch_size": 0}),
     ],
 )
@@ -203,3 +205,14 @@ def test_a_request_from_outside_hark_becomes_a_command_as_docs_architecture_show
     result = runner.invoke(toy, args)
     assert isinstance(result.exception, ParameterError)
     assert error_message(result.exception, typer.main.get_command(toy), args) == "--block-seconds 0 must be positive"
+
+
+def test_the_ethogram_record_takes_ratio_score_and_band_from_the_request():
+    """The ratio, minimum score and band of an ethogram job are the request's fields (declared once)."""
+    from hark.infer.requests import EthogramJobParams
+
+    for name in ("ratio", "min_score", "low_hz", "high_hz"):
+        job, request = EthogramJobParams.model_fields[name], EthogramRequest.model_fields[name]
+        assert job.metadata == request.metadata and job.description == request.description, name
+    record = EthogramJobParams(recording="rec.wav", output="out.csv", probabilities="out", model="m")
+    assert record.ratio == validate_request(EthogramRequest, {"model": "m", "out": "out"}).chosen_ratio() == 1.0

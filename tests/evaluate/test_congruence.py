@@ -214,3 +214,24 @@ def test_a_minute_of_dense_song_takes_well_under_a_second():
     assert elapsed < 1.0, f"congruence of one minute took {elapsed:.2f} s"
     assert result.agreement("pulse", "event", "union").f1 > 0.9
     assert result.agreement("sine", "tic", "intersection").f1 > 0.9
+
+
+def test_the_samples_of_every_region_are_written_to_listen_to_and_review(tmp_path):
+    from hark.annotations.songexplorer import read_csv
+
+    result = congruence({"alice": ALICE, "bob": BOB}, HARK, samplerate=RATE)
+    for label in result.labels:
+        table = result.regions_of(label, "tic")
+        for region, count in table.rows():
+            spans = [(r.start, r.stop) for r in result.intervals if r.label == label and r.region == region]
+            assert sum(b - a for a, b in spans) == count  # the intervals hold exactly the tics counted
+            assert all(a < b for a, b in spans) and spans == sorted(spans)
+    written = write_congruence_report(tmp_path / "report", {"1.0pr": result})
+    table = (tmp_path / "report" / "congruence-1.0pr-intervals.csv").read_text().splitlines()
+    assert table[0] == "recording,label,region,start,stop" and len(table) == 1 + len(result.intervals)
+    everyone = [r for r in result.intervals if r.region == "everyone"]
+    files = {p.name: p for p in written if p.parent.name == "disjoint-1.0pr"}
+    assert "r.wav-disjoint-everyone.csv" in files and "r.wav-disjoint-only-hark.csv" in files
+    events = read_csv(files["r.wav-disjoint-everyone.csv"])
+    assert [(e.start, e.stop, e.label, str(e.kind)) for e in events] == [(r.start, r.stop, r.label, "correct") for r in everyone]
+    assert {str(e.kind) for e in read_csv(files["r.wav-disjoint-only-hark.csv"])} == {"mistaken"}

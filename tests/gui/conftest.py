@@ -95,6 +95,13 @@ def shots(request):
 @contextmanager
 def running_gui(data_dir: Path, *args: str) -> Iterator[str]:
     """``hark gui DATA_DIR --port 0 ARGS``, run as a person would; yields the address it prints."""
+    with gui_with_output(data_dir, *args) as (url, _):
+        yield url
+
+
+@contextmanager
+def gui_with_output(data_dir: Path, *args: str) -> Iterator[tuple[str, list[str]]]:
+    """:func:`running_gui` that also yields the lines the server prints, kept as they come."""
     command = [sys.executable, "-m", "hark.cli.app", "gui", str(data_dir), "--port", "0", *args]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
@@ -113,7 +120,7 @@ def running_gui(data_dir: Path, *args: str) -> Iterator[str]:
             raise AssertionError("hark gui printed no address:\n" + "".join(lines))
         # keep reading what the server prints, so that a full pipe never blocks it
         threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
-        yield url
+        yield url, lines
     finally:
         process.terminate()
         try:

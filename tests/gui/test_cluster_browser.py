@@ -67,6 +67,20 @@ def test_click_a_spot_then_open_one_sound_and_label_another(cluster_folder, brow
         page.mouse.dblclick(*screen_point(page, "cluster-grid", 1.5, 3.5))
         wait_for_message(page, "as 'ambient'")
         shots(page, "sound labelled")
+
+        # the legend names every label; the Word filter narrows the map and the nearest sounds to pulses
+        legend = model_value(page, "cluster-legend", "text")
+        assert all(f"{label} (" in legend for label in ("ambient", "mel-pulse", "mel-sine")) and "● annotated" in legend
+        page.locator("select:visible").filter(has_text="sine").select_option("pulse")
+        pulses = [i for i, r in enumerate(rows) if r["label"] == "mel-pulse"]
+        page.wait_for_function("(n) => Bokeh.documents[0].get_model_by_name('cluster-info').text.startsWith(n + ' of ')", arg=len(pulses))
+        page.mouse.click(*screen_point(page, "cluster-scatter", float(rows[pulses[0]]["x"]), float(rows[pulses[0]]["y"])))
+        page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('cluster-info').text.startsWith('the 16 sounds nearest')")
+        captions = page.evaluate("() => Bokeh.documents[0].get_model_by_name('cluster-grid').renderers[1].data_source.data.text")
+        assert captions and all(caption.endswith("mel-pulse") for caption in captions)
+        shots(page, "filtered to pulses")
+        page.get_by_text("only labels without a hyphen").click()  # with the word 'pulse' too: nothing passes
+        page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('cluster-legend').text.includes('no sounds pass')")
     second = [r for r in rows if f"{r['kind']} {r['label']}" == labels[1]]
     own = wait_for_file(next((data / "demo").glob("*-annotated-tester.csv")), lambda text: text.strip() != "")
     [row] = read_csv(next((data / "demo").glob("*-annotated-tester.csv")))

@@ -48,9 +48,9 @@ def test_annotate_review_and_reload_a_fly_recording(fly_folder, page, shots):
         open_page(page, url)
         page.locator("select").first.select_option(RECORDING)
         wait_for_message(page, f"opened {RECORDING}")
-        assert x_range(page) == (0.0, 10.0)
+        assert wait_for_range(page, lambda a, b: (a, b) == (0.0, 10.0)) == (0.0, 10.0)  # (the view follows the message)
         page.get_by_role("button", name="Play visible").click()
-        page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('audio').text.includes('data:audio/wav;base64,')")
+        page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('playback').chunk.startsWith('data:audio/wav;base64,')")
         shots(page, "opened")
 
         page.get_by_role("button", name="Zoom in").click()

@@ -43,6 +43,9 @@ def test_hostile_names_and_labels_are_shown_as_text_and_run_nothing(tmp_path, pa
             policy = response.headers["Content-Security-Policy"]
         assert "script-src 'self' 'sha256-" in policy and "'unsafe-inline'" not in policy.split("style-src")[0]
         assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+        # the address may hold the token: never sent on; no type sniffing; no framing
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["X-Content-Type-Options"] == "nosniff" and response.headers["X-Frame-Options"] == "DENY"
 
         open_page(page, f"{url}?recording={urllib.parse.quote(RECORDING)}")
         wait_for_message(page, "opened x&lt;img")
@@ -58,10 +61,11 @@ def test_hostile_names_and_labels_are_shown_as_text_and_run_nothing(tmp_path, pa
         shots(page, "hostile-names-shown")
         assert page.locator('img[src="x"]').count() == 0  # no element was made from a name or label
         assert page.evaluate(PWNED_JS) == [None, None]
-        # the page's own features work under the policy: the played sound is a data: URL
-        # (its keys, a CustomJS that needs 'unsafe-eval', are driven by test_recording_browser.py)
+        # the page's own features work under the policy: the sound is sent as data: URLs that the page decodes
+        # and plays (Web Audio), its playhead moving (its keys, a CustomJS that needs 'unsafe-eval', are driven
+        # by test_recording_browser.py)
         page.get_by_role("button", name="Play visible").click()
-        page.locator("audio").wait_for(state="attached")
+        page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('playhead-waveform').visible")
         assert violations == []
 
         # the second wall: markup that did reach a Div still cannot run script under the policy

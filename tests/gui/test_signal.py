@@ -79,6 +79,18 @@ def test_playback_is_a_wav_of_the_stretch_slowed_and_raised_to_a_playable_rate(t
         assert clip.getnframes() == 2 * 8000 and seconds == 2.0
 
 
+def test_chunks_given_one_peak_keep_their_loudness_relative_to_each_other(tone):
+    peak = float(np.max(np.abs(tone.read(0, tone.frames))))
+
+    def loudest(data):
+        with wave.open(io.BytesIO(data)) as clip:
+            return int(np.max(np.abs(np.frombuffer(clip.readframes(clip.getnframes()), "<i2"))))
+
+    own, _ = playback_wav(tone, 4 * 8000, 5 * 8000, peak=None)  # the tone alone, a clip is scaled to 90 % of full scale
+    shared, _ = playback_wav(tone, 4 * 8000, 5 * 8000, peak=2 * peak)  # scaled by a peak twice its own: half as loud
+    assert loudest(own) == round(0.9 * 32767) and abs(loudest(shared) - round(0.45 * 32767)) <= 1
+
+
 @pytest.mark.parametrize(("rate", "nfft"), [(2500, 64), (32000, 512), (250000, 1024)])
 def test_default_window_is_about_20_ms(rate, nfft):
     assert default_nfft(rate) == nfft

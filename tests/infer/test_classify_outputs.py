@@ -38,13 +38,18 @@ def test_a_folder_holds_one_model_and_checkpoint(tiny_model, tmp_path):
     assert not probabilities_paths(second, out)[0].exists()
     # the same checkpoint may add recordings
     assert classify_recordings(tiny_model, [second], out, engine="torch", device="cpu", checkpoint="100")[0].ok
+    # the old model's predictions (hark ethogram's) go with its probabilities; others' stay
+    old_predictions = ["first.wav-predicted-1.0pr.csv", "first-predicted-2.0pr.csv", "second.wav-predicted-0.5pr.csv"]
+    for name in [*old_predictions, "third.wav-predicted-1.0pr.csv"]:
+        (out / name).write_text("")
     results = classify_recordings(tiny_model, [first], out, engine="torch", device="cpu", checkpoint="200", move_old=True)
     assert results[0].ok
     assert read_probabilities(first, out)[2].checkpoint_step == 200
     (aside,) = out.glob("oldfiles-*")
     assert sorted(p.name for p in aside.iterdir()) == sorted(
-        p.name for r in (first, second) for p in probabilities_paths(r, out)
+        [*(p.name for r in (first, second) for p in probabilities_paths(r, out)), *old_predictions]
     )
+    assert (out / "third.wav-predicted-1.0pr.csv").is_file()
     _, moved, meta = read_probabilities(aside / "first.wav-probabilities.npy")
     assert meta.checkpoint_step == 100
     np.testing.assert_array_equal(moved, before)

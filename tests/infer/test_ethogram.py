@@ -146,3 +146,20 @@ def test_high_recall_finds_at_least_the_calls_of_balanced_on_a_trace_whose_valle
     meta_array, meta = ethogram.open_probabilities("mouse.wav", folder)
     plain = ethogram.segmented_events(meta_array, meta, 0.3, SegmentationParams())
     assert len(plain) == 2
+
+
+def test_dense_thresholds_of_every_congruence_run_are_kept_side_by_side_and_ethogram_reads_the_latest(tmp_path):
+    from hark.evaluate.metrics import ThresholdRow
+    from hark.infer.congruence import write_dense_thresholds
+
+    model, _ = hand_built(tmp_path)
+    first = [ThresholdRow("song", 1.0, 0.4, 1.0, 1.0), ThresholdRow("ambient", 1.0, 0.5, 1.0, 1.0)]
+    second = [ThresholdRow("song", 1.0, 0.7, 0.9, 0.9), ThresholdRow("ambient", 1.0, 0.5, 1.0, 1.0)]
+    latest, kept_first = write_dense_thresholds(model, first, "20261207T120000")
+    _, kept_second = write_dense_thresholds(model, second, "20261207T120000")  # the same second
+    assert kept_first.name == "thresholds-dense-20261207T120000.csv" and kept_second.name == "thresholds-dense-20261207T120000-2.csv"
+    assert read_thresholds(model, 1.0, dense=True)["song"] == pytest.approx(0.7)
+    from hark.evaluate.report import read_thresholds as read_rows
+
+    assert [r.threshold for r in read_rows(kept_first)] == pytest.approx([0.4, 0.5])
+    assert latest.read_text() == kept_second.read_text() != kept_first.read_text()

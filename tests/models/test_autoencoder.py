@@ -116,3 +116,24 @@ def test_autoencoders_and_unsupervised_data_go_together(unlabelled, tmp_path):
 
     with pytest.raises(HarkError, match="unsupervised supervision learns from unlabelled audio: give no labels"):
         validate_params(DataParams, {"supervision": "unsupervised", "labels": "a"}, "hark train")
+
+
+def test_accuracy_of_an_autoencoder_reports_its_reconstruction_error_and_chooses_the_best(trained, capsys):
+    import csv
+    import json
+
+    from hark.cli.app import main
+    from hark.models.store import best_step
+
+    assert main(["accuracy", str(trained)]) == 0
+    out = capsys.readouterr().out
+    with open(trained / "log.csv") as f:
+        logged = {int(r["step"]): float(r["validation_loss"]) for r in csv.DictReader(f)}
+    best = min(logged, key=logged.get)
+    assert best_step(trained) == best and load_model(trained).step == best
+    assert f"best step {best}: reconstruction error" in out
+    with open(trained / "accuracy" / "reconstruction.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["step"]) for r in rows] == sorted(logged)
+    assert [float(r["reconstruction_error"]) for r in rows] == pytest.approx([logged[s] for s in sorted(logged)])
+    assert json.loads((trained / "accuracy" / "best.json").read_text())["reconstruction_error"] == pytest.approx(logged[best])

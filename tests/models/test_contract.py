@@ -26,6 +26,15 @@ from tests.models.helpers import calibrate, make_audio, per_window_outputs
 SETTINGS: dict[str, list[tuple[int, dict]]] = {
     "convnet": [
         (2500, {}),
+        # SongExplorer's 2-D time x frequency layers first, then 1-D ones
+        (2500, {"front_end": "spectrogram", "n_conv_layers": 3, "frequency_conv_layers": 2, "frequency_stride": 2, "feature_maps": 4, "context_ms": 150}),
+        (
+            2500,
+            {
+                "front_end": "spectrogram", "n_conv_layers": 2, "frequency_conv_layers": 2, "frequency_dilation_growth": 2,
+                "normalization": "group", "norm_groups": 2, "pooling": "avg", "kernel_size": 3, "feature_maps": 4, "context_ms": 100,
+            },
+        ),  # fmt: skip
         (2500, {"front_end": "spectrogram", "pooling": "avg", "n_conv_layers": 2, "kernel_size": 5, "context_ms": 100}),
         (
             2500,

@@ -141,3 +141,28 @@ def test_dilated_residual_mel_cepstrum_model_equals_its_windows_in_float32():
     with torch.no_grad():
         long = model(x)
     torch.testing.assert_close(long, per_window_outputs(model, x), atol=1e-5, rtol=0)
+
+
+def test_frequency_layers_convolve_over_frequency_and_time_and_fold_frequency_into_channels():
+    params = {"front_end": "spectrogram", "n_conv_layers": 3, "frequency_conv_layers": 2, "frequency_kernel_size": 3,
+              "frequency_stride": 2, "feature_maps": 4, "context_ms": 150}  # fmt: skip
+    model = build_model("convnet", params, FLY_RATE, 3).eval()
+    flat = build_model("convnet", {**params, "frequency_conv_layers": 0}, FLY_RATE, 3)
+    assert (model.context, model.stride) == (flat.context, flat.stride)  # the same span in time
+    rows = model.front_end.n_channels
+    first, second = (model.layers[name] for name in ("conv1", "conv2"))
+    assert isinstance(first.conv, nn.Conv2d) and first.conv.kernel_size == (3, 9) and first.conv.stride == (2, 1)
+    assert first.out_frequencies == (rows - 3) // 2 + 1 and second.out_frequencies == (first.out_frequencies - 3) // 2 + 1
+    assert model.layers["conv3"].conv.in_channels == 4 * second.out_frequencies  # folded: maps x rows
+    hidden = model.forward_hidden(make_audio(model.context + 4 * model.stride))
+    assert hidden["conv1"].shape[:2] == (2, 4 * first.out_frequencies) and hidden["output"].shape == (2, 3, 5)
+
+
+def test_frequency_layers_need_a_spectral_front_end_and_rows_to_fit():
+    with pytest.raises(HarkError, match="need a spectral front end"):
+        build_model("convnet", {"frequency_conv_layers": 1}, FLY_RATE, 3)
+    with pytest.raises(HarkError, match="exceeds n_conv_layers 2"):
+        build_model("convnet", {"front_end": "spectrogram", "n_conv_layers": 2, "frequency_conv_layers": 3}, FLY_RATE, 3)
+    with pytest.raises(HarkError, match="frequency kernel of 200 .* does not fit the \\d+ frequency rows") as err:
+        build_model("convnet", {"front_end": "spectrogram", "frequency_conv_layers": 1, "frequency_kernel_size": 200}, FLY_RATE, 3)
+    assert "\n" not in str(err.value)

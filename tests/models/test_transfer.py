@@ -195,7 +195,7 @@ def test_bad_transfers_are_one_line_errors(pretrained, tmp_path):
         with pytest.raises(HarkError, match=message) as err:
             _transfer(song, tmp_path / "bad", models, **kwargs)
         assert "\n" not in str(err.value)
-    with pytest.raises(HarkError, match="not one for supervision clip"):
+    with pytest.raises(HarkError, match="a frame model \\(convnet\\); a clip model transfers from a clip model"):
         params = TrainParams(transfer=TransferParams(models=[str(model)], keep_layers=1))
         train_model(song, DataParams(labels=["song"], supervision="clip"), params, tmp_path / "bad", progress=False)
     with pytest.raises(HarkError, match="architecture transfer is made by hark train --transfer"):

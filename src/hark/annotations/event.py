@@ -19,6 +19,7 @@ class Kind(str, Enum):
     MISTAKEN = "mistaken"  # validation sound the model got wrong (hark accuracy)
     CORRECT = "correct"  # validation sound the model got right (hark accuracy)
     FOUND = "found"  # like a query sound, found by search by example (hark search)
+    CLUSTERED = "clustered"  # a call type found without labels (hark cluster --assign)
 
     def __str__(self) -> str:
         return self.value

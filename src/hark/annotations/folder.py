@@ -85,6 +85,10 @@ class GroundTruthFolder:
     validation: tuple[str, ...] = ()
     groups: tuple[tuple[str, str], ...] = ()
     table: Path | None = None  # the file that listed the recordings, when one did
+    unclaimed: tuple[Path, ...] = ()
+    """Files beside the recordings that are neither audio nor named as any format's annotations of
+    one (a call table named ``gt_1.csv``, a project file): never read as annotations, but
+    ``hark info`` says what they seem to be and how to use them."""
 
     @property
     def recordings(self) -> list[Path]:
@@ -145,6 +149,7 @@ def scan_folder(root: str | Path) -> GroundTruthFolder:
     suffixes = {s.lower() for s in audio_suffixes()}
     entries: list[RecordingEntry] = []
     orphans: list[OrphanCSV] = []
+    unclaimed: list[Path] = []
 
     def unreadable_folder(err: OSError) -> None:
         raise HarkError(f"{err.filename}: cannot list folder ({err.strerror or err})")
@@ -159,6 +164,8 @@ def scan_folder(root: str | Path) -> GroundTruthFolder:
         for name in visible:
             found = folder_format_of(name)
             if found is None:
+                if name not in csvs_of:
+                    unclaimed.append(Path(folder, name))
                 continue
             recording_part, kind = found[1]
             path = Path(folder, name)
@@ -177,7 +184,7 @@ def scan_folder(root: str | Path) -> GroundTruthFolder:
             entries.append(RecordingEntry(Path(folder, name), csvs, tuple(sorted(others_of[name]))))
     entries.sort(key=lambda e: e.recording)
     orphans.sort(key=lambda o: o.path)
-    return GroundTruthFolder(root, tuple(entries), tuple(orphans))
+    return GroundTruthFolder(root, tuple(entries), tuple(orphans), unclaimed=tuple(sorted(unclaimed)))
 
 
 def lists_recordings(path: str | Path) -> bool:

@@ -7,6 +7,9 @@ SongExplorer names a CSV after the recording it annotates, in one of two styles:
   drop it: ``<rec>-detected.csv``, ``<rec>-predicted-1.0pr.csv``, ``<rec>-missed.csv``,
   ``<rec>-mistakes.csv``).
 
+hark adds ``<rec>-found.csv`` (``hark search``) and ``<rec>-clustered.csv`` (``hark cluster
+--assign``: call types found without labels, one label per cluster).
+
 hark adds ``<rec>-denoised.csv`` (``hark denoise``): a detected or predicted file's events,
 each marked accepted or rejected by a denoiser; they are ``predicted`` events, but the file
 has no precision-recall ratio (``AnnotationFileName.denoised``).
@@ -31,7 +34,7 @@ from hark.errors import HarkError
 
 # The suffix each kind of file ends with. CORRECT has no file of its own: SongExplorer's
 # ``mistakes`` writes correct and mistaken sounds into the same ``-mistakes.csv``.
-_FIXED_SUFFIXES = {Kind.DETECTED: "detected", Kind.MISSED: "missed", Kind.MISTAKEN: "mistakes", Kind.FOUND: "found"}
+_FIXED_SUFFIXES = {Kind.DETECTED: "detected", Kind.MISSED: "missed", Kind.MISTAKEN: "mistakes", Kind.FOUND: "found", Kind.CLUSTERED: "clustered"}
 _RATIO = r"[0-9]+(?:\.[0-9]+)?"
 _DENOISED_PATTERN = re.compile(r"(?P<recording>.+)-denoised\.csv")
 # The fixed endings are tried before ``-annotated-<who>`` so that ``x-annotated-y-detected.csv``

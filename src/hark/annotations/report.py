@@ -157,6 +157,38 @@ def _listing_facts(folder) -> dict[str, Any]:
     }
 
 
+SNIFFED_AT_MOST = 50
+"""Unclaimed files of a folder whose format ``hark info`` looks up; more are only counted."""
+
+
+def unnamed_annotation_files(folder) -> list[dict[str, Any]]:
+    """The files of ``folder`` (a scanned ground-truth folder) that hold annotations of a known
+    format but are not named after a recording, so that nothing reads them: what each is and
+    the command that makes it usable (the USV collection's ``gt_1.csv`` beside ``rec_1.wav``)."""
+    from hark.annotations.formats import detect_format
+
+    found = []
+    for path in folder.unclaimed[:SNIFFED_AT_MOST]:
+        try:
+            name = detect_format(path)
+        except (HarkError, OSError, ValueError):
+            continue  # not annotations (a README, a licence) or unreadable: not ours to judge here
+        found.append({"path": path.relative_to(folder.root).as_posix(), "format": name, "use": _how_to_use(path, name, folder)})
+    return found
+
+
+def _how_to_use(path: Path, name: str, folder) -> str:
+    if name == "labeltable":
+        return f"a clip-label table: hark info {path}, and hark train --data {path}"
+    if name == "soundevent":
+        return f"an annotation project: hark convert {path} {path.parent} --to hark (one CSV per recording)"
+    beside = [r for r in folder.recordings if r.parent == path.parent]
+    recording = str(beside[0]) if len(beside) == 1 else "REC"
+    stem = Path(recording).stem if len(beside) == 1 else "REC"
+    out = path.parent / f"{stem}-annotated-{path.stem}.csv"
+    return f"not named after a recording: hark convert {path} {out} --to hark --recording {recording}"
+
+
 def describe_folder(root: str | Path) -> dict[str, Any]:
     """Every recording of a ground-truth folder, with the annotation counts of all its CSVs."""
     folder = scan_folder(root)
@@ -195,5 +227,6 @@ def describe_folder(root: str | Path) -> dict[str, Any]:
         **_listing_facts(folder),
         "unreadable": unreadable,
         "orphans": orphans,
+        "unnamed": unnamed_annotation_files(folder),
         "warnings": warnings,
     }

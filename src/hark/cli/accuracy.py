@@ -22,6 +22,27 @@ def _ratios(text: str) -> list[float]:
     return ratios
 
 
+def _is_autoencoder(model: Path) -> bool:
+    from hark.models.store import load_config
+    from hark.train.supervisions import supervision_of
+
+    return model.is_dir() and (model / "config.json").is_file() and supervision_of(load_config(model).supervision).reconstructs
+
+
+def _reconstruction_accuracy(model: Path) -> None:
+    """An autoencoder has no labels to score: its checkpoints' reconstruction errors instead (cheap: no job)."""
+    from hark.evaluate.reconstruction import reconstruction_accuracy
+
+    result = reconstruction_accuracy(model)
+    for row in result.checkpoints:
+        typer.echo(f"step {row.step}: reconstruction error {row.error:.4g}, variance explained {row.variance_explained:.3f}")
+    best = result.best
+    typer.echo(
+        f"best step {best.step}: reconstruction error {best.error:.4g} (mean squared error of the standardised input, "
+        f"validation windows), variance explained {best.variance_explained:.3f}; table in {result.folder / 'reconstruction.csv'}"
+    )
+
+
 def accuracy_command(
     model: Path | None = typer.Argument(None, help="Model folder written by hark train (not with --truth)."),
     ratio: str | None = typer.Option(None, "--ratio", help="Precision/recall ratios to find thresholds for, comma-separated (1.0: P = R; 10: P = 10 R; default 0.5,1,2: the sensitivity presets). With --truth: the ratio of the predictions to score, when PREDICTIONS holds several."),
@@ -57,6 +78,9 @@ def accuracy_command(
     from hark.evaluate.model_accuracy import PRESET_RATIOS, model_accuracy
 
     ratios = _ratios(ratio) if ratio else list(PRESET_RATIOS)
+    if _is_autoencoder(model):
+        _reconstruction_accuracy(model)
+        return
     settings = folder_cluster_settings(cluster, model)
     if settings is not None:
         from hark.jobs import Job

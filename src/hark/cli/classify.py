@@ -33,7 +33,7 @@ def run_classify(context: typer.Context, *, workers: int, cluster: str | None, p
     request = request.model_copy(update={"recordings": paths})
     settings = cluster_settings(cluster, paths, workers if given_on_command_line(context, "workers") else None)
     with progress_bar(f"classifying {len(paths)} recording(s)", progress) as on_progress:
-        results = classify(request, workers=workers, progress=on_progress, cluster=settings)
+        results = classify(request, workers=workers, progress=on_progress, cluster=settings, report=lambda line: typer.echo(line, err=True))
     for result in results:
         if result.ok:
             typer.echo(f"{result.output}: {result.frames} frames")

@@ -129,9 +129,8 @@ def run_jobs_or_exit(jobs: Sequence, settings, progress: Callable[[float], None]
 
 def given_on_command_line(context, name: str) -> bool:
     """Whether the user typed option ``name`` (not just its default)."""
-    from click.core import ParameterSource
-
-    return context.get_parameter_source(name) == ParameterSource.COMMANDLINE
+    # by name: typer 0.29 carries its own click, whose ParameterSource is not click's
+    return getattr(context.get_parameter_source(name), "name", None) == "COMMANDLINE"
 
 
 def lazy_epilog(example: str, plugin_listing: Callable[[], str]):

@@ -11,7 +11,8 @@ EXAMPLE = """Example:
   hark compare xval                      # every run in xval/ (e.g. xval/mb32_ks33, xval/mb64_ks33)
   hark compare xval/mb32 xval/mb64 --out xval/batch-size
 
-Runs are folders written by hark xvalidate or hark generalize. Parameters that differ
+Runs are folders written by hark xvalidate or hark generalize, or model folders (a run of one
+model: e.g. the rounds of hark train --continue). Parameters that differ
 between the runs' settings, and SongExplorer-style name tokens (mb64_ks129_fm64: mb=64,
 ks=129, fm=64), become columns of compare.csv, with each run's summed accuracy, macro
 precision, recall and F1, trainable parameters and training seconds; labels.csv and
@@ -21,7 +22,7 @@ compare-overview, compare-confusion-matrices and compare-precision-recall (PDF, 
 
 
 def compare_command(
-    runs: list[Path] = typer.Argument(..., help="Cross-validation runs (folders written by hark xvalidate or hark generalize), or folders of runs."),
+    runs: list[Path] = typer.Argument(..., help="Cross-validation runs (folders written by hark xvalidate or hark generalize), model folders (a run of one model, e.g. a round of hark train --continue), or folders of runs."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Folder for the tables and figures (default: compare/ beside the runs)."),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw the figures (PDF and PNG) as well as the tables."),
 ) -> None:

@@ -93,6 +93,10 @@ def _print_report(report: dict[str, Any]) -> None:
     else:
         out.print("annotations: none")
 
+    for other in report.get("unnamed", []):
+        # one line each: what the file seems to be and the command that makes hark read it
+        typer.echo(f"not read: {other['path']} ({other['format']} annotations): {other['use']}")
+
     conflicts = report.get("conflicts")
     if conflicts and conflicts["count"]:
         # one line each, so that grep finds a place and both files

@@ -8,13 +8,17 @@ on the command line through ``json_schema_extra``:
   ``("--boxes/--no-boxes",)`` for an on/off pair;
 - ``argument``: the command's argument (the recordings) instead of an option;
 - ``pairs``: a table typed as repeatable ``NAME=VALUE`` options (``-p time_sigma=6,3``);
-- ``cli_help``: the help when the command line types the value otherwise than the form does.
+- ``cli_help``: the help when the command line types the value otherwise than the form does;
+- ``commas``: a list typed as one comma-separated text (``--labels a,b``);
+- ``metavar``: how ``--help`` shows the value (``N|auto``) instead of its type.
 
 Ranges are not click's: the request checks them, so a bad value is the same one-line
 message from the command line (naming the flag), the GUI (the field) and a job (the parameter).
 ``--help`` shows them as click would (``<int range> [x>=0]``), from the field's bounds.
 Options that only the command line has (``--cluster``, ``--progress``, ``--workers``, a
-parameter file) are given to :func:`request_command` as plain typer parameters.
+parameter file) are given to :func:`request_command` as plain typer parameters. An ``...`` in
+the order stands for the fields it does not name, in the order the request declares them, so
+a field added to the request becomes an option without another edit.
 """
 
 from __future__ import annotations
@@ -86,10 +90,13 @@ def request_parameters(model: type[Params]) -> dict[str, inspect.Parameter]:
         annotation = _plain(field.annotation)
         if extra.get("pairs"):
             default, annotation = [], list[str]
+        elif extra.get("commas"):  # one text, split by the request
+            default = ",".join(default) if isinstance(default, list) and default else None if isinstance(default, list) else default
+            annotation = str if field.is_required() else str | None
         if extra.get("argument"):
             info = typer.Argument(default, help=help_text)
         else:
-            info = typer.Option(default, *option_flags(name, field), help=help_text, metavar=range_metavar(field))
+            info = typer.Option(default, *option_flags(name, field), help=help_text, metavar=extra.get("metavar") or range_metavar(field))
         parameters[name] = inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=annotation)
     return parameters
 
@@ -100,15 +107,20 @@ def cli_option(name: str, annotation, info) -> inspect.Parameter:
 
 
 def request_command(
-    model: type[Params], run: Callable[..., None], order: Sequence[str | inspect.Parameter], doc: str
+    model: type[Params], run: Callable[..., None], order: Sequence[str | inspect.Parameter | types.EllipsisType], doc: str
 ) -> Callable[..., None]:
     """The typer command of ``model``: ``order`` lists the request's field names and the
     command-line-only options (from :func:`cli_option`) in the order ``--help`` shows them; the
-    command calls ``run(context, **values)`` with every value as typed."""
+    command calls ``run(context, **values)`` with every value as typed. An ``...`` in ``order``
+    stands for the fields ``order`` does not name, in the request's order."""
     fields = request_parameters(model)
+    named = {item for item in order if isinstance(item, str)}
     parameters = [inspect.Parameter("context", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)]
     for item in order:
-        parameters.append(fields.pop(item) if isinstance(item, str) else item)
+        if item is Ellipsis:
+            parameters += [fields.pop(name) for name in list(fields) if name not in named]
+        else:
+            parameters.append(fields.pop(item) if isinstance(item, str) else item)
     if fields:
         raise TypeError(f"{model.__name__}: fields {', '.join(fields)} have no place among the options")
 
@@ -135,5 +147,7 @@ def request_from_cli(model: type[P], values: Mapping[str, Any], **converted: Any
                 value = parse_assignments(value, option_flags(name, field)[0]) or field.get_default(call_default_factory=True)
             elif isinstance(value, (list, tuple)) and not value and not field.is_required() and field.get_default() is None:
                 value = None  # click's empty repeatable option or argument: the field's "none given"
+            elif value is None and field_extra(field).get("commas") and not field.is_required():
+                continue  # a list option not given: the field's default
             table[name] = value
     return validate_request(model, table)

@@ -25,11 +25,14 @@ from hark.demo.fly import FLY_SAMPLERATE, FlySongParams, synthesize_fly
 from hark.demo.usv import USV_SAMPLERATE, UsvParams, synthesize_usv
 from hark.demo.whale import WHALE_SAMPLERATE, WhaleParams, synthesize_whale_clip
 from hark.errors import HarkError
-from hark.fileio import atomic_path, ensure_writable_dir
+from hark.fileio import atomic_path, atomic_write_text, ensure_writable_dir
 
 CSV_SUFFIX = "-annotated-demo.csv"
 # Fixed per species so that the same seed gives unrelated sounds for each of them.
 _SPECIES_STREAM = {"fly": 1, "usv": 2, "whale": 3}
+
+WHALE_TABLE = "clips.csv"
+"""The clip-label table :func:`generate_whale` writes beside the clips."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,9 @@ def generate_whale(
     seed: int = 0,
     params: WhaleParams | None = None,
 ) -> list[DemoRecording]:
-    """Write ``whale-001.wav``... (2000 Hz clips), ``n_clips // 2`` of them with an upcall.
+    """Write ``whale-001.wav``... (2000 Hz clips), ``n_clips // 2`` of them with an upcall, each
+    with its CSV, and ``clips.csv``: the same labels as one clip-label table (``file,label``), the
+    form whale data sets come in (``hark train --data .../clips.csv --supervision clip``).
 
     Which clips hold an upcall is shuffled, so the label cannot be read off the clip number.
     """
@@ -102,6 +107,8 @@ def generate_whale(
     for i, name in enumerate(_names("whale", n_clips, width=3)):
         samples, events, truth = synthesize_whale_clip(bool(has_upcall[i]), WHALE_SAMPLERATE, _rng(seed, "whale", i), params, name)
         written.append(_write_recording(out, name, samples, WHALE_SAMPLERATE, events, truth))
+    table = "".join(f"{clip.wav.name},{clip.events[0].label}\n" for clip in written)
+    atomic_write_text(out / WHALE_TABLE, "file,label\n" + table)
     return written
 
 

@@ -17,6 +17,7 @@ thresholds ``time_sigma[1]`` and ``frequency_p[1]``.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 import numpy as np
@@ -191,10 +192,23 @@ class TimeFreqThresholdDetector(Detector):
             return peak
         starts = np.arange(n_windows) * hop
         batch = max(1, _F_TEST_BYTES // (len(tapers) * (nfft // 2 + 1) * 8))
-        for first in range(0, n_windows, batch):
+        firsts = range(0, n_windows, batch)
+
+        def peaks_of(first: int, workers: int) -> np.ndarray:
             idx = starts[first : first + batch, None] + np.arange(window)[None, :]
-            f_stat = harmonic_f_statistic(data[idx], tapers, nfft, workers=threads, bins=bins)
-            peak[first : first + batch] = f_stat.max(axis=1)
+            return harmonic_f_statistic(data[idx], tapers, nfft, workers=workers, bins=bins).max(axis=1)
+
+        if threads > 1 and len(firsts) > 1:
+            # Batches on the threads at once rather than one batch's FFT on several: numpy and
+            # scipy release the GIL in the tapering, FFTs and sums alike, so every step of the
+            # F-test runs in parallel, not the FFT alone; each batch is computed as in the serial
+            # loop, so the peaks are the same numbers.
+            with ThreadPoolExecutor(min(threads, len(firsts))) as pool:
+                for first, peaks in zip(firsts, pool.map(lambda f: peaks_of(f, 1), firsts)):
+                    peak[first : first + batch] = peaks
+        else:
+            for first in firsts:
+                peak[first : first + batch] = peaks_of(first, threads)
         return peak
 
 

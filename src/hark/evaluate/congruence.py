@@ -72,11 +72,25 @@ class Agreement(Counts):
 
 
 @dataclass(frozen=True)
+class RegionInterval:
+    """Samples ``[start, stop)`` of one recording that one region of one label's tic table holds
+    (``everyone``, ``only X`` or ``not X``, as :meth:`Regions.rows` names them): where the
+    parties agree and where they do not, to listen to, cluster or review."""
+
+    recording: str
+    label: str
+    region: str
+    start: int
+    stop: int
+
+
+@dataclass(frozen=True)
 class Congruence:
     parties: tuple[str, ...]
     labels: tuple[str, ...]
     regions: tuple[Regions, ...]
     agreements: tuple[Agreement, ...]
+    intervals: tuple[RegionInterval, ...] = ()
 
     def regions_of(self, label: str, level: str) -> Regions:
         return _pick(self.regions, label=label, level=level)
@@ -166,10 +180,15 @@ def congruence(
     k = len(parties)
     regions: dict[tuple[str, str], np.ndarray] = defaultdict(lambda: np.zeros(1 + 2 * k, np.int64))
     agreements: dict[tuple[str, str, str], np.ndarray] = defaultdict(lambda: np.zeros(3, np.int64))
+    intervals: list[RegionInterval] = []
+    region_names = ["everyone", *(f"only {p}" for p in parties), *(f"not {p}" for p in parties)]
     for (recording, label), side in sides.items():
         hark_events, hark_tics = side.hark_side(spans.get((recording, label), np.zeros((0, 2), np.int64)))
-        for level, counts in _regions(side, hark_events, hark_tics, tolerance).items():
+        counts_by_level, where = _regions(side, hark_events, hark_tics, tolerance)
+        for level, counts in counts_by_level.items():
             regions[(label, level)] += counts
+        for region, found in zip(region_names, where):
+            intervals.extend(RegionInterval(recording, label, region, int(a), int(b)) for a, b in found)
         for key, counts in _agreements(side, hark_events, hark_tics, tolerance).items():
             agreements[(label, *key)] += counts
     tables = []
@@ -177,7 +196,9 @@ def congruence(
         only, all_but = counts[1 : 1 + k].tolist(), counts[1 + k :].tolist()
         tables.append(Regions(label, level, parties, int(counts[0]), dict(zip(parties, only)), dict(zip(parties, all_but))))
     order = sorted(agreements, key=lambda key: (chosen.index(key[0]), *key[1:]))
-    return Congruence(parties, chosen, tuple(tables), tuple(Agreement(*map(int, agreements[key]), *key) for key in order))
+    intervals.sort(key=lambda r: (r.recording, chosen.index(r.label), region_names.index(r.region), r.start))
+    agreed = tuple(Agreement(*map(int, agreements[key]), *key) for key in order)
+    return Congruence(parties, chosen, tuple(tables), agreed, tuple(intervals))
 
 
 def threshold_sweep(
@@ -319,22 +340,25 @@ def _agreements(side: _HumanSide, hark_events, hark_tics, tolerance) -> dict[tup
     return result
 
 
-def _regions(side: _HumanSide, hark_events, hark_tics, tolerance) -> dict[str, np.ndarray]:
-    """``{level: [everyone, only per party..., all-but per party...]}``, parties = annotators then hark."""
+def _regions(side: _HumanSide, hark_events, hark_tics, tolerance) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
+    """``{level: [everyone, only per party..., all-but per party...]}``, parties = annotators
+    then hark, and the tic intervals of each of those regions in the same order (merged)."""
     k = len(side.names) + 1
     single = 1 << np.arange(k)  # each party's bit in a pattern of who marked something
     full = (1 << k) - 1
-    lengths, covered = tics.coverage([*side.tics, hark_tics])
+    starts, lengths, covered = tics.segments([*side.tics, hark_tics])
     pattern = covered.astype(np.int64) @ single if len(lengths) else np.zeros(0, np.int64)
     group_of, count = clusters([*side.events, hark_events], tolerance)
     grouped = np.zeros(count, np.int64)
     for bit, group in zip(single, group_of):
         np.bitwise_or.at(grouped, group, bit)
     wanted = [full, *single, *(full ^ single)]
-    return {
+    counts = {
         "tic": np.array([lengths[pattern == w].sum() for w in wanted], dtype=np.int64),
         "event": np.array([np.sum(grouped == w) for w in wanted], dtype=np.int64),
     }
+    where = [tics.merged(np.stack([starts[pattern == w], starts[pattern == w] + lengths[pattern == w]], axis=1)) for w in wanted]
+    return counts, where
 
 
 def _extents(events: Sequence[Event], given: Mapping[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:

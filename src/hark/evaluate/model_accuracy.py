@@ -108,7 +108,7 @@ def model_accuracy(
         )
         if config.kind == "clip" and not config.overlapped:  # the clips (or events' crops) the model got most wrong
             rows = top_losses([str(r) for r in best_data["recordings"]], best_data["targets"], best_data["probabilities"], config.output_names)
-            write_top_losses_report(out, config.data_root, int(config.data.get("channel", 0)), rows, draw=draw and config.supervision == "clip")
+            write_top_losses_report(out, config.data_root, int(config.data.get("channel", 0)), rows, draw=draw and config.kind == "clip")
     atomic_write_text(out / "best.json", json.dumps({"step": best, "macro_f1": evaluations[best].metrics.macro_f1}) + "\n")
     return ModelAccuracy(folder, best, evaluations, temperatures)
 

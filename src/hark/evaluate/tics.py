@@ -52,6 +52,12 @@ def coverage(sets: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     (merged: sorted and disjoint) covers it, so the tics of any combination of sets (in
     A and B but not C, ...) is a sum over a boolean pattern of the rows.
     """
+    _, lengths, covered = segments(sets)
+    return lengths, covered
+
+
+def segments(sets: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`coverage` with each segment's first tic: ``(starts, lengths, covered)``."""
     bounds = np.unique(np.concatenate([np.asarray(s, dtype=np.int64).ravel() for s in sets] + [np.zeros(0, np.int64)]))
     starts, lengths = bounds[:-1], np.diff(bounds)
     covered = np.zeros((len(starts), len(sets)), dtype=bool)
@@ -60,7 +66,7 @@ def coverage(sets: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
             continue
         index = np.searchsorted(spans[:, 0], starts, side="right") - 1
         covered[:, k] = (index >= 0) & (spans[np.maximum(index, 0), 1] > starts)
-    return lengths, covered
+    return starts, lengths, covered
 
 
 def shared(a: np.ndarray, b: np.ndarray) -> int:

@@ -14,6 +14,7 @@ anything starts and the GUI submits the very jobs that ``--cluster`` submits.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,31 @@ class Section:
     title: str
     model: type[Params]
     paths: tuple[str, ...] = ()
+    # named groups of fields shown open, in this order; the fields no group names follow in a
+    # collapsed "advanced" group (no groups: every field shown open)
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # list fields whose entries hold commas themselves (a grid's NAME=V1,V2): entries are separated by ";"
+    semicolon_lists: tuple[str, ...] = ()
+
+    def split_entries(self, texts: dict[str, Any]) -> dict[str, Any]:
+        """``texts`` with each semicolon list given as JSON (``a=1,2; b=3`` -> ``["a=1,2", "b=3"]``)."""
+        out = dict(texts)
+        for name in self.semicolon_lists:
+            text = out.get(name)
+            if isinstance(text, str) and text.strip() and not text.strip().startswith("["):
+                out[name] = json.dumps([entry.strip() for entry in text.split(";") if entry.strip()])
+        return out
+
+    def grouped(self, names: list[str]) -> list[tuple[str, list[str], bool]]:
+        """``names`` (the form's fields, in order) as (group title, field names, open) triples."""
+        if not self.groups:
+            return [(self.title, names, True)]
+        listed = {name for _, members in self.groups for name in members}
+        out = [(title, [n for n in names if n in members or n.partition(".")[0] in members], True) for title, members in self.groups]
+        rest = [n for n in names if n not in listed and n.partition(".")[0] not in listed]
+        if rest:
+            out.append((f"advanced: {self.title.lower()}", rest, False))
+        return [group for group in out if group[1]]
 
 
 JobMaker = Callable[[dict[str, Any], DataFolder, Callable[[str], Path]], list[Job]]
@@ -93,7 +119,8 @@ def resolve_paths(section: Section, params: Params, folder: DataFolder) -> dict[
 def plan_action(action: Action, texts: dict[str, dict[str, Any]], folder: DataFolder, log_for: Callable[[str], Path]) -> list[Job]:
     """Validate every section's texts and plan the jobs; any mistake is one HarkError, before anything runs."""
     sections = action.sections()
-    checked = {section.key: parse_form(section.model, texts.get(section.key, {}), f"{action.name} {section.key}") for section in sections}
+    checked = {section.key: parse_form(section.model, section.split_entries(texts.get(section.key, {})), f"{action.name} {section.key}")
+               for section in sections}  # fmt: skip
     # paths inside the models (a .pt checkpoint, transfer.models) are kept in the data folder too
     checked = {key: confine_nested_paths(model, folder, key) for key, model in checked.items()}
     # "key" holds a section's checked model, "key@" its values with absolute paths
@@ -224,8 +251,15 @@ def _train_sections() -> tuple[Section, ...]:
     from hark.train.data import DataParams
     from hark.train.params import TrainParams
 
-    return (Section("folders", "Folders", TrainFolders, ("data_root", "out", "restore")), Section("data", "Training data", DataParams),
-            Section("training", "Training", TrainParams))  # fmt: skip
+    return (Section("folders", "Folders", TrainFolders, ("data_root", "out", "restore")),
+            Section("data", "Training data", DataParams, groups=(("data", TRAIN_DATA_FIELDS),)),
+            Section("training", "Training", TrainParams, groups=(("model", TRAIN_MODEL_FIELDS), ("training", TRAIN_STEP_FIELDS))))  # fmt: skip
+
+
+# the train form's open groups; every other field of DataParams and TrainParams is under "advanced"
+TRAIN_DATA_FIELDS = ("labels", "kinds", "supervision", "overlapped", "validation_percent", "annotators", "augmentations")
+TRAIN_MODEL_FIELDS = ("architecture", "architecture_params", "transfer")
+TRAIN_STEP_FIELDS = ("steps", "learning_rate", "batch_size", "validation_period", "device")
 
 
 def _job_section(kind: str, paths: tuple[str, ...]) -> Callable[[], tuple[Section, ...]]:
@@ -249,6 +283,95 @@ def _cluster_sections() -> tuple[Section, ...]:
     return (Section("folders", "Folders", ClusterFolders, ("activations", "out")), Section("cluster", "Map", ClusterParams))
 
 
+def _with_params(kind: str, files_title: str, paths: tuple[str, ...], params_section: tuple[str, str, Callable[[], type[Params]]],
+                 listed: tuple[str, ...] = ()) -> tuple[Callable[[], tuple[Section, ...]], JobMaker]:  # fmt: skip
+    """An action that is one job of ``kind`` whose model holds files and a ``params`` table of the
+    stage's own parameter model (``CallStatsParams``, ...): a form section for each.
+    ``listed``: path fields that may name folders of recordings (expanded to the recordings)."""
+    key, title, model_of = params_section
+
+    def sections() -> tuple[Section, ...]:
+        return (Section("files", files_title, job_kinds.get(kind).params, paths), Section(key, title, model_of()))
+
+    def make(checked, folder, log_for) -> list[Job]:
+        files = dict(checked["files@"])
+        for name in listed:
+            files[name] = [str(p) for p in _recordings_in(files[name], folder)]
+        params = {**files, "params": checked[key].model_dump(mode="json")}
+        return [Job(kind, params, f"{kind} {folder.relative(files['out'])}", log_for(kind))]
+
+    return sections, make
+
+
+def _named_by_list(kind: str, list_field: str) -> JobMaker:
+    """An action that is one job of ``kind`` named by the first entry of a list field (``compare RUN``)."""
+
+    def make(checked, folder, log_for) -> list[Job]:
+        params = checked[f"{kind}@"]
+        first = params[list_field][0]
+        more = f" (+{len(params[list_field]) - 1})" if len(params[list_field]) > 1 else ""
+        return [Job(kind, dict(params), f"{kind} {folder.relative(first)}{more}", log_for(kind))]
+
+    return make
+
+
+def _calls_model():
+    from hark.calls.stats import CallStatsParams
+
+    return CallStatsParams
+
+
+def _syntax_model():
+    from hark.calls.syntax import SyntaxParams
+
+    return SyntaxParams
+
+
+def _embed_model():
+    from hark.embed.index import EmbedParams
+
+    return EmbedParams
+
+
+_CALLS = _with_params("calls", "Recordings", ("recordings", "out", "events"), ("measure", "Measurement", _calls_model), ("recordings",))
+_SYNTAX = _with_params("syntax", "Inputs", ("inputs", "out"), ("bouts", "Bouts", _syntax_model))
+_EMBED = _with_params("embed", "Model and recordings", ("recordings", "model", "out"), ("embedding", "Embedding", _embed_model))
+
+
+# the validation forms' open groups; every other option of the request is under "advanced"
+VALIDATION_GROUPS = (
+    ("data", ("data", "labels", "out", "kinds", "supervision", "folds", "omit", "recordings", "partitions", "replicates", "grid")),
+    ("training", ("architecture", "architecture_params", "steps", "batch_size", "validation_period", "learning_rate", "device", "checkpoint")),
+)
+
+
+def _validation(kind: str) -> tuple[Callable[[], tuple[Section, ...]], JobMaker]:
+    """hark xvalidate or hark generalize: a form of the command's request, one job that trains and sums up its models."""
+
+    def sections() -> tuple[Section, ...]:
+        from hark.train import requests
+
+        model = requests.XValidateRequest if kind == "xvalidate" else requests.GeneralizeRequest
+        return (Section(kind, "Validation", model, ("data", "out"), groups=VALIDATION_GROUPS, semicolon_lists=("grid",)),)
+
+    def make(checked, folder, log_for) -> list[Job]:
+        values = checked[f"{kind}@"]
+        return [Job(kind, {"request": values}, f"{kind} {folder.relative(values['out'])}", log_for(kind))]
+
+    return sections, make
+
+
+def _suggest_sections() -> tuple[Section, ...]:
+    from hark.infer.suggest_request import SuggestRequest
+
+    return (Section("suggest", "Model and recordings", SuggestRequest, ("recordings", "model", "out")),)
+
+
+def _suggest_jobs(checked, folder, log_for) -> list[Job]:
+    values = checked["suggest@"]
+    return [Job("suggest", {"request": values}, f"suggest {folder.relative(values['out'])}", log_for("suggest"))]
+
+
 # name, what it does, its form's sections (imported only when the form is opened), its jobs
 ACTIONS: tuple[Action, ...] = (
     Action("detect", "Find candidate sounds with time and frequency thresholds.", _detect_sections, _detect_jobs),
@@ -259,11 +382,25 @@ ACTIONS: tuple[Action, ...] = (
     Action("classify", "Run a model over recordings: probabilities per frame.", _classify_sections, _classify_jobs),
     Action("ethogram", "Turn probabilities into predicted events.", _ethogram_sections, _ethogram_jobs),
     Action("denoise", "Mark detected or predicted events accepted or rejected with a denoiser.", _denoise_sections, _denoise_jobs),
+    Action("suggest", "Which sounds to annotate next, most useful first (the review can order by it).", _suggest_sections, _suggest_jobs),
     Action("misses", "Detected sounds that no prediction covers.",
            _job_section("misses", ("recordings", "out")), _single("misses", "misses", "out")),
     Action("activations", "Hidden-layer activations of chosen sounds, for the cluster view.", _activations_sections, _activations_jobs),
     Action("cluster", "Map activations to 2-D or 3-D (UMAP, t-SNE, PCA).", _cluster_sections, _cluster_jobs),
     Action("congruence", "Agreement between annotators and a model.",
            _job_section("congruence", ("truth", "predictions", "out")), _single("congruence", "congruence", "predictions")),
+    Action("xvalidate", "k-fold cross-validation: a model per fold, scored on its fold, summed up.", *_validation("xvalidate")),
+    Action("generalize", "Models that each withhold whole recordings, scored on what they withheld.", *_validation("generalize")),
+    Action("compare", "Cross-validation runs side by side: accuracy against parameters.",
+           _job_section("compare", ("runs", "out")), _named_by_list("compare", "runs")),
+    Action("ensemble", "Average several models into one model folder.", _job_section("ensemble", ("models", "out")),
+           _single("ensemble", "ensemble", "out")),
+    Action("calls", "Call statistics per recording: duration, frequencies, slope, ... (DeepSqueak's).", *_CALLS),
+    Action("syntax", "Bouts and first-order transitions of call types.", *_SYNTAX),
+    Action("resample", "Recordings at one sample rate, their CSVs' times scaled.", _job_section("resample", ("paths", "out")),
+           _single("resample", "resample", "out")),
+    Action("embed", "Embed every stretch of recordings into an index to search by example.", *_EMBED),
+    Action("search", "The indexed sounds most like an example sound, as a CSV of found events.",
+           _job_section("search", ("index", "recording", "out", "model")), _single("search", "search", "out")),
 )  # fmt: skip
 ACTIONS_BY_NAME = {action.name: action for action in ACTIONS}

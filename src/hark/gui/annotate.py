@@ -30,6 +30,7 @@ from bokeh.models import Button, Div, InlineStyleSheet, RadioButtonGroup, Select
 
 from hark.annotations.event import Event, Kind, Status, label_problem
 from hark.errors import HarkError
+from hark.gui.keys import release_focus_after_change
 from hark.gui.loaded import LoadedRecording, ShownEvent, own_lane
 from hark.gui.review import ReviewLinks, ReviewQueue, place, read_suggestions, suggestion_file, verdict_label
 from hark.gui.review_widgets import ReviewFilters
@@ -62,6 +63,8 @@ class AnnotatePanel:
         self.word = Select(title="Word", options=[], width=140)
         self.species.on_change("value", lambda attr, old, new: self._species_changed())
         self.word.on_change("value", lambda attr, old, new: self._word_changed())
+        release_focus_after_change(self.species)
+        release_focus_after_change(self.word)
         self.undo_button = Button(label="Undo (Ctrl+Z)", width=110)
         self.redo_button = Button(label="Redo (Ctrl+Y)", width=110)
         self.undo_button.on_click(self.undo)
@@ -151,6 +154,8 @@ class AnnotatePanel:
         if self.loaded is not None and self.loaded.editor is not None:
             editor = self.loaded.editor
             self.file_info.text = f"Saving to <code>{html.escape(self.session.folder.relative(editor.path))}</code> ({len(editor.events)} rows)"
+        elif self.loaded is not None:  # never the previous recording's file: this one's cannot be written
+            self.file_info.text = f"<b>Editing is off</b> for <code>{html.escape(self.loaded.relative)}</code>: its annotation file could not be read"
 
     def _words_of(self, species: str) -> list[str]:
         return sorted({label.partition("-")[2] for label in self.session.labels if label.partition("-")[0] == species} - {""})
@@ -163,6 +168,32 @@ class AnnotatePanel:
         if label != self.current_label:
             self.current_label = label
             self.refresh_labels()
+            self._remember()
+
+    def _remember(self) -> None:
+        """The label, mode and review position of this recording, kept for a reload (:meth:`restore`)."""
+        if self.loaded is None:
+            return
+        current = self._current
+        review = [current.event.start, current.event.stop, current.lane, current.event.label] if current is not None else None
+        self.session.remember_view(self.loaded.relative, label=self.current_label, reviewing=self.reviewing, review=review)
+
+    def restore(self, loaded: LoadedRecording) -> None:
+        """After opening ``loaded``: the label, mode and review event this annotator last had there."""
+        remembered = self.session.remembered(loaded.relative)
+        label = remembered.get("label")
+        if isinstance(label, str) and label in self.session.labels and label != self.current_label:
+            self.current_label = label
+            self.refresh_labels()
+        review = remembered.get("review")
+        if isinstance(review, list) and len(review) == 4:
+            key = tuple(review)
+            self._current = next((s for s in loaded.shown(set(Kind)) if (s.event.start, s.event.stop, s.lane, s.event.label) == key), None)
+        if remembered.get("reviewing") is True and self._current is not None:
+            if self.reviewing:
+                self.step(0)
+            else:
+                self.mode.active = 1  # the mode callback steps to the remembered event
 
     def add_new_label(self, label: str) -> None:
         label = label.strip()
@@ -346,6 +377,7 @@ class AnnotatePanel:
             self.session.view.highlight = None
             self.session.view.draw_events()
             self._show_review_info(None)
+            self._remember()
         else:
             self.step(+1 if self._current is None else 0)
 
@@ -418,6 +450,7 @@ class AnnotatePanel:
         self.session.view.show_around(chosen.event.start / rate, chosen.event.stop / rate)
         self.session.view.draw_events()
         self._show_review_info(chosen, queue)
+        self._remember()
 
     def _show_review_info(self, shown: ShownEvent | None, queue: ReviewQueue | None = None) -> None:
         if queue is not None:
@@ -489,7 +522,7 @@ class AnnotatePanel:
         elif key in ("ctrl+y", "ctrl+shift+z"):
             self.redo()
         elif key == " ":
-            view.play()
+            view.toggle_playing()
         elif key == "Escape" and self.reviewing:
             self.mode.active = 0
 

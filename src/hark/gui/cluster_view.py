@@ -1,7 +1,10 @@
 """The Cluster tab: a map of sounds (``hark cluster``), and the sounds behind a spot of it.
 
 Click a spot of the scatter: the nearest sounds appear as a grid of spectrogram thumbnails
-with their kind and label. Click a thumbnail: the sound opens in the context window (the
+(colour-mapped, each scaled to its own loudest 60 dB) with their kind and label under the
+image. The menus above the map narrow it (and the nearest sounds) by kind, species and word
+(labels split at the first hyphen), or to labels without a hyphen; the legend beside them
+gives each label's colour and each kind's marker. Click a thumbnail: the sound opens in the context window (the
 Recording tab). Double-click a thumbnail: the sound gets the current label, through the
 same editor as every other edit (a detected sound becomes an annotated copy). With the
 kinds in the map, this is how false positives, misses and mistaken annotations are found
@@ -10,6 +13,7 @@ and fixed, as in SongExplorer.
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,14 +21,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from bokeh.events import DoubleTap, Tap
 from bokeh.layouts import column, row
-from bokeh.models import Button, ColumnDataSource, Div, LinearColorMapper, Select, Slider
-from bokeh.palettes import Greys256
+from bokeh.models import Button, CDSView, CheckboxGroup, ColumnDataSource, Div, IndexFilter, LinearColorMapper, Select, Slider
+from bokeh.palettes import Inferno256
 from bokeh.plotting import figure
 
 from hark.annotations.edits import AnnotationEditor
 from hark.annotations.event import Event, Kind
 from hark.audio.recording import open_recording
 from hark.errors import HarkError
+from hark.gui.keys import release_focus_after_change
 from hark.gui.signal import compute_view, default_nfft
 
 if TYPE_CHECKING:
@@ -36,6 +41,18 @@ THUMB_COLUMNS = 64
 THUMB_ROWS = 40
 DOUBLE_CLICK_MS = 400  # a click opens its sound only if no second click follows this soon
 MARKERS = {"annotated": "circle", "detected": "triangle", "predicted": "square", "missed": "diamond", "mistaken": "x", "correct": "hex"}
+MARKER_SYMBOLS = {"circle": "●", "triangle": "▲", "square": "■", "diamond": "◆", "x": "✕", "hex": "⬢"}
+THUMB_RANGE_DB = 60.0  # a thumbnail shows its loudest 60 dB, black below
+ANY = "(any)"
+
+
+def thumbnail_levels(spectrogram_db: np.ndarray) -> np.ndarray:
+    """A thumbnail's dB scaled to 0..1 over its loudest :data:`THUMB_RANGE_DB` (its 99.5th percentile at 1): the sound
+    stands out of its background whatever the recording's level, and every thumbnail is comparable to the next."""
+    if not spectrogram_db.size:
+        return np.zeros((2, 2), np.float32)
+    top = float(np.percentile(spectrogram_db, 99.5))
+    return np.clip((spectrogram_db - (top - THUMB_RANGE_DB)) / THUMB_RANGE_DB, 0.0, 1.0).astype(np.float32)
 
 
 class ClusterView:
@@ -53,11 +70,23 @@ class ClusterView:
         self.dot_size = Slider(title="Dot size", start=2, end=30, step=1, value=8, width=200)
         self.dot_alpha = Slider(title="Dot alpha", start=0.05, end=1, step=0.05, value=0.6, width=200)
         self.info = Div(text="", width=500, name="cluster-info")
+        self.kind_filter = Select(title="Kind", options=[ANY], value=ANY, width=120, name="cluster-kind")
+        self.species_filter = Select(title="Species", options=[ANY], value=ANY, width=120, name="cluster-species")
+        self.word_filter = Select(title="Word", options=[ANY], value=ANY, width=120, name="cluster-word")
+        self.no_hyphen = CheckboxGroup(labels=["only labels without a hyphen"], active=[], name="cluster-no-hyphen")
+        for menu in (self.kind_filter, self.species_filter, self.word_filter):
+            menu.on_change("value", lambda attr, old, new: self.apply_filters())
+            release_focus_after_change(menu)
+        self.no_hyphen.on_change("active", lambda attr, old, new: self.apply_filters())
+        self.legend = Div(text="", width=300, name="cluster-legend")
+        self.kept = np.zeros(0, np.int64)  # map rows passing the filters
 
         self.scatter = figure(width=560, height=520, tools="pan,wheel_zoom,reset", name="cluster-scatter", title="Click a spot")
         self.scatter.toolbar.logo = None
         self.points = ColumnDataSource({"x": [], "y": [], "color": [], "marker": [], "label": [], "kind": []})
-        self.dots = self.scatter.scatter(x="x", y="y", color="color", marker="marker", size=8, alpha=0.6, source=self.points)
+        self.shown_rows = IndexFilter(indices=[])
+        self.dots = self.scatter.scatter(x="x", y="y", color="color", marker="marker", size=8, alpha=0.6, source=self.points,
+                                         view=CDSView(filter=self.shown_rows))  # fmt: skip
         self.near = ColumnDataSource({"x": [], "y": []})
         self.scatter.scatter(x="x", y="y", source=self.near, size=16, fill_alpha=0, line_color="red", line_width=2)
         self.dot_size.on_change("value", lambda attr, old, new: setattr(self.dots.glyph, "size", new))
@@ -71,16 +100,19 @@ class ClusterView:
         self.grid.toolbar.logo = None
         self.thumbs = ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": [], "text": [], "ty": []})
         self.grid.image(image="image", x="x", y="y", dw="dw", dh="dh", source=self.thumbs,
-                        color_mapper=LinearColorMapper(palette=Greys256[::-1], low=0, high=1))  # fmt: skip
-        self.grid.text(x="x", y="ty", text="text", source=self.thumbs, text_font_size="10px", text_color="#b00020", x_offset=2, y_offset=12)
+                        color_mapper=LinearColorMapper(palette=Inferno256, low=0, high=1))  # fmt: skip
+        # the caption under its image, never over it
+        self.grid.text(x="x", y="ty", text="text", source=self.thumbs, text_font_size="10px", text_color="#202020", x_offset=2,
+                       text_baseline="bottom")  # fmt: skip
         self.grid.on_event(Tap, lambda event: self._tapped(event.x, event.y))
         self.grid.on_event(DoubleTap, lambda event: self._double_tapped(event.x, event.y))
         self._pending_open = None  # a click waits a moment: it may be the first half of a double-click
         self.refresh_maps()
 
     def layout(self):
-        return column(row(self.map_menu, column(Div(text=""), self.refresh_button), self.dot_size, self.dot_alpha), self.info,
-                      row(self.scatter, self.grid))  # fmt: skip
+        filters = row(self.kind_filter, self.species_filter, self.word_filter, column(Div(text=""), self.no_hyphen))
+        return column(row(self.map_menu, column(Div(text=""), self.refresh_button), self.dot_size, self.dot_alpha), filters, self.info,
+                      row(self.scatter, self.grid, self.legend))  # fmt: skip
 
     # -- maps ------------------------------------------------------------------------------
 
@@ -124,9 +156,39 @@ class ClusterView:
         }  # fmt: skip
         self.near.data = {"x": [], "y": []}
         self.thumbs.data = {name: [] for name in self.thumbs.data}
-        three = " (a 3-D map: x and y shown)" if self.coordinates.shape[1] > 2 else ""
-        self.info.text = f"{len(sounds)} sounds{three}; click a spot to see the nearest"
+        labels = sorted({s.label for s in sounds})
+        for menu, values in ((self.kind_filter, sorted({s.kind.value for s in sounds})), (self.species_filter, sorted({l.partition("-")[0] for l in labels})),
+                             (self.word_filter, sorted({l.partition("-")[2] for l in labels} - {""}))):  # fmt: skip
+            menu.options = [ANY, *values]
+            if menu.value not in menu.options:
+                menu.value = ANY
+        self.apply_filters()
         self.session.report(f"opened cluster map {relative}: {len(sounds)} sounds")
+
+    # -- filters and legend ----------------------------------------------------------------
+
+    def passes(self, sound: Event) -> bool:
+        """Whether ``sound`` passes the kind, species, word and no-hyphen filters."""
+        species, hyphen, word = sound.label.partition("-")
+        return (self.kind_filter.value in (ANY, sound.kind.value) and self.species_filter.value in (ANY, species)
+                and self.word_filter.value in (ANY, word) and not (self.no_hyphen.active and hyphen))  # fmt: skip
+
+    def apply_filters(self) -> None:
+        self.kept = np.array([i for i, sound in enumerate(self.sounds) if self.passes(sound)], dtype=np.int64)
+        self.shown_rows.indices = self.kept.tolist()
+        three = " (a 3-D map: x and y shown)" if self.coordinates.shape[1] > 2 else ""
+        narrowed = f" of {len(self.sounds)}" if len(self.kept) < len(self.sounds) else ""
+        self.info.text = f"{len(self.kept)}{narrowed} sounds{three}; click a spot to see the nearest"
+        self._draw_legend()
+
+    def _draw_legend(self) -> None:
+        kept = [self.sounds[i] for i in self.kept]
+        labels = sorted({s.label for s in kept}, key=lambda label: (label not in self.session.labels, label))
+        kinds = sorted({s.kind.value for s in kept})
+        lines = [f'<span style="color:{self.session.label_color(label)}">●</span> {html.escape(label)} '
+                 f"({sum(1 for s in kept if s.label == label)})" for label in labels]  # fmt: skip
+        lines += [f"{MARKER_SYMBOLS[MARKERS.get(kind, 'circle')]} {html.escape(kind)}" for kind in kinds]
+        self.legend.text = "<b>Legend</b><br>" + "<br>".join(lines) if kept else "<b>Legend</b><br>(no sounds pass the filters)"
 
     def _data_root(self, map_path: Path) -> Path:
         """The ground-truth folder the map's sounds come from (recorded by hark activations), else the data folder."""
@@ -148,8 +210,11 @@ class ClusterView:
         if not self.sounds:
             self.session.report("open a cluster map first", error=True)
             return
-        distances = np.hypot(self.coordinates[:, 0] - x, self.coordinates[:, 1] - y)
-        self.snippets = [int(i) for i in np.argsort(distances, kind="stable")[: GRID_COLUMNS * GRID_ROWS]]
+        if not len(self.kept):
+            self.session.report("no sounds pass the map's filters", error=True)
+            return
+        distances = np.hypot(self.coordinates[self.kept, 0] - x, self.coordinates[self.kept, 1] - y)
+        self.snippets = [int(self.kept[i]) for i in np.argsort(distances, kind="stable")[: GRID_COLUMNS * GRID_ROWS]]
         self.near.data = {"x": self.coordinates[self.snippets, 0], "y": self.coordinates[self.snippets, 1]}
         images, xs, ys, texts = [], [], [], []
         opened: dict[str, object] = {}
@@ -162,18 +227,17 @@ class ClusterView:
                 half = max((sound.stop - sound.start) * 0.75, 0.1 * rate)
                 middle = (sound.start + sound.stop) / 2
                 view = compute_view(recording, int(middle - half), int(middle + half), THUMB_COLUMNS, THUMB_ROWS, default_nfft(rate))
-                image = view.spectrogram
-                image = (image - image.min()) / max(float(np.ptp(image)), 1e-9)
+                image = thumbnail_levels(view.spectrogram)
             except HarkError as err:
                 self.session.report(f"cannot read the sound in {relative}: {err}", error=True)
                 image = np.zeros((2, 2), np.float32)
             column_, row_ = tile % GRID_COLUMNS, GRID_ROWS - 1 - tile // GRID_COLUMNS
             images.append(image.astype(np.float32))
             xs.append(column_ + 0.03)
-            ys.append(row_ + 0.03)
+            ys.append(row_ + 0.2)
             texts.append(f"{sound.kind.value} {sound.label}")
-        self.thumbs.data = {"image": images, "x": xs, "y": ys, "dw": [0.94] * len(xs), "dh": [0.8] * len(xs), "text": texts,
-                            "ty": [y + 0.8 for y in ys]}  # fmt: skip
+        self.thumbs.data = {"image": images, "x": xs, "y": ys, "dw": [0.94] * len(xs), "dh": [0.77] * len(xs), "text": texts,
+                            "ty": [y - 0.18 for y in ys]}  # fmt: skip
         self.info.text = f"the {len(self.snippets)} sounds nearest ({x:.2f}, {y:.2f})"
 
     def _snippet_at(self, x: float, y: float) -> int | None:
@@ -244,6 +308,7 @@ class ClusterView:
         self.points.patch({"label": [(index, label)], "kind": [(index, "annotated")], "color": [(index, self.session.label_color(label))]})
         tile = self.snippets.index(index)
         self.thumbs.patch({"text": [(tile, f"annotated {label}")]})
+        self._draw_legend()
         if view.loaded is not None and view.loaded.relative == relative:
             self.session.annotate.after_edit()
 

@@ -33,6 +33,7 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
     limits: str = ""
     optional: bool = False
+    required: bool = False  # no default: the form must fill it
 
 
 def _strip_optional(annotation) -> tuple[Any, bool]:
@@ -103,16 +104,49 @@ def shown_in_form(field) -> bool:
     return not (isinstance(extra, dict) and extra.get("form") is False)
 
 
+def _nested_model(annotation) -> type[Params] | None:
+    """The parameter model a field holds (``TrainParams.transfer``: ``TransferParams``), else None."""
+    inner, _ = _strip_optional(annotation)
+    return inner if isinstance(inner, type) and issubclass(inner, Params) else None
+
+
+def _is_range(annotation) -> bool:
+    """A ``(low, high)`` pair whose bounds may be left open (``frequency_range``), typed as the CLI's ``100-800``."""
+    inner, _ = _strip_optional(annotation)
+    args = typing.get_args(inner)
+    return typing.get_origin(inner) is tuple and len(args) == 2 and any(_strip_optional(a)[1] for a in args)
+
+
+def range_text(value: Any) -> str:
+    """``(100.0, 800.0)`` as ``100-800``, ``(0.0, None)`` as ``0-``: as the command line takes a range."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        return display_value(value)
+    return "-".join("" if bound is None else f"{bound:g}" if isinstance(bound, float) else str(bound) for bound in value)
+
+
 def field_specs(model: type[Params]) -> list[FieldSpec]:
     specs = []
     for name, field in model.model_fields.items():
         if not shown_in_form(field):
             continue
+        nested = _nested_model(field.annotation)
+        if nested is not None:  # one box per field of the nested model, named transfer.models, ...
+            for spec in field_specs(nested):
+                specs.append(FieldSpec(f"{name}.{spec.name}", spec.kind, "" if spec.kind != "bool" else spec.default_text,
+                                       f"{field.description or name}: {spec.description}", spec.choices, spec.limits, True))  # fmt: skip
+            continue
         annotation, optional = _strip_optional(field.annotation)
-        default = field.get_default(call_default_factory=True)
-        optional = optional or default is None
+        required = field.is_required()
+        default = None if required else field.get_default(call_default_factory=True)
+        optional = (optional or default is None) and not required
         description = field.description or ""
         limits = _limits(field)
+        if _is_range(field.annotation):
+            specs.append(FieldSpec(name, "text", range_text(default), description, limits=limits, optional=optional))
+            continue
+        if required and annotation is not bool and typing.get_origin(annotation) is not typing.Literal:
+            specs.append(FieldSpec(name, "text", "", description, limits=limits, required=True))
+            continue
         if annotation is bool and optional:  # yes, no, or (empty) the action decides
             specs.append(FieldSpec(name, "choice", display_value(default), description, ("", "true", "false"), limits, optional))
         elif annotation is bool:
@@ -138,10 +172,14 @@ def parse_form(model: type[Params], texts: dict[str, Any], what: str) -> Params:
     """
     values: dict[str, Any] = {}
     fields = model.model_fields
+    texts = _gather_nested(model, texts, what)
     unknown = sorted(set(texts) - set(fields))
     if unknown:
         raise HarkError(f"{what}: unknown field(s) {', '.join(unknown)}")
     for name, raw in texts.items():
+        if isinstance(raw, dict):  # a nested model's boxes, already read as its own form
+            values[name] = raw
+            continue
         field = fields[name]
         if isinstance(raw, bool):
             values[name] = raw
@@ -173,14 +211,42 @@ def parse_form(model: type[Params], texts: dict[str, Any], what: str) -> Params:
             raise
         try:
             return validate_params(model, split, what)
-        except HarkError:
-            raise first from None
+        except HarkError as second:  # about the list as the person meant it (a,b), not about the text
+            raise second from None
+
+
+def _gather_nested(model: type[Params], texts: dict[str, Any], what: str) -> dict[str, Any]:
+    """``transfer.models`` and ``transfer.keep_layers`` as ``transfer``: the nested model's values
+    (None when every box of an optional one is empty or unticked)."""
+    nested: dict[str, dict[str, Any]] = {}
+    plain: dict[str, Any] = {}
+    for name, raw in texts.items():
+        head, dot, rest = name.partition(".")
+        if dot and head in model.model_fields and _nested_model(model.model_fields[head].annotation) is not None:
+            nested.setdefault(head, {})[rest] = raw
+        else:
+            plain[name] = raw
+    for head, inner_texts in nested.items():
+        given = {k: v for k, v in inner_texts.items() if v not in (None, "", False) and not (isinstance(v, str) and not v.strip())}
+        if not given:
+            plain[head] = None if model.model_fields[head].get_default(call_default_factory=True) is None else ""
+            continue
+        inner = parse_form(_nested_model(model.model_fields[head].annotation), inner_texts, f"{what}: {head}")
+        plain[head] = inner.model_dump(mode="json")
+    return plain
 
 
 def form_texts(model: type[Params], params: Params) -> dict[str, Any]:
     """The texts a form shows for ``params`` (what :func:`parse_form` turns back into them)."""
     out: dict[str, Any] = {}
     for spec in field_specs(model):
-        value = getattr(params, spec.name)
-        out[spec.name] = bool(value) if spec.kind == "bool" else display_value(value)
+        head, dot, rest = spec.name.partition(".")
+        value = getattr(params, head)
+        if dot:
+            value = None if value is None else getattr(value, rest)
+            out[spec.name] = bool(value) if spec.kind == "bool" else display_value(value)
+        elif _is_range(model.model_fields[spec.name].annotation):
+            out[spec.name] = range_text(value)
+        else:
+            out[spec.name] = bool(value) if spec.kind == "bool" else display_value(value)
     return out

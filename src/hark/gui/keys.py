@@ -3,7 +3,10 @@
 A small script, run once the document is ready, listens to ``keydown`` on the whole page
 and writes each key (with its modifiers, as ``ctrl+z`` or ``shift+ArrowRight``) into a
 :class:`KeyPress` model, whose change reaches the server like any widget's. Keys typed into
-a text box, a menu or a number field are left to that widget. Shift with a digit is sent as
+a text box, a menu, a number field or a slider's handle are left to that widget (so an arrow
+key on a slider moves the slider only). A menu (or a filter box, once Enter applies it) lets go of
+the keyboard once a choice is made in it (:func:`release_focus_after_change`): after picking a
+recording, → moves the view instead of choosing the next recording. Shift with a digit is sent as
 ``shift+1`` ... ``shift+0`` whatever character the keyboard layout makes of it: the second bank
 of label keys (:mod:`hark.annotations.label_list`).
 """
@@ -23,6 +26,7 @@ window.__hark_keys_installed = true;
 document.addEventListener('keydown', (event) => {
   const target = event.composedPath()[0];
   if (target && (['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) || target.isContentEditable)) { return; }
+  if (target && target.closest && (target.getAttribute('role') === 'slider' || target.closest('.noUi-target'))) { return; }
   if (['Shift', 'Control', 'Alt', 'Meta'].includes(event.key)) { return; }
   let name = event.key;
   if (event.shiftKey && name.length > 1) { name = 'shift+' + name; }
@@ -35,6 +39,20 @@ document.addEventListener('keydown', (event) => {
   keys.count = keys.count + 1;
 });
 """.replace("PREVENTED", str(_PREVENTED))
+
+
+# the focused element may sit in a widget's shadow root: follow activeElement down, then blur it
+BLUR_JS = """
+let focused = document.activeElement;
+while (focused && focused.shadowRoot && focused.shadowRoot.activeElement) { focused = focused.shadowRoot.activeElement; }
+if (focused && ['SELECT', 'INPUT'].includes(focused.tagName)) { focused.blur(); }
+"""
+
+
+def release_focus_after_change(widget) -> None:
+    """Once a choice is made in ``widget`` (a menu, or a box whose value Enter applies), the page's keys go to the GUI
+    again, not to the widget."""
+    widget.js_on_change("value", CustomJS(code=BLUR_JS))
 
 
 class KeyPress(DataModel):

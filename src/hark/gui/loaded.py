@@ -18,7 +18,9 @@ from hark.annotations.event import Event, Kind
 from hark.annotations.folder import RecordingEntry, read_annotation_file
 from hark.audio.recording import Recording, open_recording
 from hark.errors import HarkError
+from hark.gui.lane_layout import overlap_rows
 from hark.gui.paths import DataFolder
+
 
 def own_lane(annotator: str) -> str:
     return f"annotated: {annotator}"
@@ -72,6 +74,18 @@ class LoadedRecording:
         self._longest_other = max((s.event.duration_tics for s in self._others), default=0)
         self._other_counts = Counter((s.event.kind, s.lane, s.event.label) for s in self._others)
         self._annotator_lanes = {s.lane for s in self._others if s.event.kind is Kind.ANNOTATED}
+        # rows within each lane for events that overlap, over the whole recording: a lane keeps its
+        # height while the view moves, and an event keeps its row
+        other_rows, self._other_depths = _rows_by_lane(self._others)
+        self._other_rows_by_id = {id(s): other_rows[(s.lane, s.event)] for s in self._others}
+
+    def rows(self, shown: list[ShownEvent]) -> tuple[list[int], dict[str, int]]:
+        """The row (0: top) of each of ``shown`` within its lane, and how many rows each lane has."""
+        own = [ShownEvent(e, own_lane(self.annotator), True) for e in self.editor.events] if self.editor is not None else []
+        own_rows, own_depths = _rows_by_lane(own)
+        depths = {**self._other_depths, **own_depths}
+        # others' shown events are the very objects made at opening: found by identity, not by hashing each event
+        return [own_rows.get((s.lane, s.event), 0) if s.own else self._other_rows_by_id.get(id(s), 0) for s in shown], depths
 
     def shown(self, kinds: set[Kind], start: int | None = None, stop: int | None = None) -> list[ShownEvent]:
         """The events of ``kinds`` (overlapping samples ``[start, stop]`` when given), own ones first, each with its lane."""
@@ -99,6 +113,18 @@ class LoadedRecording:
         """Labels of the annotated events here (the person's and others'), sorted."""
         own = self.editor.events if self.editor is not None else ()
         return sorted({e.label for e in (*own, *self.others) if e.kind is Kind.ANNOTATED})
+
+
+def _rows_by_lane(shown: list[ShownEvent]) -> tuple[dict[tuple[str, Event], int], dict[str, int]]:
+    by_lane: dict[str, list[Event]] = {}
+    for s in shown:
+        by_lane.setdefault(s.lane, []).append(s.event)
+    rows: dict[tuple[str, Event], int] = {}
+    depths: dict[str, int] = {}
+    for lane, events in by_lane.items():
+        lane_rows, depths[lane] = overlap_rows([(e.start, e.stop) for e in events])
+        rows.update(((lane, e), r) for e, r in zip(events, lane_rows))
+    return rows, depths
 
 
 def load_recording(folder: DataFolder, relative: str, annotator: str, entry: RecordingEntry | None = None) -> LoadedRecording:

@@ -20,6 +20,7 @@ from bokeh.models import (
     Button,
     CheckboxButtonGroup,
     ColumnDataSource,
+    CustomJSTickFormatter,
     DataTable,
     Div,
     FixedTicker,
@@ -38,9 +39,13 @@ from bokeh.plotting import figure
 
 from hark.annotations.event import Kind
 from hark.errors import HarkError
+from hark.gui.lane_layout import readable_labels
 from hark.gui.loaded import LoadedRecording, ShownEvent, load_recording
-from hark.gui.signal import compute_view, default_nfft, playback_wav, wav_data_url
+from hark.gui.keys import release_focus_after_change
+from hark.gui.playback import Player
+from hark.gui.signal import compute_view, default_nfft
 from hark.gui.tables import replace_table_data
+from hark.gui.traces import TraceLane
 
 if TYPE_CHECKING:
     from hark.gui.session import GuiSession
@@ -50,10 +55,11 @@ SPECTROGRAM_HEIGHT = 260
 WAVEFORM_HEIGHT = 130
 LANE_PIXELS = 26
 KIND_NAMES = [kind.value for kind in Kind]
-SHOWN_BY_DEFAULT = [Kind.ANNOTATED, Kind.DETECTED, Kind.PREDICTED, Kind.MISSED, Kind.MISTAKEN]
+SHOWN_BY_DEFAULT = [Kind.ANNOTATED, Kind.DETECTED, Kind.PREDICTED, Kind.MISSED, Kind.MISTAKEN, Kind.FOUND, Kind.CLUSTERED]
 SPEEDS = {"1x": 1.0, "1/2x": 0.5, "1/4x": 0.25, "1/8x": 0.125, "1/16x": 0.0625}
-MAX_LABELS_SHOWN = 400  # more events in view than this: their boxes are drawn, their labels not
-PLAY_SECONDS = 30.0  # the longest stretch played at once (the browser holds it in memory)
+KHZ_ABOVE_HZ = 10_000  # a frequency axis reaching higher is labelled in kHz
+# the spectrogram's frequencies stay in Hz (as in the CSVs); only their labels are divided
+KHZ_FORMATTER_JS = "return String(Number((tick / 1000).toPrecision(6)));"
 
 
 class RecordingView:
@@ -67,6 +73,8 @@ class RecordingView:
         self.highlight: ShownEvent | None = None
         self._drawn: tuple | None = None  # what the last redraw showed, to skip repeats
         self._ceiling_db = 0.0
+        self._opening = False  # while a recording opens, its redraws are not remembered as the person's view
+        self._lane_span: dict[str, tuple[int, int]] = {}  # lane name -> (lowest y, rows), in the lanes plot's units
 
         self.x_range = Range1d(0, 1, bounds=(0, 1), min_interval=1e-4)
         self.recording_menu = Select(title="Recording", options=[], width=420, name="recording")
@@ -84,12 +92,14 @@ class RecordingView:
             self.nav_buttons.append(button)
         self.play_button = Button(label="▶ Play visible", button_type="success", width=120)
         self.play_button.on_click(self.play)
+        self.stop_button = Button(label="■ Stop", width=70)
+        self.stop_button.on_click(self.stop_playing)
         self.speed = Select(title="Playback speed", options=list(SPEEDS), value="1x", width=110)
         self.audio = Div(text="", width=320, name="audio")
         self.position = Div(text="", width=420, name="position")
 
         self.mapper = LinearColorMapper(palette=Viridis256, low=-100, high=0)
-        self.dynamic_range = Slider(title="Contrast: dynamic range (dB)", start=10, end=140, step=1, value=60, width=230)
+        self.dynamic_range = Slider(title="Contrast: dynamic range (dB)", start=10, end=140, step=1, value=60, width=230, name="contrast")
         self.brightness = Slider(title="Brightness (dB)", start=-60, end=60, step=1, value=0, width=200)
         for slider in (self.dynamic_range, self.brightness):
             slider.on_change("value_throttled", lambda attr, old, new: self._apply_contrast())
@@ -99,6 +109,11 @@ class RecordingView:
         self.nfft.on_change("value", lambda attr, old, new: self.redraw(force=True))
 
         self._build_plots()
+        self.player = Player(self)
+        self.player.add_playheads(self.waveform, self.spectrogram, self.lanes, self.traces.plot)
+        self._peak = 1.0  # the loudest sample of the last redraw: playback is scaled by it
+        for menu in (self.recording_menu, self.speed, self.nfft):  # the arrow keys move the view, not the menu, once one is picked
+            release_focus_after_change(menu)
         self.counts_source = ColumnDataSource({"lane": [], "label": [], "count": [], "color": []})
         swatch = HTMLTemplateFormatter(template='<span style="color:<%- color %>">■</span> <%- value %>')  # <%- escapes
         self.counts_table = DataTable(
@@ -118,6 +133,7 @@ class RecordingView:
         self.spectrogram.xaxis.visible = False
         self.lanes.xaxis.axis_label = "time (s)"
         self.spectrogram.yaxis.axis_label = "Hz"
+        self._hz_formatter = self.spectrogram.yaxis[0].formatter
         self.lane_ticker = FixedTicker(ticks=[])  # one ticker, changed in place: a new model would re-index the document
         self.lanes.yaxis.ticker = self.lane_ticker
         self.lanes.ygrid.visible = False
@@ -142,14 +158,14 @@ class RecordingView:
         self.rejected_source = ColumnDataSource(dict(columns))  # rejected events, hatched (few: hatching is slow to draw)
         self.lanes.quad(left="left", right="right", bottom="bottom", top="top", fill_alpha=0, line_color="color", hatch_pattern="/",
                         hatch_color="black", hatch_alpha=0.5, source=self.rejected_source)  # fmt: skip
-        self.label_source = ColumnDataSource(dict(columns))  # the labels' text, only when few enough to read
+        self.label_source = ColumnDataSource(dict(columns))  # the labels' text, only where each fits (lane_layout)
         self.lanes.text(x="left", y="bottom", text="text", text_font_size="10px", x_offset=2, y_offset=-3, source=self.label_source)
         self.highlight_source = ColumnDataSource({"left": [], "right": [], "bottom": [], "top": []})
-        for plot, (bottom, top) in ((self.spectrogram, ("bottom", "top")), (self.lanes, ("bottom", "top"))):
-            plot.quad(left="left", right="right", bottom=bottom, top=top, fill_alpha=0, line_color="red", line_width=3,
-                      source=self.highlight_source if plot is self.lanes else self._spectrogram_highlight())  # fmt: skip
-        self.waveform.quad(left="left", right="right", bottom=-1e9, top=1e9, fill_alpha=0, line_color="red", line_width=3,
-                           source=self.highlight_source)  # fmt: skip
+        # the event under review: dashed black on white, a colour no label has
+        for plot, source in ((self.spectrogram, self._spectrogram_highlight()), (self.lanes, self.highlight_source)):
+            _outline(plot, source)
+        _outline(self.waveform, self.highlight_source, bottom=-1e9, top=1e9)
+        self.traces = TraceLane(self)
 
         for plot, dimensions in ((self.waveform, "width"), (self.spectrogram, "both"), (self.lanes, "width")):
             # the box tool lays or redraws annotations; it selects in a renderer of its own, which
@@ -172,10 +188,10 @@ class RecordingView:
 
     def layout(self):
         controls = row(self.dynamic_range, self.brightness, self.frequency, self.nfft)
-        top = row(self.recording_menu, column(Div(text=""), self.rescan_button), self.play_button, self.speed, self.audio)
+        top = row(self.recording_menu, column(Div(text=""), self.rescan_button), self.play_button, self.stop_button, self.speed, self.audio)
         return column(
             top, row(*self.nav_buttons), self.kinds, self.position,
-            self.waveform, self.spectrogram, self.lanes, controls,
+            self.waveform, self.spectrogram, self.lanes, self.traces.layout(), controls,
         )  # fmt: skip
 
     # -- opening ---------------------------------------------------------------------------
@@ -199,6 +215,10 @@ class RecordingView:
             if self.loaded is not None:  # keep showing what was open
                 self.recording_menu.value = self.loaded.relative
             return False
+        self.player.stop()  # nothing of the previous recording keeps playing, or stays offered
+        self.audio.text = ""
+        remembered = self.session.remembered_view(loaded.relative)  # before the redraws below replace it
+        self._opening = True
         self.loaded = loaded
         self.highlight = None
         self._drawn = None
@@ -211,6 +231,8 @@ class RecordingView:
         duration = loaded.recording.duration
         nyquist = loaded.samplerate / 2
         self.frequency.update(start=0, end=nyquist, value=(0, nyquist), step=max(1, round(nyquist / 500)))
+        self._frequency_unit(nyquist)
+        self.traces.recording_opened(loaded.path)
         self.nfft.value = str(default_nfft(loaded.samplerate))
         self.x_range.bounds = (0, duration)
         self.x_range.min_interval = max(8 / loaded.samplerate, 1e-6)
@@ -220,11 +242,30 @@ class RecordingView:
             self.session.report(problem, error=True)
         if not loaded.problems:
             self.session.report(f"opened {loaded.relative}: {duration:.1f} s at {loaded.samplerate} Hz")
+        self._opening = False
         if centre is not None:
             self.show_around(*centre)
+        elif remembered is not None:
+            self.show_window(remembered[0], remembered[0] + remembered[1])
         else:
             self.show_window(0.0, first)
+        self.session.annotate.restore(loaded)
         return True
+
+    def _frequency_unit(self, nyquist: float) -> None:
+        """Hz up to 10 kHz; above (ultrasonic recordings), kHz: 120 rather than 1.200e+5."""
+        unit = "kHz" if nyquist > KHZ_ABOVE_HZ else "Hz"
+        axis = self.spectrogram.yaxis[0]
+        if axis.axis_label == unit:
+            return
+        axis.axis_label = unit
+        self.frequency.title = f"Frequency range ({unit})"
+        if unit == "kHz":
+            axis.formatter = CustomJSTickFormatter(code=KHZ_FORMATTER_JS)
+            self.frequency.format = CustomJSTickFormatter(code=KHZ_FORMATTER_JS)
+        else:
+            axis.formatter = self._hz_formatter
+            self.frequency.format = "0[.]00"  # the slider's own default
 
     def reload_events(self) -> None:
         """Read the annotation files again (after a job wrote new ones), keeping the view."""
@@ -304,6 +345,9 @@ class RecordingView:
         self.position.text = (
             f"<b>{html.escape(self.loaded.relative)}</b>: {self.x_range.start:.3f} – {self.x_range.end:.3f} s of {self.duration:.1f} s"
         )
+        self._peak = peak
+        if not self._opening:
+            self.session.remember_view(self.loaded.relative, start=self.x_range.start, width=self.x_range.end - self.x_range.start)
         self.draw_events()
 
     def _apply_contrast(self) -> None:
@@ -319,34 +363,56 @@ class RecordingView:
             return
         kinds = self.shown_kinds()
         self.lane_names = self.loaded.lanes(kinds)
-        lane_of = {name: len(self.lane_names) - 1 - i for i, name in enumerate(self.lane_names)}  # first lane on top
-        self.lanes.y_range.update(start=0, end=max(1, len(self.lane_names)))
-        _set_if_changed(self.lanes, "height", 40 + LANE_PIXELS * max(1, len(self.lane_names)))
-        _set_if_changed(self.lane_ticker, "ticks", [lane_of[n] + 0.5 for n in self.lane_names])
-        _set_if_changed(self.lanes.yaxis[0], "major_label_overrides", {lane_of[n] + 0.5: n for n in self.lane_names})
         rate = self.loaded.samplerate
         margin = self.seconds_per_pixel() * 3  # a point is drawn 3 pixels wide
         t0, t1 = self.x_range.start - margin, self.x_range.end + margin
         self.shown = self.loaded.shown(kinds, int(np.floor(t0 * rate)), int(np.ceil(t1 * rate)))
+        rows, depths = self.loaded.rows(self.shown)
+        self._layout_lanes(depths)
         lanes, bands, boxes, rejects = _empty(), _empty(), _empty(), _empty()
-        for shown in self.shown:
+        texts: dict[str, list] = {"left": [], "bottom": [], "text": [], "row": []}
+        colors: dict[str, str] = {}
+        lane_index = {name: i for i, name in enumerate(self.lane_names)}
+        for shown, row_ in zip(self.shown, rows):
             event = shown.event
             left, right = event.start / rate, max(event.stop / rate, event.start / rate + margin)
-            color = self.session.label_color(event.label)
+            color = colors.get(event.label) or colors.setdefault(event.label, self.session.label_color(event.label))
             rejected = event.status is not None and event.status.value == "rejected"
             mark = {"accepted": " ✓", "rejected": " ✗"}.get(event.status.value if event.status else "", "")
-            lane = lane_of[shown.lane]
-            _append(rejects if rejected else lanes, left, right, lane + 0.1, lane + 0.9, color, 0.6, 1, event.label + mark)
+            base, depth = self._lane_span[shown.lane]
+            row_ = min(row_, depth - 1)
+            top = base + depth - row_ - 0.1
+            bottom = top - 0.8
+            _append(rejects if rejected else lanes, left, right, bottom, top, color, 0.6, 1, event.label + mark)
             _append(bands, left, right, 0, 0, color, 0.12 if shown.own else 0.06, 1, "")
             if event.has_frequency:
                 _append(boxes, left, right, event.low_hz, event.high_hz, color, 1, 3 if shown.own else 1.5, event.label)
+            texts["left"].append(left)
+            texts["bottom"].append(bottom)
+            texts["text"].append(event.label + mark)
+            texts["row"].append(lane_index[shown.lane] * 8 + row_)
         self.lane_source.data, self.band_source.data, self.box_source.data, self.rejected_source.data = lanes, bands, boxes, rejects
-        if len(self.shown) <= MAX_LABELS_SHOWN:
-            self.label_source.data = {name: lanes[name] + rejects[name] for name in ("left", "bottom", "text")}
-        else:  # thousands of overlapping words are unreadable and slow to draw: zoom in to read them
-            self.label_source.data = {"left": [], "bottom": [], "text": []}
+        # a label text only where it does not run into its neighbour at this zoom (pixels, not counts)
+        pixels = ((np.asarray(texts["left"], dtype=np.float64) - self.x_range.start) / self.seconds_per_pixel()).tolist()
+        keep = readable_labels(pixels, texts["text"], texts["row"])
+        self.label_source.data = {name: [v for v, k in zip(texts[name], keep) if k] for name in ("left", "bottom", "text")}
         self._draw_highlight()
         self._draw_counts(self.loaded.counts(kinds))
+        self.traces.draw()
+
+    def _layout_lanes(self, depths: dict[str, int]) -> None:
+        """Each lane as tall as the most events that overlap in it (a row per event), the first lane on top."""
+        self._lane_span = {}
+        base = 0
+        for name in reversed(self.lane_names):
+            depth = max(1, depths.get(name, 1))
+            self._lane_span[name] = (base, depth)
+            base += depth
+        self.lanes.y_range.update(start=0, end=max(1, base))
+        _set_if_changed(self.lanes, "height", 40 + LANE_PIXELS * max(1, base))
+        ticks = {self._lane_span[n][0] + self._lane_span[n][1] / 2: n for n in self.lane_names}
+        _set_if_changed(self.lane_ticker, "ticks", sorted(ticks))
+        _set_if_changed(self.lanes.yaxis[0], "major_label_overrides", ticks)
 
     def _draw_highlight(self) -> None:
         empty = {"left": [], "right": [], "bottom": [], "top": []}
@@ -356,8 +422,8 @@ class RecordingView:
             return
         event, rate = self.highlight.event, self.loaded.samplerate
         left, right = event.start / rate, max(event.stop / rate, event.start / rate + 3 * self.seconds_per_pixel())
-        lane = len(self.lane_names) - 1 - self.lane_names.index(self.highlight.lane)
-        self.highlight_source.data = {"left": [left], "right": [right], "bottom": [lane + 0.02], "top": [lane + 0.98]}
+        base, depth = self._lane_span[self.highlight.lane]
+        self.highlight_source.data = {"left": [left], "right": [right], "bottom": [base + 0.02], "top": [base + depth - 0.02]}
         low, high = (event.low_hz, event.high_hz) if event.has_frequency else self.frequency.value
         self.spectrogram_highlight_source.data = {"left": [left], "right": [right], "bottom": [low], "top": [high]}
 
@@ -372,14 +438,16 @@ class RecordingView:
     # -- finding what the mouse is on ------------------------------------------------------
 
     def event_in_lane(self, x: float, y: float) -> ShownEvent | None:
-        """The drawn event under ``(x, y)`` of the lanes plot (the shortest, if several), or None."""
+        """The drawn event under ``(x, y)`` of the lanes plot (in the row under the mouse first; the shortest, if several), or None."""
         if not self.lane_names or self.loaded is None:
             return None
-        index = len(self.lane_names) - 1 - int(np.floor(y))
-        if not 0 <= index < len(self.lane_names):
+        lane = next((n for n in self.lane_names if self._lane_span[n][0] <= y < sum(self._lane_span[n])), None)
+        if lane is None:
             return None
-        lane = self.lane_names[index]
-        return self._under(x, [s for s in self.shown if s.lane == lane])
+        base, depth = self._lane_span[lane]
+        row_ = depth - 1 - int(np.floor(y - base))
+        in_lane = [(s, r) for s, r in zip(self.shown, self.loaded.rows(self.shown)[0]) if s.lane == lane]
+        return self._under(x, [s for s, r in in_lane if min(r, depth - 1) == row_]) or self._under(x, [s for s, _ in in_lane])
 
     def event_in_box(self, x: float, y: float) -> ShownEvent | None:
         """The drawn event whose frequency box on the spectrogram holds ``(x, y)``, own ones first."""
@@ -402,18 +470,29 @@ class RecordingView:
     # -- playback --------------------------------------------------------------------------
 
     def play(self) -> None:
+        """Play the visible stretch, however long, at the chosen speed (sent in chunks: :mod:`hark.gui.playback`)."""
         if self.loaded is None:
             self.session.report("open a recording first", error=True)
             return
-        rate = self.loaded.samplerate
-        start, stop = int(self.x_range.start * rate), int(self.x_range.end * rate)
-        try:
-            data, seconds = playback_wav(self.loaded.recording, start, stop, SPEEDS[self.speed.value], PLAY_SECONDS)
-        except HarkError as err:
-            self.session.report(f"cannot play: {err}", error=True)
-            return
-        cut = " (the first 30 s)" if seconds < (stop - start) / rate - 1e-9 else ""
-        self.audio.text = f'<audio controls autoplay src="{wav_data_url(data)}"></audio><br><small>{seconds:.2f} s{cut}</small>'
+        speed = SPEEDS[self.speed.value]
+        seconds = self.player.play(self.x_range.start, self.x_range.end, speed, self._peak)
+        self.audio.text = f"<small>playing {self.x_range.end - self.x_range.start:.2f} s ({seconds:.1f} s of sound at {self.speed.value})</small>"
+
+    def stop_playing(self) -> None:
+        self.player.stop()
+        self.audio.text = ""
+
+    def toggle_playing(self) -> None:
+        if self.player.state.playing:
+            self.stop_playing()
+        else:
+            self.play()
+
+
+def _outline(plot, source: ColumnDataSource, bottom="bottom", top="top") -> None:
+    for color, width, dash in (("white", 5, "solid"), ("black", 2.5, "dashed")):
+        plot.quad(left="left", right="right", bottom=bottom, top=top, fill_alpha=0, line_color=color, line_width=width, line_dash=dash,
+                  source=source)  # fmt: skip
 
 
 def _set_if_changed(model, attribute: str, value) -> None:

@@ -11,6 +11,7 @@ from bokeh.layouts import row
 from bokeh.models import Select, TextInput
 
 from hark.errors import HarkError
+from hark.gui.keys import release_focus_after_change
 from hark.gui.loaded import ShownEvent
 from hark.gui.review import ORDERS, ReviewFilter, other_annotators, parse_score
 
@@ -29,6 +30,8 @@ class ReviewFilters:
         self.order = Select(title="Review order", options=list(ORDERS), value="time", width=170, name="review-order")
         for widget in (self.kind, self.label, self.annotator, self.min_score, self.max_score, self.order):
             widget.on_change("value", lambda attr, old, new: changed())
+        for widget in (self.kind, self.label, self.annotator, self.order, self.min_score, self.max_score):
+            release_focus_after_change(widget)  # → steps the queue (A accepts, ...) once a choice is made
 
     def layout(self):
         return row(self.kind, self.label, self.annotator, self.min_score, self.max_score, self.order)

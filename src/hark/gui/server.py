@@ -14,6 +14,8 @@ import html
 import logging
 import re
 import secrets
+import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,8 @@ from hark.gui.paths import DataFolder
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 LOG = logging.getLogger("hark.gui")
+UNUSED_SESSION_CHECK_MS = 2000
+UNUSED_SESSION_LIFETIME_MS = 8000  # after its last connection closed; a page loads and connects well within it
 
 
 @dataclass(frozen=True)
@@ -102,9 +106,15 @@ def make_document_builder(context_of: Callable[[], GuiServerContext]):
             doc.clear()
             doc.add_root(Div(text=f"<h2>hark: the page could not be built</h2><pre>{html.escape(f'{type(err).__name__}: {err}')}</pre>"))
             return
-        doc.on_session_destroyed(lambda session_context: session.close())
+        doc.on_session_destroyed(lambda session_context: _page_closed(session))
 
     return build
+
+
+def _page_closed(session) -> None:
+    """Bokeh calls this after it has destroyed the page's document (and removed its callbacks)."""
+    session.close()
+    LOG.info("a page was closed")
 
 
 class GuiServer:
@@ -134,6 +144,8 @@ class GuiServer:
                 {"/": application}, port=port, address=settings.host, allow_websocket_origin=origins,
                 sign_sessions=True, secret_key=secrets.token_urlsafe(32), generate_session_ids=True,
                 websocket_max_message_size=50 * 2**20, transforms=[SecurityHeaders],
+                # a closed page's session (its recording, its arrays) is freed within seconds, not Bokeh's 15-32 s
+                check_unused_sessions_milliseconds=UNUSED_SESSION_CHECK_MS, unused_session_lifetime_milliseconds=UNUSED_SESSION_LIFETIME_MS,
             )  # fmt: skip
         except OSError as err:
             raise HarkError(f"cannot listen on {settings.host}:{settings.port}: {err.strerror or err} (try another --port)") from None
@@ -165,11 +177,24 @@ def _free_port(host: str) -> int:
 def serve(settings: GuiSettings, announce: Callable[[str], None] = print) -> None:
     """Serve the GUI until interrupted; ``announce`` gets the page's address once it is listening."""
     server = GuiServer(settings)
+    if not LOG.handlers:  # the server's own lines (a page closed) on its terminal; jobs write to their logs
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("hark gui: %(message)s"))
+        LOG.addHandler(handler)
+        LOG.setLevel(logging.INFO)
     server.start()
     announce(server.url)
+    # a SIGTERM (a service manager, kill) stops the server as Ctrl+C does: its running jobs are ended too
+    previous = signal.signal(signal.SIGTERM, _interrupt) if threading.current_thread() is threading.main_thread() else None
     try:
         server.run_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt

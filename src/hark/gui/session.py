@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from hark.gui.server import GuiServerContext
 
 MESSAGES_SHOWN = 6
+MESSAGES_HEIGHT = 112  # pixels: the message area never grows, so the plots under it never move
+VIEWS_KEY = "views"  # in the GUI's memory: per annotator and recording, the view, label and review position
 
 
 def _relative_name(root, path) -> str:
@@ -58,7 +60,9 @@ class GuiSession:
         self._messages: list[tuple[float, str, bool]] = []
         self.ground_truth: GroundTruthFolder | None = None
 
-        self.messages = Div(text="", width=1100, name="messages")
+        # a fixed-height area that scrolls: messages arriving never push the plots down under the mouse
+        self.messages = Div(text="", width=1100, height=MESSAGES_HEIGHT, name="messages",
+                            styles={"overflow-y": "auto", "border-bottom": "1px solid #ddd"})  # fmt: skip
         self.view = RecordingView(self)
         self.annotate = AnnotatePanel(self)
         from hark.gui.actions_view import ActionsView
@@ -79,6 +83,7 @@ class GuiSession:
         self.keys.on_change("count", lambda attr, old, new: self._on_key(self.keys.key))
         doc.add_root(column(header, self.messages, self.tabs))
         doc.add_root(self.keys)
+        doc.add_root(self.view.player.state)  # what plays: the page's player script reads it (hark.gui.playback)
         doc.js_on_event(DocumentReady, key_listener(self.keys))
         doc.title = f"hark — {self.folder.root.name}"
 
@@ -142,6 +147,35 @@ class GuiSession:
 
     def remember_recording(self, relative: str) -> None:
         self.memory.set("recording", relative)
+
+    def _views(self) -> dict:
+        views = self.memory.get(VIEWS_KEY, {})
+        return views if isinstance(views, dict) else {}
+
+    def remembered(self, relative: str) -> dict:
+        """What this annotator last had of ``relative`` (``start``, ``width``, ``label``, ``review``, ``reviewing``), or {}."""
+        mine = self._views().get(self.annotator, {})
+        found = mine.get(relative, {}) if isinstance(mine, dict) else {}
+        return found if isinstance(found, dict) else {}
+
+    def remembered_view(self, relative: str) -> tuple[float, float] | None:
+        """``(start, width)`` in seconds of this annotator's last view of ``relative``."""
+        found = self.remembered(relative)
+        start, width = found.get("start"), found.get("width")
+        if isinstance(start, (int, float)) and isinstance(width, (int, float)) and start >= 0 and width > 0:
+            return float(start), float(width)
+        return None
+
+    def remember_view(self, relative: str, **values) -> None:
+        """Keep ``values`` for this annotator and recording (in ``DATA_DIR/.hark/gui-params.json``): restored on reload."""
+        views = self._views()  # read once: the file is re-read before every write, another window may share it
+        mine = views.get(self.annotator)
+        mine = mine if isinstance(mine, dict) else {}
+        old = mine.get(relative)
+        old = old if isinstance(old, dict) else {}
+        new = {**old, **values}
+        if new != old:
+            self.memory.set(VIEWS_KEY, {**views, self.annotator: {**mine, relative: new}})
 
     # -- labels ----------------------------------------------------------------------------
 

@@ -150,12 +150,16 @@ def _spectrogram(windows: np.ndarray, nfft: int, samplerate: int, low_hz: float,
     return (10.0 * np.log10(power + 1e-12)).astype(np.float32)
 
 
-def playback_wav(recording: Recording, start: int, stop: int, speed: float = 1.0, max_seconds: float = 60.0) -> tuple[bytes, float]:
+def playback_wav(
+    recording: Recording, start: int, stop: int, speed: float = 1.0, max_seconds: float = 60.0, peak: float | None = None
+) -> tuple[bytes, float]:
     """A 16-bit WAV of ``[start, stop)`` played at ``speed`` (0.1: ten times slower), and the seconds it holds.
 
     At most ``max_seconds`` of the recording are taken (a browser holds the whole clip in
     memory). The WAV's rate is the recording's times ``speed``; one below what browsers
     play is raised by repeating samples (an integer factor, so pitch and duration keep).
+    The sound is scaled so that ``peak`` (default: the clip's own highest amplitude) is at 90 %
+    of full scale: chunks of one stretch given one ``peak`` play at one loudness.
     """
     start = max(0, int(start))
     stop = min(recording.frames, int(stop), start + int(max_seconds * recording.samplerate))
@@ -165,7 +169,8 @@ def playback_wav(recording: Recording, start: int, stop: int, speed: float = 1.0
         factor = -(-PLAYBACK_RATES[0] // rate)
         audio, rate = np.repeat(audio, factor), rate * factor
     rate = min(rate, PLAYBACK_RATES[1])
-    peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
+    if peak is None or not peak > 0:
+        peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
     scaled = audio / peak * 0.9 if peak > 0 else audio  # normalised: quiet recordings are audible
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:

@@ -29,7 +29,8 @@ from hark.errors import HarkError, ParameterError
 from hark.fileio import check_free_space, ensure_writable_dir, sweep_stale_temporaries
 from hark.infer.boxes import model_band
 from hark.infer.clip_windows import check_window_settings, clip_rows, windows_path, write_predictions
-from hark.infer.engines import Engine, EngineName, ModelSpec, open_engine
+from hark.infer.auto_freeze import AUTO_FREEZE_MIN_SAMPLES, freeze_if_it_pays
+from hark.infer.engines import Engine, EngineName, ModelSpec, TorchEngine, open_engine
 from hark.infer.priors import prior_weights, reweight, training_prevalences
 from hark.infer.probabilities import (
     ProbabilitiesMeta,
@@ -112,13 +113,18 @@ def plan_classification(
     move_old: bool = False,
     window_overlap: float | None = None,
     aggregation: str | None = None,
+    report: Callable[[str], None] | None = None,
+    auto_freeze_samples: int = AUTO_FREEZE_MIN_SAMPLES,
 ) -> tuple[list[ClassificationJob], Engine]:
     """Check every input and output; returns the jobs and the opened engine (HarkError on a problem).
 
     The output folder must have room for every array, and must not hold probabilities of
     another model or checkpoint (a folder mixing models across recordings is silently wrong
     downstream): they are refused, or with ``move_old`` moved into ``oldfiles-<time>``.
-    Temporary files of earlier runs that were killed are removed.
+    Temporary files of earlier runs that were killed are removed. With ``engine`` auto and no
+    ``checkpoint``, work of at least ``auto_freeze_samples`` samples first freezes the model for
+    onnxruntime where that is faster (:mod:`hark.infer.auto_freeze`), and ``report`` gets a
+    line saying so.
     """
     if not recordings:
         raise HarkError("no recordings given")
@@ -130,6 +136,15 @@ def plan_classification(
     if priors:
         prior_weights(priors, spec.output_names, training_prevalences(config), spec.overlapped)
     chunk = chunk_samples_for(spec, chunk_seconds)
+    if engine == "auto" and checkpoint is None and isinstance(opened, TorchEngine) and spec.kind == "frame":
+        note = freeze_if_it_pays(
+            model, recordings, device, opened, chunk, channel=channel, reader=reader, reader_params=reader_params,
+            min_samples=auto_freeze_samples,
+        )
+        if note is not None:
+            if report is not None:
+                report(note)
+            opened = open_engine(model, None, "auto", device)
     out_dir = ensure_writable_dir(out_dir)
     # absolute: a job may run in another folder or on another machine
     checkpoint_path = str(Path(opened.checkpoint).absolute()) if getattr(opened, "checkpoint", None) else None
@@ -216,6 +231,7 @@ def classify_recordings(
     move_old: bool = False,
     window_overlap: float | None = None,
     aggregation: str | None = None,
+    report: Callable[[str], None] | None = None,
 ) -> list[ClassificationResult]:
     """Write ``<rec>-probabilities.npy`` and ``.json`` in ``out_dir`` for each recording.
 
@@ -238,7 +254,7 @@ def classify_recordings(
     jobs, opened = plan_classification(
         model, recordings, out_dir, engine, device, chunk_seconds, priors,
         checkpoint=checkpoint, channel=channel, reader=reader, reader_params=reader_params, move_old=move_old,
-        window_overlap=window_overlap, aggregation=aggregation,
+        window_overlap=window_overlap, aggregation=aggregation, report=report,
     )
     spec = opened.spec
     workers = max(1, min(workers, len(jobs)))
@@ -268,9 +284,10 @@ def classify(
     workers: int = 1,
     progress: Callable[[float], None] | None = None,
     cluster: ClusterSettings | str | None = None,
+    report: Callable[[str], None] | None = None,
 ) -> list[ClassificationResult]:
     """``hark classify``: :func:`classify_recordings` with the parameters of ``request``."""
-    return classify_recordings(**request.arguments(), workers=workers, progress=progress, cluster=cluster)
+    return classify_recordings(**request.arguments(), workers=workers, progress=progress, cluster=cluster, report=report)
 
 
 def for_workers(jobs: Sequence[ClassificationJob], device: str) -> list[ClassificationJob]:

@@ -11,6 +11,7 @@ probabilities (:mod:`hark.infer.probabilities`): evaluate stays below infer.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,9 +65,23 @@ def folder_congruence(
     write_congruence_report(out, results, sweep)
     model_thresholds = None
     if sweep is not None and metas[0].model and (Path(metas[0].model) / "config.json").is_file():
-        # later ethograms (hark ethogram --dense) read the dense thresholds from the model
-        model_thresholds = write_thresholds(Path(metas[0].model) / "accuracy" / "thresholds-dense.csv", sweep.dense)
+        model_thresholds, _ = write_dense_thresholds(Path(metas[0].model), sweep.dense, time.strftime("%Y%m%dT%H%M%S"))
     return FolderCongruence(results, sweep, out, model_thresholds)
+
+
+def write_dense_thresholds(model: Path, rows, stamp: str) -> tuple[Path, Path]:
+    """``MODEL/accuracy/thresholds-dense.csv``, which later ethograms read (``hark ethogram
+    --dense``), and the same rows kept beside it as ``thresholds-dense-<stamp>.csv``, so that the
+    thresholds of every congruence run stay side by side (SongExplorer keeps them so) instead of
+    each run overwriting the last; a second run in the same second gets ``-2``, ``-3``..."""
+    folder = model / "accuracy"
+    kept = folder / f"thresholds-dense-{stamp}.csv"
+    n = 2
+    while kept.exists():
+        kept = folder / f"thresholds-dense-{stamp}-{n}.csv"
+        n += 1
+    write_thresholds(kept, rows)
+    return write_thresholds(folder / "thresholds-dense.csv", rows), kept
 
 
 def _frame_probabilities(folder: Path, recordings: set[str]):

@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import os
+import platform
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,8 +236,9 @@ def default_step(folder: Path) -> int | None:
 def choose_engine(
     folder: str | Path, engine: EngineName, checkpoint: str | int | Path | None, device: str = "auto"
 ) -> Literal["torch", "onnx"]:
-    """``auto``: the frozen model when it is up to date with the checkpoint that would be used
-    and onnxruntime can run it where torch would (a GPU needs onnxruntime's CUDA provider); else torch.
+    """``auto``: the frozen model when it is up to date with the checkpoint that would be used,
+    onnxruntime can run it where torch would (a GPU needs onnxruntime's CUDA provider), and it
+    was not measured slower than torch on this machine (:mod:`hark.infer.auto_freeze`); else torch.
     """
     if engine in ("torch", "onnx"):
         if engine == "onnx" and checkpoint not in (None, "best"):
@@ -256,7 +258,31 @@ def choose_engine(
     if wants_gpu and "CUDAExecutionProvider" not in ort.get_available_providers():
         return "torch"
     step = default_step(folder)
-    return "onnx" if step is None or step == int(info["step"]) else "torch"
+    if step is not None and step != int(info["step"]):
+        return "torch"
+    return "torch" if not wants_gpu and measured_slower_here(folder, info) else "onnx"
+
+
+def machine_fingerprint(device: str) -> str:
+    """What an engine timing depends on, to tell whether one measured elsewhere applies here."""
+    return f"{platform.machine()} {platform.processor() or platform.system()} {os.cpu_count()} cpus, torch {torch.__version__}, {device}"
+
+
+def measured_slower_here(folder: Path, info: dict[str, Any] | None = None) -> bool:
+    """Whether ``frozen.json`` records onnxruntime as no faster than torch on this machine
+    (:mod:`hark.infer.auto_freeze` times both when it exports on first use)."""
+    if info is None:
+        try:
+            info = json.loads((folder / FROZEN_INFO).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+    timing = info.get("timing") if isinstance(info, dict) else None
+    if not isinstance(timing, dict) or timing.get("machine") != machine_fingerprint("cpu"):
+        return False
+    try:
+        return float(timing["onnx_s"]) >= float(timing["torch_s"])
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def checked_checkpoint(checkpoint: str | int | Path | None) -> str | int | Path | None:

@@ -43,6 +43,7 @@ and ``min_score`` drops those below it.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ from hark.errors import HarkError, ParameterError
 from hark.evaluate import report
 from hark.evaluate.event_sets import not_fewer_events
 from hark.evaluate.events import frames_to_samples, probability_runs
+from hark.evaluate.points import events_as_points
 from hark.evaluate.segments import SegmentationParams, segment
 from hark.fileio import ensure_writable_dir
 from hark.infer.boxes import BoxParams, check_cutoffs, model_band, with_frequency_bounds
@@ -288,11 +290,17 @@ class _DecisionRule:
 
     thresholds: dict[str, float]
     sound: float | dict[str, float] | None
+    point_labels: tuple[str, ...] = ()  # a dense model's labels reported as points at peaks
+    point_distance_ms: float = 10.0
 
     def events(self, array: np.ndarray, meta: ProbabilitiesMeta, segmentation: SegmentationParams) -> list[Event]:
         if self.sound is None:
             return predicted_events(array, meta, self.thresholds)
-        return segmented_events(array, meta, self.sound, segmentation)
+        ranges = segmented_events(array, meta, self.sound, segmentation)
+        return events_as_points(
+            ranges, array, meta.output_names, self.point_labels, hop=meta.stride, offset=meta.offset,
+            length=meta.recording_samples, min_distance=int(round(self.point_distance_ms / 1000 * meta.samplerate)),
+        )  # fmt: skip
 
 
 def _decision_rule(model: str | Path, config: ModelConfig, ratio: float, dense: bool, segmentation: SegmentationParams) -> _DecisionRule:
@@ -306,7 +314,22 @@ def _decision_rule(model: str | Path, config: ModelConfig, ratio: float, dense: 
     unknown = sorted(set(thresholds) - set(config.output_names))
     if unknown:
         raise HarkError(f"{thresholds_path(model, dense)} has thresholds for {unknown[0]!r}, which {model} does not output")
-    return _DecisionRule(thresholds, sound_threshold(thresholds, config.output_names, segmentation) if segmenting else None)
+    if not segmenting:
+        return _DecisionRule(thresholds, None)
+    points = point_labels_of(model)
+    return _DecisionRule(thresholds, sound_threshold(thresholds, config.output_names, segmentation), points, float(config.data.get("point_width_ms", 10.0)))
+
+
+def point_labels_of(model: str | Path) -> tuple[str, ...]:
+    """The labels a dense model was trained on as points only (its ``dataset/summary.json``, written
+    by ``hark train``): its ethogram gives them as points at the probability's peaks, at least
+    ``point_width_ms`` (the training's) apart (:mod:`hark.evaluate.points`)."""
+    path = Path(model) / "dataset" / "summary.json"
+    try:
+        labels = json.loads(path.read_text(encoding="utf-8")).get("point_labels", [])
+    except (OSError, ValueError, AttributeError):
+        return ()
+    return tuple(label for label in labels if isinstance(label, str))
 
 
 def _stricter_rules(model, config: ModelConfig, ratio: float, dense: bool, segmentation: SegmentationParams) -> list[_DecisionRule]:

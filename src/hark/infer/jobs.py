@@ -128,3 +128,49 @@ MISSES = JobKind(misses_job, Resources(cpus=1, memory_gb=1), "Detected sounds no
 CONGRUENCE = JobKind(
     congruence_job, Resources(cpus=1, memory_gb=1), "Agreement with several annotators (hark congruence).", params=CongruenceJobParams
 )
+
+
+class EnsembleJobParams(Params):
+    """``ensemble``: hark ensemble --out OUT MODEL..."""
+
+    models: list[str] = Field(min_length=2, description="Model folders to average (of the same labels, sample rate and kind).")
+    out: str = Field(description="Model folder to write the ensemble to (the members' weights are copied in).")
+    checkpoint: str | None = Field(None, description="Each member's checkpoint: a step, best or last (default: best by hark accuracy, else last).")
+
+
+def ensemble_job(params: dict, context: JobContext) -> dict:
+    from hark.errors import ParameterError
+    from hark.infer.engines import checked_checkpoint
+    from hark.models.ensemble import make_ensemble
+
+    checked = validate_params(EnsembleJobParams, params, "ensemble job")
+    chosen = checked_checkpoint(checked.checkpoint)
+    if isinstance(chosen, str) and chosen.endswith(".pt"):
+        raise ParameterError("checkpoint", "{param}: give a step, best or last (it applies to every member)")
+    result = make_ensemble(checked.models, checked.out, chosen)
+    context.log(f"{result.folder}: ensemble of {result.members} models")
+    return {"folder": str(result.folder), "members": int(result.members)}
+
+
+ENSEMBLE = JobKind(ensemble_job, Resources(cpus=1, memory_gb=1), "Average several models into one (hark ensemble).", params=EnsembleJobParams)
+
+
+class SuggestJobParams(Params):
+    """``suggest``: hark suggest, its request as a table."""
+
+    request: dict = Field(description="hark.infer.suggest_request.SuggestRequest, as a table (every option but --progress).")
+
+
+def suggest_job(params: dict, context: JobContext) -> dict:
+    from hark.infer.suggest import suggest
+    from hark.infer.suggest_request import SuggestRequest
+
+    request = validate_params(SuggestRequest, validate_params(SuggestJobParams, params, "suggest job").request, "suggest job")
+    result = suggest(request, context.progress)
+    for s in result.suggestions:
+        context.log(f"{s.recording.name} {s.start}-{s.stop} {s.label}: {s.score:.3f} ({s.reason})")
+    return {"suggested": len(result.suggestions), "candidates": int(result.candidates), "files": len(result.files)}
+
+
+SUGGEST = JobKind(suggest_job, Resources(cpus=1, memory_gb=2), "Sounds to annotate next, most useful first (hark suggest).",
+                  device_resources(2, lambda params: (params.get("request") or {}).get("device", "auto")), SuggestJobParams)

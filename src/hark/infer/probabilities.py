@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from hark import __version__
+from hark.annotations.naming import parse_annotation_name
 from hark.errors import HarkError
 from hark.fileio import ensure_writable_dir, reporting_disk_full, temporary_prefix
 
@@ -197,17 +198,28 @@ def outputs_of_other_models(folder: Path, model: str, checkpoint_step: int, conf
 
 def move_aside(folder: Path, meta_paths: list[Path], stamp: str) -> Path:
     """Move these descriptions and their arrays into ``folder/oldfiles-<stamp>`` (as SongExplorer
-    does); the description goes first, so no array is ever left described by another's JSON."""
+    does); the description goes first, so no array is ever left described by another's JSON.
+
+    The predictions ``hark ethogram`` made from them in the same folder
+    (``<rec>-predicted-<ratio>pr.csv``, any ratio) go with them: they are the old model's
+    events, and left beside the new probabilities they would pass for the new model's."""
     aside = folder / f"oldfiles-{stamp}"
     aside.mkdir(exist_ok=True)
     for meta_path in meta_paths:
-        array_path = meta_path.with_name(meta_path.name[: -len(META_SUFFIX)] + ARRAY_SUFFIX)
-        timeline = meta_path.with_name(meta_path.name[: -len(META_SUFFIX)] + WINDOWS_SUFFIX)  # a clip model's windows
+        name = meta_path.name[: -len(META_SUFFIX)]
+        array_path = meta_path.with_name(name + ARRAY_SUFFIX)
+        timeline = meta_path.with_name(name + WINDOWS_SUFFIX)  # a clip model's windows
         os.replace(meta_path, aside / meta_path.name)
-        for path in (array_path, timeline):
+        predicted = [p for p in sorted(folder.glob("*-predicted-*pr.csv")) if _predictions_of(p, name)]
+        for path in (array_path, timeline, *predicted):
             if path.exists():
                 os.replace(path, aside / path.name)
     return aside
+
+
+def _predictions_of(path: Path, recording: str) -> bool:
+    parsed = parse_annotation_name(path.name)
+    return parsed is not None and parsed.ratio is not None and parsed.recording in (recording, Path(recording).stem)
 
 
 def describe_model(model: str, checkpoint_step: int) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
+from pydantic.fields import FieldInfo
 
 from hark.params import Params
 
@@ -21,16 +22,20 @@ CHECKPOINT_HELP = "Checkpoint to use: a step, best, last or a ckpt-N.pt path (de
 DEVICE_HELP = "auto (a GPU when there is one), cpu, cuda or cuda:N."
 SENSITIVITY_RATIOS = {"high-recall": 0.5, "balanced": 1.0, "high-precision": 2.0}
 """Sensitivity presets as precision/recall ratios of the accuracy thresholds."""
+DEFAULT_RATIO = 1.0
+"""The precision/recall ratio of hark ethogram when neither a ratio nor a sensitivity is given."""
 
 
 def _flags(*names: str, **more: Any) -> dict[str, Any]:
     return {"flags": names, **more}
 
 
-def _as_in(request: type[Params], name: str) -> Any:
+def _as_in(request: type[Params], name: str, **default: Any) -> Any:
     """A job record's field that is the request's ``name``: its default, range and description,
-    declared once (a copy: pydantic reads a field's info as its model's own)."""
-    return copy(request.model_fields[name])
+    declared once (a copy: pydantic reads a field's info as its model's own); ``default=VALUE``
+    where the record always holds what the request's None stands for."""
+    field = copy(request.model_fields[name])
+    return FieldInfo.merge_field_infos(field, Field(default["default"])) if default else field
 
 
 class ClassifyRequest(Params):
@@ -96,9 +101,9 @@ class EthogramRequest(Params):
     )  # fmt: skip
     min_duration_ms: float | None = Field(None, ge=0, description="Dense models: drop syllables shorter than this (default 10).")
     fill_gap_ms: float | None = Field(None, ge=0, description="Dense models: join syllables separated by less than this (default 5).")
-    min_score: float | None = Field(None, description="Drop events whose score (peak or mean probability) is below this.")
-    low_hz: float | None = Field(None, description="Lowest frequency of the events' boxes (Hz; default: the model's lowest).")
-    high_hz: float | None = Field(None, description="Highest frequency of the events' boxes (Hz; default: the model's highest).")
+    min_score: float | None = Field(None, ge=0, le=1, description="Drop events whose score (peak or mean probability) is below this.")
+    low_hz: float | None = Field(None, ge=0, description="Lowest frequency of the events' boxes (Hz; default: the model's lowest).")
+    high_hz: float | None = Field(None, gt=0, description="Highest frequency of the events' boxes (Hz; default: the model's highest).")
     boxes: bool | None = Field(
         None, description="Measure each event's frequency bounds (default: a dense model's events, when their audio is found).",
         json_schema_extra=_flags("--boxes/--no-boxes"),
@@ -109,11 +114,11 @@ class EthogramRequest(Params):
     )  # fmt: skip
 
     def chosen_ratio(self) -> float:
-        """The ratio asked for: ``ratio``, else the ``sensitivity`` preset's, else 1.0."""
+        """The ratio asked for: ``ratio``, else the ``sensitivity`` preset's, else :data:`DEFAULT_RATIO`."""
         from hark.errors import ParameterError
 
         if self.sensitivity is None:
-            return 1.0 if self.ratio is None else self.ratio
+            return DEFAULT_RATIO if self.ratio is None else self.ratio
         preset = SENSITIVITY_RATIOS[self.sensitivity]
         if self.ratio is not None and self.ratio != preset:
             raise ParameterError(
@@ -162,13 +167,14 @@ class EthogramJobParams(Params):
     output: str = Field(description="The predicted CSV to write (<rec>-predicted-<ratio>pr.csv).")
     probabilities: str = Field(description="Folder of hark classify's probabilities.")
     model: str = Field(description="Model folder whose thresholds to apply.")
-    ratio: float = Field(1.0, gt=0, description="Precision/recall ratio whose thresholds to use.")
+    ratio: float = _as_in(EthogramRequest, "ratio", default=DEFAULT_RATIO)
     dense: bool = _as_in(EthogramRequest, "dense")
     segmentation: dict[str, Any] | None = Field(None, description="Dense models: hark.evaluate.segments.SegmentationParams.")
-    min_score: float | None = Field(None, ge=0, le=1, description="Drop events scored below this.")
+    min_score: float | None = _as_in(EthogramRequest, "min_score")
     audio: str | None = Field(None, description="The recording whose spectrogram gives the events' frequency bounds (None: no bounds).")
-    low_hz: float | None = Field(None, ge=0, description="Lowest frequency searched for the bounds.")
-    high_hz: float | None = Field(None, gt=0, description="Highest frequency searched for the bounds.")
+    # the planned search range of the bounds: the request's, else the model's
+    low_hz: float | None = _as_in(EthogramRequest, "low_hz")
+    high_hz: float | None = _as_in(EthogramRequest, "high_hz")
     box_params: dict[str, Any] | None = Field(None, description="hark.infer.boxes.BoxParams of the bounds.")
     frames: int = Field(0, ge=0, description="Rows of probabilities (the job's share of the progress).")
 

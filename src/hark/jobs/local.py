@@ -78,3 +78,100 @@ def _drain(updates, tracker: ProgressTracker) -> None:
         except queue_module.Empty:
             return
         tracker.update(index, fraction)
+
+
+class JobProcess:
+    """One job in a Python process of its own (``python -m hark.jobs.job_process``), so that it
+    can be stopped: :meth:`wait` streams its progress back and ends it when ``should_stop`` says.
+
+    Whatever the job prints (a library's warnings, stray lines) goes to the job's log file, not
+    to the terminal of the process that started it. The child is the leader of a new process
+    group, so stopping it stops the processes it started too (data loaders, thread pools).
+    """
+
+    def __init__(self, job, cpus: int = 1, preload_modules: Sequence[str] = (), worker: str = "own process"):
+        import json
+        import os
+        import subprocess
+        import sys
+
+        read_fd, write_fd = os.pipe()
+        log = open(job.log, "ab") if job.log is not None else subprocess.DEVNULL  # noqa: SIM115 - handed to the child
+        # the child finds what this process finds (a test's job kinds live in tests/)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "hark.jobs.job_process", str(write_fd)], stdin=subprocess.PIPE, stdout=log,
+                stderr=subprocess.STDOUT, pass_fds=(write_fd,), env=env, start_new_session=True,
+            )  # fmt: skip
+        finally:
+            os.close(write_fd)
+            if log is not subprocess.DEVNULL:
+                log.close()
+        self.job = job
+        self._fd = read_fd
+        spec = {"job": job.to_dict(), "cpus": max(1, int(cpus)), "preload": list(preload_modules), "worker": worker}
+        try:
+            self.process.stdin.write(json.dumps(spec).encode())
+            self.process.stdin.close()
+        except OSError:  # the child died at once; wait() says so
+            pass
+
+    def wait(self, on_progress: Callable[[float], None] | None = None, should_stop: Callable[[], bool] = lambda: False,
+             poll_s: float = 0.2):  # fmt: skip
+        """The job's outcome (a :class:`hark.jobs.spec.JobOutcome`), or None when ``should_stop``
+        turned true first and the process was stopped."""
+        import json
+        import os
+        import select
+
+        from hark.jobs.spec import JobOutcome
+
+        buffer = b""
+        outcome = None
+        try:
+            while True:
+                if should_stop():
+                    self.stop()
+                    return None
+                readable, _, _ = select.select([self._fd], [], [], poll_s)
+                if not readable:
+                    continue
+                chunk = os.read(self._fd, 65536)
+                if not chunk:
+                    break
+                buffer += chunk
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    message = json.loads(line)
+                    if "progress" in message and on_progress is not None:
+                        on_progress(float(message["progress"]))
+                    elif "outcome" in message:
+                        outcome = message["outcome"]
+        finally:
+            os.close(self._fd)
+        code = self.process.wait()
+        if outcome is None:
+            see_log = f" (log: {self.job.log})" if self.job.log is not None else ""
+            how = f"was killed by signal {-code}" if code < 0 else f"ended with exit code {code}"
+            return JobOutcome(self.job, False, None, f"job {self.job.name}: its process {how} before the job ended{see_log}")
+        return JobOutcome(self.job, outcome["ok"], outcome["result"], outcome["error"], outcome["worker"], outcome["seconds"])
+
+    def stop(self, grace_s: float = 5.0) -> None:
+        """End the job's processes: SIGTERM, then SIGKILL after ``grace_s``. What the job wrote
+        stays as it was (hark writes its files whole or not at all, so a kill is like a crash)."""
+        import os
+        import signal
+        import subprocess
+
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.process.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                break
+            try:
+                self.process.wait(timeout=grace_s)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        self.process.wait()

@@ -40,10 +40,18 @@ def run_jobs(
 
 def _run_here(job: Job, tracker: ProgressTracker) -> JobOutcome:
     """A single local job runs in this process (no cluster to start), with the whole machine."""
+    shortfall = gpu_shortfall(job)
+    if shortfall is not None:
+        return shortfall
+    return execute_job(job, tracker.callback(0), None, os.cpu_count() or 1)
+
+
+def gpu_shortfall(job: Job) -> JobOutcome | None:
+    """The failed outcome of a job that needs more GPUs than this machine has, else None."""
     needs = job_kinds.get(job.kind).needs(job.params)
     if needs.gpus > 0:
         from hark.jobs.clusters import cuda_devices
 
         if cuda_devices() < needs.gpus:
             return JobOutcome(job, False, None, f"job {job.name}: needs gpus={needs.gpus:g} but this machine has {cuda_devices()}")
-    return execute_job(job, tracker.callback(0), None, os.cpu_count() or 1)
+    return None

@@ -2,7 +2,10 @@
 
 front end (waveform, spectrogram or mel-cepstrum, computed in the graph)
 -> ``n_conv_layers`` valid 1-D convolutions over time (spectral bins or cepstral
-   coefficients as channels), each optionally strided, dilated, normalised, residual and pooled
+   coefficients as channels), each optionally strided, dilated, normalised, residual and pooled;
+   with a spectral front end the first ``frequency_conv_layers`` of them are 2-D instead, over
+   frequency and time (SongExplorer's time x frequency kernels, with their own stride and
+   dilation in frequency; :mod:`hark.models.layers2d`)
 -> a "dense" conv whose kernel spans every frame left of one context window, so that one
    context window gives exactly one output frame
 -> 1x1 convs for further dense layers and for the output logits.
@@ -19,7 +22,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import torch
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from torch import nn
 
 from hark.errors import HarkError
@@ -50,6 +53,7 @@ from hark.models.frontends import (
     ms_to_samples,
 )
 from hark.models.layers import NormKind, PoolKind, Span, ValidConvBlock, make_norm
+from hark.models.layers2d import ValidConv2dBlock
 from hark.params import Params
 
 DenseUnits = Annotated[int, Field(ge=1, le=4096)]
@@ -89,7 +93,15 @@ class ConvNetParams(Params):
     conv_stride: int = Field(1, ge=1, le=8, description="stride of each conv layer")
     pooling: PoolKind = Field("max", description="pooling after each conv layer: none, max or avg")
     pool_size: int = Field(2, ge=2, le=16, description="width and stride of each pooling")
-    residual: bool = Field(False, description="add each conv layer's (cropped) input to its output")
+    residual: bool = Field(False, description="add each 1-D conv layer's (cropped) input to its output")
+    frequency_conv_layers: int = Field(
+        0, ge=0, le=16, description="the first this many conv layers are 2-D, over frequency and time (a spectral front end)"
+    )
+    frequency_kernel_size: int = Field(3, ge=1, le=255, description="taps in frequency of each 2-D conv layer (rows)")
+    frequency_stride: int = Field(1, ge=1, le=8, description="stride in frequency of each 2-D conv layer")
+    frequency_dilation_growth: int = Field(
+        1, ge=1, le=4, description="2-D conv layer i is dilated in frequency by frequency_dilation_growth**i"
+    )
     dropout: float = dropout_field(0.1)
     normalization: NormKind = normalization_field("batch")
     norm_groups: int = norm_groups_field()
@@ -103,6 +115,14 @@ class ConvNetParams(Params):
     @classmethod
     def _split(cls, value):
         return split_int_list(value)
+
+    @model_validator(mode="after")
+    def _frequency_layers(self):
+        if self.frequency_conv_layers > self.n_conv_layers:
+            raise ValueError(f"frequency_conv_layers {self.frequency_conv_layers} exceeds n_conv_layers {self.n_conv_layers}")
+        if self.frequency_conv_layers and self.front_end == "waveform":
+            raise ValueError("frequency_conv_layers need a spectral front end (front_end spectrogram or mel-cepstrum)")
+        return self
 
 
 class ConvNetFrameModel(FrameModel):
@@ -175,7 +195,19 @@ class ConvNet(Architecture):
         span = Span(front_end.window, front_end.hop)
         layers: dict[str, nn.Module] = {}
         channels = front_end.n_channels
+        maps, frequencies = 1, front_end.n_channels  # 2-D layers: feature maps x frequency rows
         for i in range(p.n_conv_layers):
+            if i < p.frequency_conv_layers:
+                block2d = ValidConv2dBlock(
+                    maps, frequencies, p.feature_maps, p.kernel_size, p.frequency_kernel_size,
+                    dilation=p.dilation_growth**i, stride=p.conv_stride,
+                    frequency_dilation=p.frequency_dilation_growth**i, frequency_stride=p.frequency_stride,
+                    norm=p.normalization, norm_groups=p.norm_groups, dropout=p.dropout, pooling=p.pooling, pool_size=p.pool_size,
+                )  # fmt: skip
+                span = block2d.span(span)
+                layers[f"conv{i + 1}"] = block2d
+                maps, frequencies, channels = p.feature_maps, block2d.out_frequencies, block2d.out_features
+                continue
             block = ValidConvBlock(
                 channels,
                 p.feature_maps,

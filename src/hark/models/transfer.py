@@ -340,3 +340,15 @@ def load_kept_weights(module: TransferModel, params: TransferArchParams) -> None
         rate = part.resample.rate_out if part.resample is not None else loaded.config.samplerate
         pretrained = KeptPart(layer_stack(loaded.module), source.keep_layers, rate, rate, source.model)
         part.layers.load_state_dict(pretrained.layers.state_dict())
+
+
+def load_transferred_weights(module: nn.Module, arch_params: Params, transfer: Any, samplerate: int) -> None:
+    """The pretrained weights of ``hark train --transfer`` (``transfer``: its ``TransferParams``):
+    a frame model's kept parts (:func:`load_kept_weights`), or a clip model's body
+    (:func:`hark.models.transfer_clip.load_clip_body`)."""
+    if isinstance(module, TransferModel):
+        load_kept_weights(module, arch_params)
+        return
+    from hark.models.transfer_clip import load_clip_body
+
+    load_clip_body(module, transfer.models, transfer.keep_layers, transfer.fine_tune, samplerate)

@@ -109,8 +109,19 @@ def dense_data(cls, contents: FolderContents, params, classes: Classes, validati
         "validation_recordings": sorted(name for name, rs in regions.items() if rs),
         "test_recordings": sorted(name for name, rs in test_regions.items() if rs),
         "annotation_counts": dense_annotation_counts(by_recording, regions, test_regions),
+        "point_labels": point_labels(by_recording.values(), classes.labels),
     }
     return cls(contents.root, params, samplerate, output_names, source, split)
+
+
+def point_labels(annotations_by_recording, labels) -> list[str]:
+    """The labels annotated only as points (fly pulses): ``hark ethogram`` gives their events as
+    points at the probability's peaks, DAS's "events", rather than as ranges."""
+    shapes: dict[str, set[bool]] = {}
+    for annotations in annotations_by_recording:
+        for annotation in annotations:
+            shapes.setdefault(annotation.event.label, set()).add(annotation.event.is_point)
+    return [label for label in labels if shapes.get(label) == {True}]
 
 
 # -- the labelled examples alone, from the recordings' headers (hark.train.data.split_examples) --

@@ -5,34 +5,44 @@ and the GUI's Train action both submit. Torch loads only when a job runs."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from pydantic import Field
 
 from hark.jobs.spec import Job, JobContext, JobKind, Resources, device_resources
 from hark.params import Params, validate_params
+from hark.train.data_params import DataParams
+from hark.train.params import TrainParams
 
 
 class TrainJobParams(Params):
     """``train``: hark train for one model folder."""
 
     data_root: str = Field(description="Ground-truth folder.")
-    data: dict[str, Any] = Field(description="hark.train.data.DataParams, as a table.")
-    training: dict[str, Any] = Field(description="hark.train.params.TrainParams, as a table.")
+    # the very models hark train's options (hark.train.requests) and the GUI's train form are made of
+    data: DataParams = Field(description="hark.train.data.DataParams, as a table.")
+    training: TrainParams = Field(description="hark.train.params.TrainParams, as a table.")
     out: str = Field(description="Model folder to write.")
     restore: str | None = Field(None, description="Checkpoint to start from.")
 
 
 def train_job(params: dict, context: JobContext) -> dict:
-    from hark.train.data import DataParams
-    from hark.train.params import TrainParams
     from hark.train.run import train_model
 
     checked = validate_params(TrainJobParams, params, "train job")
-    data = validate_params(DataParams, checked.data, "train job data")
-    training = validate_params(TrainParams, checked.training, "train job training")
-    result = train_model(checked.data_root, data, training, checked.out, checked.restore, progress=False, report=context.log, log=context.log)
+    result = train_model(checked.data_root, checked.data, checked.training, checked.out, checked.restore, progress=False, report=context.log, log=context.log,
+                         watchers=(_step_progress(context),))  # fmt: skip
     return {"folder": str(result.folder), "steps": int(result.steps)}
+
+
+def _step_progress(context: JobContext):
+    """A training callback that reports each step as the job's progress (the GUI's job list shows it)."""
+    from hark.train.callbacks import Callback
+
+    class StepProgress(Callback):
+        def on_step_end(self, trainer, step, loss, accuracy) -> None:
+            context.progress(step / max(trainer.params.steps, 1))
+
+    return StepProgress()
 
 
 TRAIN_MEMORY_GB = 2.0

@@ -71,7 +71,7 @@ STEP_OVERHEAD = 128_000_000
 INPUT_COPIES = 4
 """Copies of a batch's samples alive at once: the numpy batch, an augmented copy, the tensor and its channel view."""
 
-OPTIMIZER_STATES = {"adam": 2, "adamw": 2, "sgd": 1, "rmsprop": 1}
+OPTIMIZER_STATES = {"adam": 2, "adamw": 2, "sgd": 1, "rmsprop": 1, "adadelta": 2, "adagrad": 1, "adamax": 2, "nadam": 2}
 """Tensors the optimiser keeps per weight (SGD: momentum's, at most)."""
 
 MEMORY_ENV = "HARK_MEMORY_GB"

@@ -42,7 +42,9 @@ class TrainParams(Params):
         None, description="architecture plugin (hark train --help lists them); default by supervision: sparse convnet, dense tcn, clip and events resnet, unsupervised autoencoder"
     )
     architecture_params: dict[str, Any] = Field(default_factory=dict, description="the architecture's parameters")
-    optimizer: Literal["adam", "adamw", "sgd", "rmsprop"] = Field("adam", description="optimisation algorithm")
+    optimizer: Literal["adam", "adamw", "sgd", "rmsprop", "adadelta", "adagrad", "adamax", "nadam"] = Field(
+        "adam", description="optimisation algorithm (SongExplorer's, as torch has them: all but Ftrl)"
+    )
     learning_rate: float = Field(0.001, gt=0, le=10, description="step size of the optimiser")
     steps: int = Field(600, ge=1, le=10_000_000, description="mini-batches to train on")
     batch_size: Annotated[int, Field(ge=1, le=100_000)] | Literal["auto"] = Field(

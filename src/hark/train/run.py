@@ -14,7 +14,7 @@ from hark.errors import HarkError, ParameterError
 from hark.fileio import atomic_write_text, ensure_writable_dir
 from hark.models.base import FrameModel, architectures
 from hark.models.store import ModelConfig, list_checkpoints, load_config, read_checkpoint, save_config
-from hark.models.transfer import load_kept_weights, plan_transfer
+from hark.models.transfer import load_transferred_weights, plan_transfer
 from hark.train.callbacks import CsvLogger, LineReporter, ProgressDisplay, ValidationSaver
 from hark.train.data import DataParams, TrainingData, Window
 from hark.train.data_store import write_dataset_store
@@ -42,6 +42,8 @@ def train_model(
     progress: bool | None = None,
     report: Callable[[str], None] = lambda message: None,
     log: Callable[[str], None] | None = None,
+    start: Callable[[torch.nn.Module, list[str]], str] | None = None,
+    watchers: tuple = (),
 ) -> TrainResult:
     """Train one model on the annotations of ``data_root`` into the folder ``out``.
 
@@ -50,8 +52,91 @@ def train_model(
     ``restore`` starts from the weights of another model's checkpoint (transfer or a fresh
     schedule). ``progress``: a progress bar (True), progress lines and one line per validation
     (False), or the bar on a terminal only (None); ``log``: where those lines go (default stderr;
-    a job's log file).
+    a job's log file). ``start(module, output_names)``, when given and the run does not resume,
+    puts the first weights into the new model itself (``hark train --continue``: an earlier
+    model's, its output layer grown) and returns what it did, for the report.
     """
+    prepared = prepare_training(data_root, data_params, train_params, out, restore, report)
+    train_params, data, module, window = prepared.train_params, prepared.data, prepared.module, prepared.window
+    supervision, reconstructs, output_names = prepared.supervision, prepared.reconstructs, prepared.output_names
+    architecture, arch_params, is_frame = prepared.architecture, prepared.arch_params, isinstance(module, FrameModel)
+    config = ModelConfig(
+        architecture=train_params.architecture,
+        architecture_params=arch_params.model_dump(mode="json"),
+        kind=architecture.kind,
+        samplerate=data.samplerate,
+        output_names=output_names,
+        labels=list(data_params.labels),
+        overlapped=data_params.overlapped,
+        supervision=data_params.supervision,
+        # a clip model's window (hark classify reads files in windows of it); 0: the whole file
+        context=module.context if is_frame else (data.clip_window or 0),
+        stride=module.stride if is_frame else 0,
+        data_root=str(Path(data_root).resolve()),
+        data=data_params.model_dump(mode="json"),
+        training=train_params.model_dump(mode="json"),
+    )
+    folder = ensure_writable_dir(out)
+    _claim_folder(folder, config)
+    save_config(folder, config)
+    atomic_write_text(folder / "split.json", json.dumps(data.split_manifest(), indent=1) + "\n")
+    write_dataset_store(data, folder)
+
+    # an autoencoder's validation has no probabilities for hark accuracy to score
+    callbacks = [CsvLogger(folder / "log.csv")] + ([] if reconstructs else [ValidationSaver(folder)])
+    show_bar = progress if progress is not None else _stderr_is_terminal()
+    callbacks.append(ProgressDisplay(train_params.steps) if show_bar else LineReporter(write=log))
+    callbacks.extend(watchers)  # hark.train.callbacks.Callback objects of the caller (a job's progress)
+    objective = (
+        ReconstructionObjective()
+        if reconstructs
+        else Objective(overlapped=data_params.overlapped, dense=supervision.dense)
+    )
+    trainer = Trainer(module, data, window, train_params, folder, objective, callbacks)
+    _remove_stale_temporaries(folder)
+    resumed_from = trainer.resume()
+    if resumed_from:
+        report(f"resuming {folder} from its checkpoint of step {resumed_from}")
+    elif restore is not None:
+        trainer.restore(Path(restore), full=False)
+        report(f"starting from the weights of {restore}")
+    elif start is not None:
+        report(start(module, output_names))
+    steps = trainer.fit(validate_first=resumed_from > 0 and not (folder / f"validation-{resumed_from:06d}.npz").is_file())
+    if trainer.early_stopping.stopped:
+        stopping = trainer.early_stopping
+        report(f"stopped early at step {steps}: the validation loss was lowest at step {stopping.best_step} ({stopping.best_loss:.4g}) and has not improved for {stopping.patience} validations")
+    thresholds = None if reconstructs else _write_first_thresholds(folder, report)
+    return TrainResult(folder, steps, resumed_from, data.summary(), thresholds)
+
+
+@dataclass(frozen=True)
+class PreparedTraining:
+    """What training needs before its first step: the settings as resolved (architecture, its
+    defaults, the batch), the data, the new model (transferred weights loaded) and its window."""
+
+    train_params: TrainParams
+    supervision: Supervision
+    architecture: type
+    arch_params: object
+    data: TrainingData
+    module: torch.nn.Module
+    output_names: list[str]
+    reconstructs: bool
+    window: Window
+
+
+def prepare_training(
+    data_root: str | Path,
+    data_params: DataParams,
+    train_params: TrainParams,
+    out: str | Path,
+    restore: str | Path | None = None,
+    report: Callable[[str], None] = lambda message: None,
+) -> PreparedTraining:
+    """Everything :func:`train_model` does before it writes to ``out`` (which is only checked):
+    the settings resolved, the data loaded, the model built and a batch that fits chosen.
+    (The learning-rate finder, :mod:`hark.train.lr_finder`, starts from here too.)"""
     if train_params.transfer is not None:
         train_params = _with_transfer_architecture(train_params, data_params)
     supervision = supervision_of(data_params.supervision)
@@ -86,7 +171,7 @@ def train_model(
     output_names = architecture.output_names(arch_params) if reconstructs else list(data.output_names)
     module = architecture.build(arch_params, data.samplerate, len(output_names))
     if train_params.transfer is not None:
-        load_kept_weights(module, arch_params)
+        load_transferred_weights(module, arch_params, train_params.transfer, data.samplerate)
     is_frame = isinstance(module, FrameModel)
     supervision.check_model(module, data, data_params, train_params.architecture)
     if is_frame:
@@ -96,51 +181,7 @@ def train_model(
     # before anything is written: a batch that does not fit is refused, or "auto" picks one that does
     samples = window.length if is_frame else _clip_samples(data)
     train_params = _with_fitting_batch(train_params, data, module, samples, report, Path(out))
-    config = ModelConfig(
-        architecture=train_params.architecture,
-        architecture_params=arch_params.model_dump(mode="json"),
-        kind=architecture.kind,
-        samplerate=data.samplerate,
-        output_names=output_names,
-        labels=list(data_params.labels),
-        overlapped=data_params.overlapped,
-        supervision=data_params.supervision,
-        # a clip model's window (hark classify reads files in windows of it); 0: the whole file
-        context=module.context if is_frame else (data.clip_window or 0),
-        stride=module.stride if is_frame else 0,
-        data_root=str(Path(data_root).resolve()),
-        data=data_params.model_dump(mode="json"),
-        training=train_params.model_dump(mode="json"),
-    )
-    folder = ensure_writable_dir(out)
-    _claim_folder(folder, config)
-    save_config(folder, config)
-    atomic_write_text(folder / "split.json", json.dumps(data.split_manifest(), indent=1) + "\n")
-    write_dataset_store(data, folder)
-
-    # an autoencoder's validation has no probabilities for hark accuracy to score
-    callbacks = [CsvLogger(folder / "log.csv")] + ([] if reconstructs else [ValidationSaver(folder)])
-    show_bar = progress if progress is not None else _stderr_is_terminal()
-    callbacks.append(ProgressDisplay(train_params.steps) if show_bar else LineReporter(write=log))
-    objective = (
-        ReconstructionObjective()
-        if reconstructs
-        else Objective(overlapped=data_params.overlapped, dense=supervision.dense)
-    )
-    trainer = Trainer(module, data, window, train_params, folder, objective, callbacks)
-    _remove_stale_temporaries(folder)
-    resumed_from = trainer.resume()
-    if resumed_from:
-        report(f"resuming {folder} from its checkpoint of step {resumed_from}")
-    elif restore is not None:
-        trainer.restore(Path(restore), full=False)
-        report(f"starting from the weights of {restore}")
-    steps = trainer.fit(validate_first=resumed_from > 0 and not (folder / f"validation-{resumed_from:06d}.npz").is_file())
-    if trainer.early_stopping.stopped:
-        stopping = trainer.early_stopping
-        report(f"stopped early at step {steps}: the validation loss was lowest at step {stopping.best_step} ({stopping.best_loss:.4g}) and has not improved for {stopping.patience} validations")
-    thresholds = None if reconstructs else _write_first_thresholds(folder, report)
-    return TrainResult(folder, steps, resumed_from, data.summary(), thresholds)
+    return PreparedTraining(train_params, supervision, architecture, arch_params, data, module, output_names, reconstructs, window)
 
 
 def _check_output_folder(out: Path) -> None:
@@ -243,8 +284,24 @@ def _check_objective(architecture, supervision: Supervision, train_params: Train
 
 
 def _with_transfer_architecture(train_params: TrainParams, data_params: DataParams) -> TrainParams:
-    """``--transfer``: the architecture ``transfer``, its parameters planned from the pretrained
-    models (read and checked here, before any audio) and the new layers' parameters."""
+    """``--transfer``: for a frame model, the architecture ``transfer``, its parameters planned from
+    the pretrained models and the new layers' parameters; for a clip model (clip or events
+    supervision), the pretrained clip model's architecture and parameters (given ones override
+    them; :mod:`hark.models.transfer_clip`). The pretrained folders are read and checked here,
+    before any audio."""
+    supervision = supervision_of(data_params.supervision)
+    if not supervision.labelled:
+        raise ParameterError("supervision", f"{{transfer}} builds a model of new labels (for sparse, dense, clip or events supervision), not one for {{param}} {data_params.supervision}", others=("transfer",))
+    transfer = train_params.transfer
+    if supervision.model_kind == "clip":
+        from hark.models.transfer_clip import plan_clip_transfer
+
+        architecture, params = plan_clip_transfer(transfer.models, transfer.keep_layers, train_params.architecture_params)
+        if train_params.architecture not in (None, architecture):
+            raise ParameterError(
+                "architecture", f"{{transfer}} keeps the pretrained model's architecture {architecture}; {{param}} {train_params.architecture} cannot go with it", others=("transfer",)
+            )
+        return train_params.model_copy(update={"architecture": architecture, "architecture_params": params})
     if train_params.architecture not in (None, "transfer"):
         raise ParameterError(
             "architecture",
@@ -252,10 +309,6 @@ def _with_transfer_architecture(train_params: TrainParams, data_params: DataPara
             "(give the new layers as architecture parameters)",
             others=("transfer",),
         )
-    supervision = supervision_of(data_params.supervision)
-    if supervision.model_kind != "frame" or not supervision.labelled:
-        raise ParameterError("supervision", f"{{transfer}} builds a frame model (for sparse or dense supervision), not one for {{param}} {data_params.supervision}", others=("transfer",))
-    transfer = train_params.transfer
     params = plan_transfer(transfer.models, transfer.keep_layers, transfer.fine_tune, train_params.architecture_params)
     return train_params.model_copy(update={"architecture": "transfer", "architecture_params": params.model_dump(mode="json")})
 

@@ -29,6 +29,11 @@ OPTIMIZERS = {
     "adamw": torch.optim.AdamW,
     "sgd": torch.optim.SGD,
     "rmsprop": torch.optim.RMSprop,
+    # the rest of SongExplorer's optimisers (all of Keras's but Ftrl, which torch lacks)
+    "adadelta": torch.optim.Adadelta,
+    "adagrad": torch.optim.Adagrad,
+    "adamax": torch.optim.Adamax,
+    "nadam": torch.optim.NAdam,
 }
 
 
@@ -232,6 +237,11 @@ class Trainer:
             for callback in self.callbacks:
                 callback.on_train_end(self, self.step)
         return self.step
+
+    def train_step(self) -> tuple[float, float]:
+        """One optimiser step on the next training batch: its (loss, accuracy). A loss that is not
+        finite raises ParameterError (learning_rate). The learning-rate finder steps through this."""
+        return self._train_step()
 
     def _train_step(self) -> tuple[float, float]:
         self.module.train()

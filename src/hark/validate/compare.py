@@ -1,8 +1,9 @@
 """``compare_runs``: several cross-validation runs side by side (what ``hark compare`` calls).
 
 A run is a folder written by ``hark xvalidate`` or ``hark generalize`` (its
-``cross-validation.json`` and ``summary.json``); a folder holding such runs stands for all
-of them. What distinguishes the runs is read two ways:
+``cross-validation.json`` and ``summary.json``), or a model folder (a run of one model: the
+rounds of ``hark train --continue``, see :mod:`hark.validate.rounds`); a folder holding such
+runs stands for all of them. What distinguishes the runs is read two ways:
 
 - from their settings: every data and training parameter whose value differs between the
   runs becomes a column (``training.batch_size``, ``training.architecture_params.kernel_size``);
@@ -31,6 +32,7 @@ from hark.errors import HarkError
 from hark.evaluate.report import write_table
 from hark.fileio import ensure_writable_dir
 from hark.validate.scores import PLAN_NAME, read_run
+from hark.validate.rounds import is_model_folder, read_round
 
 _NUMBER_TOKEN = re.compile(r"^([A-Za-z]+)-?(\d[\d.]*(?:e[+-]?\d+)?)$")
 _WORD_TOKEN = re.compile(r"^([A-Za-z][A-Za-z0-9]*)-(.+)$")
@@ -71,14 +73,15 @@ def find_runs(paths: Sequence[str | Path]) -> list[Run]:
     for path in (Path(p) for p in paths):
         if not path.is_dir():
             raise HarkError(f"{path}: no such folder")
-        if (path / PLAN_NAME).is_file():
+        if (path / PLAN_NAME).is_file() or is_model_folder(path):
             folders = [path]
         else:
-            folders = sorted((p for p in path.iterdir() if (p / PLAN_NAME).is_file()), key=lambda p: _natural(p.name))
+            folders = sorted((p for p in path.iterdir() if (p / PLAN_NAME).is_file() or is_model_folder(p)), key=lambda p: _natural(p.name))
             if not folders:
                 raise HarkError(f"{path}: neither a cross-validation run nor a folder of runs (no {PLAN_NAME} in it or its subfolders)")
         for folder in folders:
-            plan, summary = read_run(folder)
+            # a model folder (hark train, a round of hark train --continue) is a run of one model
+            plan, summary = read_run(folder) if (folder / PLAN_NAME).is_file() else read_round(folder)
             runs.append(Run(folder.name, folder, plan, summary))
     names = [run.name for run in runs]
     for name in names:
