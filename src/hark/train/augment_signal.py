@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
+from hark.dsp.spectral import hann_window
+
 
 def reflect_index(index: np.ndarray, length: int) -> np.ndarray:
     """Positions ``index`` (any integers) folded into ``[0, length)`` as ``np.pad(mode='reflect')`` folds them."""
@@ -26,10 +28,6 @@ def reflect_index(index: np.ndarray, length: int) -> np.ndarray:
 def reflect_pad(x: np.ndarray, pad: int) -> np.ndarray:
     """``x`` (1-D) with ``pad`` mirrored samples on each side (folded again where ``pad`` exceeds its length)."""
     return x[reflect_index(np.arange(-pad, len(x) + pad), len(x))]
-
-
-def _window(n_fft: int) -> np.ndarray:
-    return signal.get_window("hann", n_fft)  # periodic: overlap-adds to a constant at a hop of n_fft / 4
 
 
 def _stft(x: np.ndarray, window: np.ndarray, hop: int) -> np.ndarray:
@@ -59,7 +57,7 @@ def phase_vocoder(x: np.ndarray, factor: float, n_fft: int) -> np.ndarray:
 
     Output sample ``factor * t + n_fft / 2 * (1 - factor)`` corresponds to input sample ``t``.
     """
-    hop, window = n_fft // 4, _window(n_fft)
+    hop, window = n_fft // 4, hann_window(n_fft)  # periodic: overlap-adds to a constant at a hop of n_fft / 4
     spectra = _stft(x, window, hop)
     if len(spectra) < 2:
         return x.astype(np.float64)
