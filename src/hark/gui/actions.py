@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field
+from pydantic.fields import FieldInfo
 
 from hark.errors import HarkError, ParameterError
 from hark.gui.forms import parse_form
@@ -28,14 +30,18 @@ from hark.gui.paths import DataFolder, confine_nested_paths
 from hark.jobs.per_recording import recording_jobs
 from hark.jobs.spec import Job, job_kinds
 from hark.params import Params, validate_request
+from hark.train.jobs import TrainJobParams
 
 
 class TrainFolders(Params):
-    """Folders for hark train."""
+    """Folders for hark train: the train job's own fields (declared once, in hark.train.jobs), the
+    ground truth defaulting to the data folder itself."""
 
-    data_root: str = Field(".", description="Ground-truth folder (inside the data folder).")
-    out: str = Field(description="Model folder to write.")
-    restore: str | None = Field(None, description="Checkpoint to start from.")
+    data_root: str = FieldInfo.merge_field_infos(
+        copy(TrainJobParams.model_fields["data_root"]), Field(default=".", description="Ground-truth folder (inside the data folder).")
+    )
+    out: str = copy(TrainJobParams.model_fields["out"])
+    restore: str | None = copy(TrainJobParams.model_fields["restore"])
 
 
 class ActivationFolders(Params):
