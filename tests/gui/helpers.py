@@ -84,10 +84,13 @@ def double_click(page, plot: str, x: float, y: float) -> None:
     page.mouse.dblclick(*screen_point(page, plot, x, y))
 
 
-def drag(page, plot: str, x0: float, x1: float, y0: float, y1: float) -> None:
+def drag(page, plot: str, x0: float, x1: float, y0: float, y1: float, hold_s: float = 0.0) -> None:
+    """Press at (x0, y0), hold the button still for ``hold_s`` seconds, then move to (x1, y1) and let go."""
     start, stop = screen_point(page, plot, x0, y0), screen_point(page, plot, x1, y1)
     page.mouse.move(*start)
     page.mouse.down()
+    if hold_s:
+        page.wait_for_timeout(hold_s * 1000)
     page.mouse.move(*stop, steps=8)
     page.mouse.up()
 

@@ -65,9 +65,10 @@ def test_annotate_review_and_reload_a_fly_recording(fly_folder, page, shots):
         assert wait_for_text_end(page, "file-info", "(1 rows)").endswith("(1 rows)")
         shots(page, "point laid")
 
-        # a range: another label (key 3), then a drag across the waveform
+        # a range: another label (key 3), then a drag across the waveform by a person who presses, settles for
+        # longer than Bokeh's 300 ms "press", then drags (the drag used to be lost, without a message)
         page.keyboard.press("3")
-        drag(page, "waveform", 4.0, 4.6, 0.0, 0.0)
+        drag(page, "waveform", 4.0, 4.6, 0.0, 0.0, hold_s=0.6)
         wait_for_message(page, "add range 'mel-sine'")
         shots(page, "range laid")
 

@@ -23,6 +23,7 @@ from hark.annotations.label_list import LABELS_FILE, LabelList
 from hark.annotations.songexplorer import read_csv
 from hark.errors import HarkError
 from hark.gui.annotate import AnnotatePanel
+from hark.gui.gestures import drags_never_become_presses
 from hark.gui.keys import KeyPress, key_listener
 from hark.gui.memory import GuiMemory
 from hark.gui.paths import DataFolder
@@ -85,6 +86,7 @@ class GuiSession:
         doc.add_root(self.keys)
         doc.add_root(self.view.player.state)  # what plays: the page's player script reads it (hark.gui.playback)
         doc.js_on_event(DocumentReady, key_listener(self.keys))
+        doc.js_on_event(DocumentReady, drags_never_become_presses())
         doc.title = f"hark — {self.folder.root.name}"
 
         self.rescan(quiet=True)
