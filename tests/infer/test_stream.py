@@ -111,6 +111,38 @@ def test_streaming_through_the_frozen_model(frozen_model, tmp_path):
     np.testing.assert_allclose(stream_rows(engine, audio, 13), one_pass(frozen_model, audio), atol=1e-5)
 
 
+@pytest.mark.parametrize("overlapped", [False, True])
+def test_a_tcn_streams_incrementally_by_default_with_the_frames_of_one_pass(tmp_path, overlapped):
+    small = {"n_filters": 8, "n_dilations": 3, "kernel_size": 3}
+    model = make_model(tmp_path / "tcn", outputs=("a", "b", "c"), architecture="tcn", params=small, overlapped=overlapped)
+    audio = sf.read(write_recording(tmp_path / "short.wav", 0.3), dtype="float32")[0]
+    engine = open_streaming_engine(model)  # auto: torch, each frame computed once
+    expected = one_pass(model, audio)
+    for chunk in (1, 37, 205, 5000):
+        classifier = StreamingClassifier(engine, chunk)
+        assert engine.name == "torch" and classifier.incremental
+        classifier.warm_up(chunk)  # leaves the stream as it was
+        got = np.concatenate([classifier.push(audio[i : i + chunk]) for i in range(0, len(audio), chunk)])
+        assert classifier.frames_done == len(got) and classifier.samples_seen == len(audio)
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert StreamingClassifier(open_streaming_engine(model, "torch"), 64).incremental  # torch asked: the same way
+
+
+def test_with_a_frozen_tcn_auto_streams_through_the_faster_engine_with_the_same_frames(tmp_path):
+    from hark.infer.freeze import freeze_model
+
+    model = make_model(tmp_path / "tcn", architecture="tcn", params={"n_filters": 8, "n_dilations": 3, "kernel_size": 3})
+    freeze_model(model)
+    audio = sf.read(write_recording(tmp_path / "short.wav", 0.3), dtype="float32")[0]
+    expected = one_pass(model, audio)
+    onnx = open_streaming_engine(model, "onnx")
+    assert not StreamingClassifier(onnx, 64).incremental  # onnxruntime recomputes each chunk's context
+    chosen = open_streaming_engine(model, "auto", chunk_samples=64)  # timed against incremental torch
+    assert chosen.name in ("onnx", "torch") and StreamingClassifier(chosen, 64).incremental == (chosen.name == "torch")
+    for engine in (onnx, chosen):
+        np.testing.assert_allclose(stream_rows(engine, audio, 64), expected, atol=1e-5)
+
+
 def test_a_clip_model_cannot_stream(tmp_path):
     model = make_model(tmp_path / "clip", architecture=CLIP_ARCH)
     with pytest.raises(HarkError, match="is a clip model"):

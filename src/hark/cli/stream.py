@@ -80,14 +80,15 @@ def stream_command(
             f"{name}: sampled at {source_rate} Hz, but the model {model} was trained at {config.samplerate} Hz; "
             "resample the audio or use a model of its rate"
         )
-    streaming = open_streaming_engine(model, engine, threads)  # type: ignore[arg-type]
+    streaming = open_streaming_engine(model, engine, threads, chunk_samples)  # type: ignore[arg-type]
     classifier = StreamingClassifier(streaming, chunk_samples)
     classifier.warm_up(chunk_samples)
     tracker = EventTracker.for_model(streaming.spec, config.supervision, thresholds, onsets)
-    fell_back = engine == "auto" and streaming.name == "torch"  # no frozen model, or a stale one
+    fell_back = engine == "auto" and streaming.name == "torch" and not classifier.incremental  # no (up-to-date) frozen model
     hint = f"; hark freeze {model} makes the faster onnx engine available" if fell_back else ""
+    how = ", each frame computed once" if classifier.incremental else ""
     print(
-        f"hark: streaming {name} through {model} ({streaming.name} engine, {threads} thread(s)) in chunks of "
+        f"hark: streaming {name} through {model} ({streaming.name} engine{how}, {threads} thread(s)) in chunks of "
         f"{chunk_samples} samples ({1000 * chunk_samples / source_rate:.4g} ms){hint}",
         file=sys.stderr,
     )

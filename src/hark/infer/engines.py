@@ -84,10 +84,15 @@ class WithActivation(nn.Module):
         self.temperature = float(temperature)
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
-        logits = self.model(audio)
-        if self.temperature != 1.0:  # an uncalibrated model exports the same graph as before
-            logits = logits / self.temperature
-        return torch.sigmoid(logits) if self.overlapped else torch.softmax(logits, dim=1)
+        return activated(self.model(audio), self.overlapped, self.temperature, dim=1)
+
+
+def activated(logits: torch.Tensor, overlapped: bool, temperature: float, dim: int) -> torch.Tensor:
+    """Probabilities from logits whose outputs lie along ``dim``: divided by the temperature, then a
+    sigmoid for overlapped outputs, a softmax over exclusive ones."""
+    if temperature != 1.0:  # an uncalibrated model exports the same graph as before
+        logits = logits / temperature
+    return torch.sigmoid(logits) if overlapped else torch.softmax(logits, dim=dim)
 
 
 def spec_of(folder: str | Path, config: ModelConfig, module: Any, step: int, temperature: float = 1.0) -> ModelSpec:
@@ -124,6 +129,7 @@ class TorchEngine:
         self.spec = spec_of(folder, loaded.config, loaded.module, loaded.step, temperature)
         self.checkpoint = loaded.checkpoint
         self.device = resolve_device(device)
+        self.model = loaded.module.eval()  # as built, for what needs its layers (hark.infer.stream)
         module = WithActivation(fused_for_inference(loaded.module), loaded.config.overlapped, temperature)
         self.module = module.eval().to(self.device)
 

@@ -27,11 +27,13 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 import numpy as np
+import torch
 
 from hark.audio.recording import Recording
 from hark.errors import HarkError, ParameterError
 from hark.evaluate.events import frames_to_samples, probability_runs
-from hark.infer.engines import Engine, EngineName, ModelSpec, choose_engine, open_engine
+from hark.infer.engines import Engine, EngineName, ModelSpec, activated, choose_engine, open_engine
+from hark.models.base import FrameModel, IncrementalStream
 from hark.train.supervisions import supervision_of
 
 SampleFormat = Literal["int16", "float32"]
@@ -39,8 +41,17 @@ RAW_DTYPES: dict[str, np.dtype] = {"int16": np.dtype("<i2"), "float32": np.dtype
 LOW_LATENCY_THREADS = 1
 
 
-def open_streaming_engine(model: str | Path, engine: EngineName = "auto", threads: int = LOW_LATENCY_THREADS) -> Engine:
-    """The engine for small chunks on the CPU: ``auto`` is the frozen model when it is up to date, else torch.
+def open_streaming_engine(
+    model: str | Path, engine: EngineName = "auto", threads: int = LOW_LATENCY_THREADS, chunk_samples: int | None = None
+) -> Engine:
+    """The engine for small chunks on the CPU.
+
+    ``auto``: the frozen model when it is up to date, else torch; but where the architecture
+    also streams incrementally through torch (``tcn``, ``calls``: each layer keeps its past, so
+    each frame is computed once, :mod:`hark.models.tcn_stream`) and a frozen model exists, the
+    two are timed on chunks of ``chunk_samples`` (default 25.6 ms) of quiet noise and the faster
+    is used: incremental torch wins where the context is long (the finch ``tcn``'s 886 ms),
+    onnxruntime recomputing the context where it is short (the USV ``calls`` model's 25 ms).
 
     Always the CPU: for a few milliseconds of audio, copying to a GPU and launching its kernels
     costs more than the convolutions themselves.
@@ -49,15 +60,47 @@ def open_streaming_engine(model: str | Path, engine: EngineName = "auto", thread
     opened = open_engine(model, None, chosen, "cpu", threads)
     if opened.spec.kind != "frame":
         raise HarkError(f"{model}: is a clip model (one label per clip); streaming needs a frame model")
+    if engine == "auto":
+        incremental = opened if chosen == "torch" else open_engine(model, None, "torch", "cpu", threads)
+        if incremental is not opened and incremental_stream_of(incremental) is not None:
+            chunk = chunk_samples or max(1, round(0.0256 * opened.spec.samplerate))
+            opened = min((opened, incremental), key=lambda candidate: _median_push_seconds(candidate, chunk))
     return opened
 
 
+def _median_push_seconds(engine: Engine, chunk_samples: int, timed: int = 15) -> float:
+    """The median time of a chunk once the stream is older than the context (seeded quiet noise)."""
+    classifier = StreamingClassifier(engine, chunk_samples)
+    noise = np.random.default_rng(0).normal(0, 0.01, chunk_samples).astype(np.float32)
+    for _ in range(-(-engine.spec.context // chunk_samples) + 1):
+        classifier.push(noise)
+    times = []
+    for _ in range(timed):
+        start = time.perf_counter()
+        classifier.push(noise)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def incremental_stream_of(engine: Engine) -> IncrementalStream | None:
+    """A fresh incremental stream of the torch engine's model, where its architecture has one."""
+    model = getattr(engine, "model", None)
+    return model.incremental_stream() if isinstance(model, FrameModel) else None
+
+
 class StreamingClassifier:
-    """Feeds chunks of audio through a frame model; :meth:`push` returns the frames each completes."""
+    """Feeds chunks of audio through a frame model; :meth:`push` returns the frames each completes.
+
+    With a torch engine whose architecture streams incrementally, each layer keeps its past
+    between chunks and each frame is computed once; otherwise the held-back context is
+    classified again with each chunk. Both give the frames of one pass over the whole signal.
+    """
 
     def __init__(self, engine: Engine, chunk_hint: int = 4096):
         self.engine = engine
         self.spec: ModelSpec = engine.spec
+        self._incremental = incremental_stream_of(engine)
+        self.incremental = self._incremental is not None
         # One buffer for the whole stream, grown only when a chunk does not fit, so that a
         # chunk costs no allocation here beyond the engine's own.
         self._buffer = np.zeros(self.spec.context + max(chunk_hint, 1), np.float32)
@@ -69,10 +112,18 @@ class StreamingClassifier:
     def warm_up(self, chunk_samples: int) -> None:
         """Run silence of a chunk's size through the engine, leaving the stream as it was: the first
         run of a session allocates and plans, which should not fall on the first chunk of audio."""
-        self.engine(np.zeros((1, self.spec.context + max(chunk_samples - self.spec.stride, 0)), np.float32))
+        silence = np.zeros(self.spec.context + max(chunk_samples - self.spec.stride, 0), np.float32)
+        if self._incremental is not None:
+            stream = incremental_stream_of(self.engine)  # a stream of its own: this one's past stays empty
+            stream.push(torch.from_numpy(silence[: self.spec.context]))
+            stream.push(torch.from_numpy(silence[:chunk_samples]))
+            return
+        self.engine(silence[None])
 
     def push(self, samples: np.ndarray) -> np.ndarray:
         """``(new_frames, outputs)`` probabilities: the frames whose context ``samples`` completes."""
+        if self._incremental is not None:
+            return self._push_incremental(samples)
         spec, n = self.spec, len(samples)
         needed = self._filled + n
         if needed > len(self._buffer):
@@ -90,6 +141,16 @@ class StreamingClassifier:
         self._buffer[: needed - consumed] = self._buffer[consumed:needed]
         self._filled = needed - consumed
         self.frames_done += frames
+        return rows
+
+    def _push_incremental(self, samples: np.ndarray) -> np.ndarray:
+        self.samples_seen += len(samples)
+        with torch.inference_mode():
+            logits = self._incremental.push(torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32)))
+            if logits.shape[-1] == 0:
+                return self._empty
+            rows = activated(logits, self.spec.overlapped, self.spec.temperature, dim=0).T.numpy()
+        self.frames_done += len(rows)
         return rows
 
 

@@ -18,7 +18,7 @@ logits; probabilities are ``softmax`` over outputs (exclusive classes) or ``sigm
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Protocol
 
 import torch
 from torch import nn
@@ -46,6 +46,16 @@ class FrameModel(nn.Module):
 
     def forward_hidden(self, x: torch.Tensor) -> dict[str, torch.Tensor]:  # pragma: no cover - optional
         raise NotImplementedError
+
+    def incremental_stream(self) -> IncrementalStream | None:
+        """A fresh stream that computes each frame once, keeping each layer's past between chunks
+        (:mod:`hark.models.tcn_stream`); None where a stream must recompute each frame's context."""
+        return None
+
+
+class IncrementalStream(Protocol):
+    def push(self, audio: torch.Tensor) -> torch.Tensor:
+        """``(outputs, new_frames)`` logits of the frames whose context ``audio`` (1-D float32) completes."""
 
 
 class ClipModel(nn.Module):

@@ -37,6 +37,7 @@ from hark.models.fields import (
     stride_ms_field,
     window_ms_field,
 )
+from hark.models.channels import ChannelMixing, channel_mixing_field, input_channels_field, with_input_channels
 from hark.models.frontends import NormalizationKind, SpectralNormalization, build_front_end
 from hark.models.layers import NormKind, Span, crop, make_norm
 from hark.params import Params
@@ -65,6 +66,8 @@ class TCNParams(Params):
     dropout: float = dropout_field(0.1)
     normalization: NormKind = normalization_field("batch")
     norm_groups: int = norm_groups_field()
+    input_channels: int = input_channels_field()
+    channel_mixing: ChannelMixing = channel_mixing_field()
 
 
 class ResidualBlock(nn.Module):
@@ -131,6 +134,11 @@ class TCNFrameModel(FrameModel):
     def hidden_layers(self) -> list[str]:
         return ["front_end", *(f"block{i + 1}" for i in range(len(self.blocks))), "skip_sum", "output"]
 
+    def incremental_stream(self):
+        from hark.models.tcn_stream import TCNStream  # (it builds on this module)
+
+        return TCNStream(self)
+
     def forward_hidden(self, audio: torch.Tensor) -> dict[str, torch.Tensor]:
         """Each stage's output ``(batch, channels, frames)``; blocks shrink the frame count."""
         hidden: dict[str, torch.Tensor] = {}
@@ -151,6 +159,7 @@ class TCN(Architecture):
         front_end = build_front_end(
             p.front_end, samplerate, p.window_ms, p.stride_ms, p.low_hz, p.high_hz, normalization=SpectralNormalization.of(p)
         )
+        front_end = with_input_channels(front_end, p.input_channels, p.channel_mixing)  # DAS's multi-channel input
         # log power has an arbitrary offset; batch norm standardises it (a fixed affine map in eval)
         input_norm = nn.BatchNorm1d(front_end.n_channels) if p.front_end != "waveform" else nn.Identity()
         return TCNFrameModel(front_end, input_norm, p, n_outputs)
