@@ -172,6 +172,27 @@ def test_output_frames_counts_the_frames(name, rate, params):
             assert model(make_audio(n, batch=1)).shape[-1] == model.output_frames(n), n
 
 
+def streams_incrementally(case) -> bool:
+    name, rate, params = case.values
+    return build_model(name, params, rate, 3).incremental_stream() is not None
+
+
+@pytest.mark.parametrize("name, rate, params", [case for case in FRAME_CASES if streams_incrementally(case)])
+def test_an_incremental_stream_gives_the_frames_of_one_pass(name, rate, params):
+    """Where an architecture streams incrementally (each layer keeping its past), uneven chunks give
+    the logits of one pass over the whole signal."""
+    model = build_model(name, params, rate, 3).eval()
+    audio = make_audio(long_chunk_length(model), batch=1)
+    calibrate(model, audio)
+    model.eval()
+    stream = model.incremental_stream()
+    with torch.no_grad():
+        expected = model(audio)[0]
+    cuts = [0, 1, model.stride + 2, model.context - 3, model.context + model.stride, audio.shape[-1]]
+    streamed = torch.cat([stream.push(audio[0, 0, a:b]) for a, b in zip(cuts, cuts[1:])], dim=1)
+    torch.testing.assert_close(streamed, expected, atol=1e-5, rtol=1e-4)
+
+
 @pytest.mark.parametrize("name, rate, params", CLIP_CASES)
 def test_clips_of_any_length_give_one_row_each(name, rate, params):
     model = build_model(name, params, rate, 3).eval()
