@@ -50,6 +50,7 @@ bench: install
 	$(BIN)/python -m benchmarks.stream
 	$(BIN)/python -m benchmarks.jobs
 	$(BIN)/python -m benchmarks.gui
+	$(BIN)/python -m benchmarks.video
 	$(BIN)/python -m benchmarks.generalize
 	$(BIN)/python -m benchmarks.fuzz --cases 5000
 

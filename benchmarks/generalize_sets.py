@@ -82,7 +82,7 @@ class Runner:
         return {r.name: read_csv(out / f"{r.name}-predicted-1.0pr.csv", allow_empty=True) for r in recordings}
 
 
-def _fresh(folder: Path) -> bool:
+def fresh_folder(folder: Path) -> bool:
     """Whether ``folder`` must be (re)made: a preparation interrupted before its marker is redone."""
     if (folder / ".prepared").is_file():
         return False
@@ -181,7 +181,7 @@ def prepare_usv(runner: Runner, shared: Path) -> dict[str, UsvFold]:
     for i, n in enumerate(USV_RECORDINGS):
         fold = root / f"without-{n}"
         truth_folder, stressed = fold / "GT", fold / "withheld"
-        if _fresh(fold):
+        if fresh_folder(fold):
             truth_folder.mkdir()
             stressed.mkdir()
             for m in USV_RECORDINGS:
@@ -229,7 +229,7 @@ def prepare_bat(runner: Runner, shared: Path) -> dict[str, BatFold]:
     project_file = bat / "example_annotation_project.json"
     project = read_soundevent_project_with_clips(project_file)
     names = sorted(project.recordings)
-    if _fresh(root):
+    if fresh_folder(root):
         truth, resampled = root / "GT", root / "GT250"
         runner.hark("convert", project_file, truth, "--to", "hark")
         for wav in sorted(bat.glob("*.wav")):
@@ -304,7 +304,7 @@ def prepare_fly(runner: Runner, shared: Path) -> dict[str, FlyFold]:
 
     fly, root = shared / "fly", runner.out / "data" / "fly"
     names = _fly_recordings(fly)
-    if _fresh(root):
+    if fresh_folder(root):
         for name in names:  # the training folder as the tutorial's GT holds it: recording, person1's and the notsong CSV
             (root / f"train-{name}").mkdir()
             for path in sorted(fly.glob(f"{name}*")):
@@ -343,7 +343,7 @@ def prepare_finch(runner: Runner, shared: Path) -> dict[str, FinchFold]:
     finch, root = shared / "finch", runner.out / "data" / "finch"
     songs = sorted(p.name[: -len(".cbin")] for p in finch.glob("*.cbin"))
     train, test = songs[:FINCH_TRAINING_SONGS], songs[FINCH_TRAINING_SONGS:]
-    if _fresh(root):
+    if fresh_folder(root):
         for folder, names in (("train", train), ("test", test)):
             (root / folder).mkdir()
             for name in names:

@@ -1,6 +1,11 @@
 """Call detection (hark classify + hark ethogram with boxes) on long ultrasonic recordings.
 
-    python -m benchmarks.usv [--hours 1] [--minutes-500k 10] [--device auto|cpu|cuda]
+    python -m benchmarks.usv [--hours 1] [--minutes-500k 10] [--device auto|cpu|cuda] [--detect-only]
+
+0. ``hark detect`` with the README's USV settings on each recording below, beside a numpy
+   256-point power spectrogram of the same file measured in the same process (the ratio holds on
+   a shared machine). Target (issue 17): 100 s of audio per second at 250 kHz, 50 at 500 kHz,
+   peak memory under 1 GB.
 
 1. A dense ``calls`` detector (the default for dense supervision above 100 kHz), trained for
    200 steps on a minute of hark's synthetic USVs at the recording's rate, so that it finds
@@ -24,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from benchmarks.detect import make_long_usv_recording
+from benchmarks.detect import USV_SETTINGS, detect_beside_reference, make_long_usv_recording, report_beside_reference
 from benchmarks.measure import cpu_summary, measure_in_child
 
 DETECT = (
@@ -114,6 +119,13 @@ def run(args: argparse.Namespace) -> None:
     else:
         devices = ["cpu"] if args.device == "cpu" else ["cpu", args.device]
     for rate, recording in recordings.items():
+        # hark detect with the README's USV settings, beside numpy's spectrogram in the same process
+        r = detect_beside_reference(recording, out / f"usv-detect-{rate // 1000}kHz-heuristic", USV_SETTINGS)
+        target = 100 * 250_000 / rate  # issue 17: 100 s/s at 250 kHz, half at 500 kHz
+        print(report_beside_reference(f"{rate // 1000} kHz, {r['audio_seconds'] / 3600:.2g} h", r, target), flush=True)
+    if args.detect_only:
+        return
+    for rate, recording in recordings.items():
         model = make_detector(out / f"model-usv-calls-{rate // 1000}kHz", rate)
         config = json.loads((model / "config.json").read_text())
         for device in devices:
@@ -127,6 +139,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hours", type=float, default=1.0, help="length of the generated 250 kHz recording")
     parser.add_argument("--minutes-500k", type=float, default=10.0, help="length of the generated 500 kHz recording (minutes)")
+    parser.add_argument("--detect-only", action="store_true", help="measure hark detect only, not the trained detector")
     parser.add_argument("--device", default="auto", help="auto (CPU, then a GPU when there is one), cpu or cuda")
     parser.add_argument("--out", type=Path, default=Path("bench-output"), help="where recordings, models and outputs go")
     run(parser.parse_args())

@@ -145,6 +145,10 @@ DOCS_REFERENCE = {
     "tests/infer/test_suggest.py and tests/train/test_continue.py run suggest and continue on demo data",
     "docs/annotations.md: `hark convert` #0": "forms of hark convert (song.wav, labels.txt: any files); the README's convert block runs",
     "docs/calls.md: Call statistics #0": "hark calls on a predicted or annotated folder; run in the README's USV tutorial",
+    "docs/channels.md: Channels: detecting and classifying each channel of a multi-channel recording #0": "forms of --channel; "
+    "tests/cli/test_channels.py runs detect, classify and ethogram per channel on a generated two-channel recording",
+    "docs/channels.md: Models that read several channels at once #0": "forms of --channels (GT, MODEL: any folders); "
+    "tests/train/test_channels_train.py trains, classifies and freezes a model of two channels on a generated folder",
     "docs/clusters.md: Activations and cluster maps: finding mistakes and new sounds #0": "needs a trained MODEL; "
     "tests/cli/test_activations_cluster.py runs both on demo data",
     "docs/clusters.md: Search by example (`hark embed`, `hark search`) #0": "needs a trained MODEL; "
@@ -169,6 +173,8 @@ DOCS_REFERENCE = {
     "README's bird-song tutorial runs the same classify, ethogram and accuracy --truth",
     "docs/segmentation.md: Scoring against annotations: `hark accuracy --truth` #0": "a synopsis with [optional] parts",
     "docs/streaming.md: Real time: `hark stream` #0": "a synopsis with [optional] parts",
+    "docs/video.md: Video models #0": "needs recordings with movies beside them; tests/train/test_video_training.py trains "
+    "and classifies the same architectures on demo fly song with generated time-code movies",
     "docs/training.md: Training: the loop, its checkpoints and its schedules #0": "one training with the loop's options; "
     "tests/train/test_schedules.py and test_trainer.py test them",
     "docs/training-data.md: Clip-label tables #0": "the form of hark train with a table; tests/cli/test_clip_table.py trains from tables",

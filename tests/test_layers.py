@@ -7,7 +7,7 @@ or above it, so there is no cycle either):
 1. the package root and its other top-level modules: registry, params, fileio
 2. jobs: how work runs (a job kind registry, local processes, Dask); it imports no stage,
    each stage registers its own kinds through the ``hark.jobs`` entry points
-3. audio: reading recordings
+3. audio: reading recordings; video beside it: reading the movies filmed with them
 4. annotations: events and their file formats (they find recordings through audio)
 5. dsp: windows, spectrograms, filters, resampling as pure functions
 6. models: architectures and their front ends
@@ -38,7 +38,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
     ("hark", "registry", "params", "fileio"),
     ("jobs",),
-    ("audio",),
+    ("audio", "video"),
     ("annotations",),
     ("dsp",),
     ("models",),

@@ -138,7 +138,7 @@ def test_several_recordings_to_one_table_is_an_error_unless_one_is_picked(tmp_pa
         ("song.wav,1,2,annotated\n", "bad.csv:1: wrong number of columns (4;"),
         ("song.wav,1,2,annotated,x\nsong.wav,9,2,annotated,x\n", "bad.csv:2: start 9 is after stop 2"),
         ("song.wav,1,2,guessed,x\n", "bad.csv:1: unknown kind 'guessed'"),
-        ("song.wav,1,2,annotated,a,b\n", "bad.csv:1: wrong number of columns (6; expected 5, or 8 or 9 with low_hz,high_hz,score[,status]) — a label may not contain a comma"),
+        ("song.wav,1,2,annotated,a,b\n", "bad.csv:1: wrong number of columns (6; expected 5, or 8, 9 or 10 with low_hz,high_hz,score[,status[,channel]]) — a label may not contain a comma"),
     ],
 )
 def test_a_bad_source_leaves_every_file_untouched(tmp_path, content, message):

@@ -93,10 +93,12 @@ def test_songexplorer_mistakes_rows_with_a_sixth_column_are_read(tmp_path):
 
 
 BAD_ROWS = [
-    ("a.wav,1,2,annotated\n", 1, "wrong number of columns (4; expected 5, or 8 or 9 with low_hz,high_hz,score[,status])"),
+    ("a.wav,1,2,annotated\n", 1, "wrong number of columns (4; expected 5, or 8, 9 or 10 with low_hz,high_hz,score[,status[,channel]])"),
     ("a.wav,1,2,annotated,x\na.wav,1,2\n", 2, "wrong number of columns (3;"),
-    ("a.wav,1,2,annotated,x,y\n", 1, "(6; expected 5, or 8 or 9 with low_hz,high_hz,score[,status]) — a label may not contain a comma"),
-    ("a.wav,1,2,annotated,x,y,1,2,3,4\n", 1, "(10; expected 5, or 8 or 9"),
+    ("a.wav,1,2,annotated,x,y\n", 1, "(6; expected 5, or 8, 9 or 10 with low_hz,high_hz,score[,status[,channel]]) — a label may not contain a comma"),
+    ("a.wav,1,2,annotated,x,y,1,2,3,4,5\n", 1, "(11; expected 5, or 8, 9 or 10"),
+    ("a.wav,1,2,annotated,x,1,2,3,,-1\n", 1, "channel -1 is negative"),
+    ("a.wav,1,2,annotated,x,1,2,3,,one\n", 1, "channel 'one' is not a number"),
     ("a.wav,9,2,annotated,x\n", 1, "start 9 is after stop 2"),
     ("a.wav,1,2,guessed,x\n", 1, "unknown kind 'guessed'"),
     ("a.wav,1,2,annotated,\n", 1, "the label is empty"),

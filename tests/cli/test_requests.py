@@ -139,7 +139,7 @@ def test_a_bad_value_is_the_same_one_line_from_the_command_line_and_from_a_job(n
 
 def test_help_shows_each_fields_range_as_click_would_and_the_request_checks_it():
     ranges = {
-        ("detect", "channel"): "<int range> [x>=0]",
+        ("detect", "channel"): "N|N,M,...|all",  # one channel, a list or all (docs/channels.md): no int range
         ("classify", "chunk_seconds"): "<float range> [x>0]",
         ("ethogram", "threshold"): "<float range> [0<=x<=1]",
         ("denoise", "batch_size"): "<int range> [x>=1]",

@@ -39,3 +39,16 @@ def test_union_and_complement():
     np.testing.assert_array_equal(iv.complement(iv.union(a, b), 0, 25), [[5, 10], [14, 20], [21, 25]])
     np.testing.assert_array_equal(iv.complement(iv.EMPTY, 0, 4), [[0, 4]])
     assert len(iv.complement(iv.as_intervals([[0, 4]]), 0, 4)) == 0
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.01, 0.5, 0.99, 1.0])
+def test_runs_match_the_edges_of_the_mask(fraction):
+    """Runs at the ends of the mask, of one sample, and masks of one or two samples."""
+    rng = np.random.default_rng(int(fraction * 100))
+    for n in (1, 2, 3, 1000):
+        mask = rng.random(n) < fraction
+        edges = np.diff(np.concatenate([[0], mask.astype(int), [0]]))
+        expected = np.stack([np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)], axis=1) + 5
+        found = iv.runs(mask, offset=5)
+        assert found.dtype == np.int64 and found.shape == expected.shape
+        np.testing.assert_array_equal(found, expected)

@@ -49,3 +49,35 @@ def test_dpss_windows_match_scipy(n, nw, count):
     windows, ratios = dpss_windows(n, nw, count)
     np.testing.assert_allclose(windows, expected, atol=1e-6)
     np.testing.assert_allclose(ratios, expected_ratios, atol=1e-6)
+
+
+def test_peak_f_test_is_the_full_statistics_peak_over_the_bins():
+    """PeakFTest computes the same F statistic as harmonic_f_statistic with fewer copies: its peaks
+    over the in-range bins agree to float32 rounding, and a window's value does not depend on
+    the batch it goes through (here several batches, and one window at a time)."""
+    from hark.detect.multitaper import PeakFTest
+
+    rng = np.random.default_rng(1)
+    rate, n = 250_000, 512
+    t = np.arange(n) / rate
+    windows = 0.05 * rng.standard_normal((300, n))
+    windows[::7] += 0.2 * np.sin(2 * np.pi * rng.uniform(20_000, 100_000, (43, 1)) * t)  # whistles
+    windows[5] = 0.0  # silence: 0/0 everywhere, a peak of 0
+    tapers = slepian_tapers(n, 4)
+    nfft = fft_length(n)
+    bins = slice(164, nfft // 2 + 1)
+    expected = harmonic_f_statistic(windows, tapers, nfft, bins=bins).max(axis=1)
+    test = PeakFTest(tapers, nfft, bins, batch_bytes=2**20)
+    assert test.batch < len(windows)  # several batches
+    peaks = test(windows)
+    # near the thresholds (F of 14-21 here) the two agree to 1e-5; strong lines (F in the
+    # thousands, the misfit a small difference of large sums) to 1e-3, far above any threshold
+    near = expected < 50
+    assert near.sum() > 200
+    np.testing.assert_allclose(peaks[near], expected[near], rtol=1e-5)
+    np.testing.assert_allclose(peaks[~near], expected[~near], rtol=1e-3)
+    critical = f_critical_value(0.1 / nfft, len(tapers))
+    assert np.all(peaks[::7] > critical)  # the whistles pass, as in the full computation
+    assert peaks[5] == expected[5] == 0
+    one_at_a_time = np.array([test(w[None, :])[0] for w in windows[:40]])
+    assert np.array_equal(one_at_a_time, peaks[:40])

@@ -27,3 +27,18 @@ def test_mean_and_standard_deviation():
     level = accumulator.level()
     assert level.center == pytest.approx(samples.mean(), rel=1e-9)
     assert level.spread == pytest.approx(samples.std(), rel=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_histogram_bins_are_floor_of_the_scaled_samples(dtype):
+    """The bins come from fewer passes over a chunk than the formula floor((x + 1) * bins / 2),
+    and must be the same: at bin edges, for tiny samples (where x + 1 rounds), outside [-1, 1]."""
+    rng = np.random.default_rng(3)
+    bins = 2**20
+    edges = [-1.5, -1.0, -1 + 2.0**-21, -1 + 2.0**-22, -1e-30, -0.0, 0.0, 1e-30, 2.0**-20, -(2.0**-20), 1 / 3, 1 - 2.0**-24, 1.0, 1.5]
+    samples = np.concatenate([rng.normal(0, 0.3, 100_000), np.round(rng.uniform(-1, 1, 10_000) * 32768) / 32768, edges]).astype(dtype)
+    expected = np.clip(np.floor((samples.astype(np.float64) + 1.0) * (bins / 2)).astype(np.int64), 0, bins - 1)
+    accumulator = NoiseLevelAccumulator("median", bins)
+    assert np.array_equal(np.clip(accumulator.bin_of(samples), 0, bins - 1), expected)
+    accumulator.add(samples)
+    assert np.array_equal(accumulator._counts, np.bincount(expected, minlength=bins))

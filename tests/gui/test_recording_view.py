@@ -202,7 +202,7 @@ def test_unreadable_probabilities_are_named_and_the_recording_still_opens(data):
     array_path.write_bytes(b"not an array")
     page = open_page(data, "song.wav")
     assert "song.wav-probabilities.npy: unreadable" in page.messages.text and "no probability traces" in page.messages.text
-    assert not page.view.traces.plot.visible and page.view.loaded is not None and page.view.lane_source.data["left"]
+    assert not page.view.traces.plot.visible and page.view.loaded is not None and len(page.view.lane_source.data["left"])
 
 
 def test_the_trace_lane_names_files_as_classify_and_accuracy_do_without_loading_torch():

@@ -217,3 +217,19 @@ def test_review_by_suggestion_is_offered_when_a_suggestions_file_lies_beside_the
     assert current_start(page) == 700
     page.annotate.step(+1)
     assert current_start(page) == 100  # then the rest in time order
+
+
+def test_stepping_through_an_unchanged_queue_reuses_it_and_any_change_rebuilds_it(data):
+    page = open_page(data)
+    page.annotate.choose_label("pulse")
+    review(page, kind="detected")
+    first = page.annotate._queue()
+    page.annotate.on_key("ArrowRight")
+    assert page.annotate._queue() is first  # a step changes nothing the queue is built from
+    page.annotate.on_key("a")  # an edit: the own events change
+    after_edit = page.annotate._queue()
+    assert after_edit is not first and len(after_edit) == len(first) - 1
+    page.annotate.filters.min_score.value = "0.5"  # a filter
+    assert page.annotate._queue() is not after_edit
+    page.annotate.undo()
+    assert len(page.annotate._queue()) == len([s for s in first.items if s.event.score is not None and s.event.score >= 0.5])

@@ -80,7 +80,7 @@ def test_a_plugin_is_found_through_the_hark_architectures_entry_point_group(monk
 
 
 def test_unknown_architecture_lists_the_known_ones():
-    with pytest.raises(HarkError, match="unknown architecture 'convnett'; known: autoencoder, calls, clip-ensemble, convnet, ensemble, resnet, tcn, transfer"):
+    with pytest.raises(HarkError, match="unknown architecture 'convnett'; known: audio-video, autoencoder, calls, clip-ensemble, convnet, ensemble, resnet, tcn, transfer, video"):
         build_model("convnett", {}, 2500, 2)
 
 

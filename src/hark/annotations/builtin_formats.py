@@ -87,10 +87,10 @@ class SongExplorerCsv(AnnotationFormat):
 
 
 class HarkCsv(SongExplorerCsv):
-    """SongExplorer's CSV with hark's ``low_hz,high_hz,score[,status]`` columns when events have them."""
+    """SongExplorer's CSV with hark's ``low_hz,high_hz,score[,status[,channel]]`` columns when events have them."""
 
     name = "hark"
-    summary = "SongExplorer's CSV plus low_hz,high_hz,score[,status]"
+    summary = "SongExplorer's CSV plus low_hz,high_hz,score[,status[,channel]]"
     description = ""
     claims = ()  # never sniffed: SongExplorer's reader reads the extra columns too
     read_as = "songexplorer"

@@ -13,7 +13,7 @@ so every conversion but SongExplorer to SongExplorer needs the sample rate: from
 ``samplerate``, else from ``recording``, else from the audio file the source names or sits
 beside (for a call table, which names no recording: the only audio file in its folder).
 
-``hark`` is SongExplorer's CSV with hark's extra columns (``low_hz,high_hz,score[,status]``)
+``hark`` is SongExplorer's CSV with hark's extra columns (``low_hz,high_hz,score[,status[,channel]]``)
 when events have them; ``songexplorer`` keeps SongExplorer's five columns only.
 
 The output is written to a temporary file and renamed over ``dst`` at the end, so it is

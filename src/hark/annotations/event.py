@@ -20,6 +20,7 @@ class Kind(str, Enum):
     CORRECT = "correct"  # validation sound the model got right (hark accuracy)
     FOUND = "found"  # like a query sound, found by search by example (hark search)
     CLUSTERED = "clustered"  # a call type found without labels (hark cluster --assign)
+    SUGGESTED = "suggested"  # a sound to annotate next (hark suggest's <rec>-suggested.csv); never training data
 
     def __str__(self) -> str:
         return self.value
@@ -61,6 +62,8 @@ class Event:
 
     ``recording`` is the file name as SongExplorer's ``wavfile`` column has it. Frequency
     bounds, a score and the annotator are optional; they travel in hark's own CSV columns.
+    ``channel`` is set on the events of one channel's outputs among several (docs/channels.md);
+    None (every older file) means the recording's channel read as usual.
     """
 
     recording: str
@@ -73,6 +76,7 @@ class Event:
     score: float | None = field(default=None, compare=False)
     annotator: str | None = field(default=None, compare=False)
     status: Status | None = field(default=None, compare=False)
+    channel: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         # Coerce what arrives as strings or numpy scalars, then check; errors are ValueError
@@ -90,6 +94,11 @@ class Event:
                 raise ValueError(f"unknown status {excerpt(self.status)} (known: {', '.join(STATUS_NAMES)})") from None
         if not self.recording:
             raise ValueError("the recording name is empty")
+        if self.channel is not None:
+            channel = _as_int(self.channel, "channel")
+            if channel < 0:
+                raise ValueError(f"channel {channel} is negative")
+            object.__setattr__(self, "channel", channel)
         if self.start < 0:
             raise ValueError(f"start {excerpt(self.start)} is negative")
         if self.start > self.stop:

@@ -17,6 +17,13 @@ has no precision-recall ratio (``AnnotationFileName.denoised``).
 hark reads both and always writes the first style, which keeps the audio extension so that
 ``song.wav`` and ``song.flac`` in one folder cannot claim each other's CSVs.
 
+One channel's outputs among several (``hark detect --channel all``, docs/channels.md) carry the
+channel after the recording's name: ``<rec>-ch<N>``, e.g. ``song.wav-ch1-detected.csv``,
+``song.wav-ch1-predicted-1.0pr.csv`` (and ``song.wav-ch1-probabilities.npy``). Such a CSV
+belongs to ``song.wav``; :attr:`AnnotationFileName.channel` says which channel. The channel is
+read from a name only after an audio file's extension (``song.wav-ch1``), so ``take-ch1-detected.csv``
+still names the recording ``take-ch1.wav``, as SongExplorer's style does.
+
 Annotations in other formats are named after their recording too: evsonganaly writes
 ``<rec>.cbin.not.mat`` beside ``<rec>.cbin``, and a Praat TextGrid is ``<rec>.TextGrid`` or
 ``<rec>.wav.TextGrid`` (:func:`parse_notmat_or_textgrid_name`).
@@ -30,12 +37,14 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from hark.annotations.event import Kind
+from hark.audio import audio_suffixes
 from hark.errors import HarkError
 
 # The suffix each kind of file ends with. CORRECT has no file of its own: SongExplorer's
 # ``mistakes`` writes correct and mistaken sounds into the same ``-mistakes.csv``.
 _FIXED_SUFFIXES = {Kind.DETECTED: "detected", Kind.MISSED: "missed", Kind.MISTAKEN: "mistakes", Kind.FOUND: "found", Kind.CLUSTERED: "clustered"}
 _RATIO = r"[0-9]+(?:\.[0-9]+)?"
+_CHANNEL = re.compile(r"(?P<recording>.+(?P<extension>\.[A-Za-z0-9]+))-ch(?P<channel>[0-9]+)")
 _DENOISED_PATTERN = re.compile(r"(?P<recording>.+)-denoised\.csv")
 # The fixed endings are tried before ``-annotated-<who>`` so that ``x-annotated-y-detected.csv``
 # is a detection file, not an annotation by someone called "y-detected".
@@ -65,6 +74,13 @@ class AnnotationFileName:
     annotator: str | None = None
     ratio: str | None = None
     denoised: bool = False  # ``<rec>-denoised.csv``: predicted events without a ratio
+    channel: int | None = None  # ``<rec>-ch<N>-...``: the outputs of one channel among several
+
+    @property
+    def stem(self) -> str:
+        """The part before the suffix as written, channel included (``song.wav-ch1``): what
+        the file's companions are named after (``song.wav-ch1-probabilities.npy``)."""
+        return channel_stem(self.recording, self.channel)
 
     @property
     def row_kinds(self) -> tuple[Kind, ...]:
@@ -80,8 +96,28 @@ def parse_annotation_name(name: str | PurePath) -> AnnotationFileName | None:
         if match:
             groups = match.groupdict()
             denoised = pattern is _DENOISED_PATTERN
-            return AnnotationFileName(match["recording"], kind, groups.get("annotator"), groups.get("ratio"), denoised)
+            recording, channel = split_channel(match["recording"])
+            return AnnotationFileName(recording, kind, groups.get("annotator"), groups.get("ratio"), denoised, channel)
     return None
+
+
+def channel_stem(recording: str | PurePath, channel: int | None) -> str:
+    """What one channel's outputs are named after: ``song.wav-ch1`` (``channel`` None: ``song.wav``)."""
+    name = PurePath(recording).name
+    return name if channel is None else f"{name}-ch{int(channel)}"
+
+
+def split_channel(stem: str) -> tuple[str, int | None]:
+    """The inverse of :func:`channel_stem`: ``song.wav-ch1`` gives ``("song.wav", 1)``; a stem
+    without a channel after an audio file's extension is returned whole, with None."""
+    match = _CHANNEL.fullmatch(stem)
+    if match is None or not _is_audio_extension(match["extension"]):
+        return stem, None
+    return match["recording"], int(match["channel"])
+
+
+def _is_audio_extension(extension: str) -> bool:
+    return extension.lower() in {suffix.lower() for suffix in audio_suffixes()}
 
 
 def annotation_csv_name(
@@ -90,15 +126,18 @@ def annotation_csv_name(
     *,
     annotator: str | None = None,
     ratio: float | str | None = None,
+    channel: int | None = None,
 ) -> str:
     """The CSV name hark writes for ``recording``: ``song.wav-annotated-ann.csv``, ``song.wav-detected.csv``, ...
 
     ``annotator`` is required for annotated files and ``ratio`` for predicted ones
-    (``1.0`` becomes ``-predicted-1.0pr.csv``).
+    (``1.0`` becomes ``-predicted-1.0pr.csv``); ``channel``, for one channel's outputs among
+    several, puts ``-ch<N>`` after the recording's name (``song.wav-ch1-detected.csv``).
     """
     recording = PurePath(recording).name
     if not recording:
         raise HarkError("cannot name an annotation file for an empty recording name")
+    recording = channel_stem(recording, channel)
     try:
         kind = Kind(kind)
     except ValueError:

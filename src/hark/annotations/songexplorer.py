@@ -1,8 +1,10 @@
 """SongExplorer's annotation CSV: ``wavfile,start,stop,kind,label``, no header, times in samples.
 
-hark's own CSVs may carry three or four more columns, ``low_hz,high_hz,score[,status]`` (an
-empty cell is a missing value; ``status`` is ``accepted`` or ``rejected``, a review verdict);
-SongExplorer itself reads only the first five. Cells are split on commas
+hark's own CSVs may carry three, four or five more columns, ``low_hz,high_hz,score[,status[,channel]]``
+(an empty cell is a missing value; ``status`` is ``accepted`` or ``rejected``, a review verdict;
+``channel`` the channel of a multi-channel recording the row was found in, written only in the
+outputs of one channel among several, docs/channels.md); SongExplorer itself reads only the
+first five. Cells are split on commas
 without CSV quoting, exactly as SongExplorer's files are written, which is why a label may
 not contain a comma: such a row shows up with too many columns.
 """
@@ -21,8 +23,9 @@ from hark.fileio import atomic_path
 
 BASE_COLUMNS = ("wavfile", "start", "stop", "kind", "label")
 NUMBER_COLUMNS = ("low_hz", "high_hz", "score")
-EXTRA_COLUMNS = NUMBER_COLUMNS + ("status",)
-_COLUMN_COUNTS = (len(BASE_COLUMNS), len(BASE_COLUMNS) + len(NUMBER_COLUMNS), len(BASE_COLUMNS) + len(EXTRA_COLUMNS))
+EXTRA_COLUMNS = NUMBER_COLUMNS + ("status", "channel")
+_COLUMN_COUNTS = tuple(len(BASE_COLUMNS) + extra for extra in (0, len(NUMBER_COLUMNS), len(NUMBER_COLUMNS) + 1, len(EXTRA_COLUMNS)))
+_STATUS_AT, _CHANNEL_AT = len(BASE_COLUMNS) + len(NUMBER_COLUMNS), len(BASE_COLUMNS) + len(NUMBER_COLUMNS) + 1
 # SongExplorer's ``mistakes`` writes a sixth column, the label the sound was annotated with,
 # after the label it was classified as. Those rows are read with the classified label; the
 # annotated one has no place in an Event and is dropped.
@@ -55,7 +58,7 @@ def _parse_row(path: Path, number: int, line: str, annotator: str | None, first:
     if len(cells) == 6 and cells[3] in _MISTAKES_KINDS:
         cells = cells[:5]
     if len(cells) not in _COLUMN_COUNTS:
-        reason = f"wrong number of columns ({len(cells)}; expected 5, or 8 or 9 with low_hz,high_hz,score[,status])"
+        reason = f"wrong number of columns ({len(cells)}; expected 5, or 8, 9 or 10 with low_hz,high_hz,score[,status[,channel]])"
         if len(cells) > len(BASE_COLUMNS):
             reason += " — a label may not contain a comma"
         raise FileFormatError(path, reason, line=number)
@@ -64,8 +67,10 @@ def _parse_row(path: Path, number: int, line: str, annotator: str | None, first:
     extras: dict = {}
     for column, cell in zip(NUMBER_COLUMNS, cells[len(BASE_COLUMNS) :]):
         extras[column] = _optional_number(path, number, column, cell)
-    if len(cells) == _COLUMN_COUNTS[-1]:
-        extras["status"] = cells[-1].strip() or None
+    if len(cells) > _STATUS_AT:
+        extras["status"] = cells[_STATUS_AT].strip() or None
+    if len(cells) > _CHANNEL_AT:
+        extras["channel"] = cells[_CHANNEL_AT].strip() or None
     wavfile, start, stop, kind, label = cells[: len(BASE_COLUMNS)]
     try:
         return Event(wavfile, start, stop, kind, label, annotator=annotator, **extras)
@@ -84,19 +89,22 @@ def _optional_number(path: Path, number: int, column: str, cell: str) -> float |
 
 def has_extras(event: Event) -> bool:
     """Whether ``event`` carries something only hark's extra columns can hold."""
-    return event.low_hz is not None or event.high_hz is not None or event.score is not None or event.status is not None
+    return any(value is not None for value in (event.low_hz, event.high_hz, event.score, event.status, event.channel))
 
 
-def format_row(event: Event, extras: bool, status: bool = False) -> str:
-    """One CSV line (with its ``\\n``); ``extras`` adds ``low_hz,high_hz,score``, and ``status`` then ``status``."""
+def format_row(event: Event, extras: bool, status: bool = False, channel: bool = False) -> str:
+    """One CSV line (with its ``\\n``); ``extras`` adds ``low_hz,high_hz,score``, and ``status`` then
+    ``status``, ``channel`` then ``status,channel``."""
     for char in (",", "\n", "\r"):
         if char in event.recording:
             raise HarkError(f"recording name {excerpt(event.recording)} cannot be written to a CSV: it contains {char!r}")
     cells = [event.recording, str(event.start), str(event.stop), event.kind.value, event.label]
     if extras:
         cells += ["" if v is None else format_number(v) for v in (event.low_hz, event.high_hz, event.score)]
-        if status:
+        if status or channel:
             cells.append("" if event.status is None else event.status.value)
+        if channel:
+            cells.append("" if event.channel is None else str(event.channel))
     return ",".join(cells) + "\n"
 
 
@@ -104,9 +112,10 @@ def write_csv(path: str | Path, events: Iterable[Event], extras: bool | None = N
     """Write ``events`` as a SongExplorer CSV, replacing ``path`` atomically; returns the row count.
 
     ``extras``: True writes hark's extra columns, False SongExplorer's five, None (default)
-    the extra columns only if some event has a frequency bound, a score or a status. The
-    ninth column, ``status``, is written only when some event has one, so files without
-    reviews keep eight columns. Rows are streamed to a
+    the extra columns only if some event has a frequency bound, a score, a status or a channel.
+    The ninth column, ``status``, is written only when some event has one (or a channel), so
+    files without reviews keep eight columns; the tenth, ``channel``, only when some event has
+    one, so every file of a single channel is written as before. Rows are streamed to a
     temporary file, so if ``events`` raises part-way the old ``path`` is left as it was.
     """
     count = 0
@@ -114,11 +123,13 @@ def write_csv(path: str | Path, events: Iterable[Event], extras: bool | None = N
         events = list(events)
         if extras is None:
             extras = any(has_extras(e) for e in events)
+        channel = any(getattr(e, "channel", None) is not None for e in events)
+        extras = extras or channel  # the channel column comes after the others
         status = extras and any(e.status is not None for e in events)
         for event in events:
             if not isinstance(event, Event):
                 raise TypeError(f"write_csv needs Event objects, got {type(event).__name__}")
-            out.write(format_row(event, extras, status))
+            out.write(format_row(event, extras, status, channel))
             count += 1
     return count
 

@@ -74,7 +74,7 @@ class Recording:
         """Samples ``[start, stop)`` of the chosen channel, float32, without reading the rest."""
         stop = self._check_range(start, stop)
         with self._stream() as stream:
-            return np.ascontiguousarray(stream.read(start, stop)[:, self.channel])
+            return self._select(stream.read(start, stop))
 
     def chunks(self, size: int, overlap: int = 0, start: int = 0, stop: int | None = None) -> Iterator[Chunk]:
         """Stream ``[start, stop)`` in chunks of ``size`` new samples, each followed by ``overlap`` more.
@@ -88,7 +88,11 @@ class Recording:
         with self._stream() as stream:
             for begin in range(start, stop, size):
                 end = min(begin + size + overlap, stop)
-                yield Chunk(begin, np.ascontiguousarray(stream.read(begin, end)[:, self.channel]))
+                yield Chunk(begin, self._select(stream.read(begin, end)))
+
+    def _select(self, block: np.ndarray) -> np.ndarray:
+        """What this recording is of a block of the file's samples ``(T, all channels)``: its channel."""
+        return np.ascontiguousarray(block[:, self.channel])
 
 
 def open_recording(

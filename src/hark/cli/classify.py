@@ -15,12 +15,15 @@ EXAMPLE = """Example:
   hark classify --model model --out probabilities --prior mel-pulse=0.02 --prior mel-sine=0.03 song.wav
   hark classify --model model --out probabilities --engine onnx --device cpu long.wav
   hark classify --model model --out probabilities --cluster tcp://labserver:8786 recordings/
+  hark classify --model model --out probabilities --channel all stereo.wav
 
 Each recording gets DIR/<rec>-probabilities.npy (float32, frames x labels) and a .json
 saying what rows and columns mean; hark ethogram turns them into events. A folder holds
 the probabilities of one model and checkpoint: --move-old moves those of another aside.
 A clip model reads each file window by window (DIR/<rec>-windows.csv) and writes one row
 per file, aggregated, to DIR/predictions.csv: file, a probability per label, label.
+--channel all (or a list, 0,2) classifies each channel of a recording on its own, into
+DIR/<rec>-ch<N>-probabilities.npy (docs/channels.md).
 """
 
 

@@ -21,6 +21,7 @@ EXAMPLE = """Example:
   hark detect --out detections recordings/*.wav
   hark detect -p time_sigma=6,3 -p frequency_range=100-800 song.wav
   hark detect --cluster tcp://labserver:8786 --out detections recordings/
+  hark detect --channel all --out detections stereo.wav   (one <rec>-ch<N>-detected.csv per channel)
 """
 
 

@@ -57,7 +57,7 @@ def run_ethogram(context: typer.Context, *, workers: int, cluster: str | None, p
     failed = [result for result in results if not result.ok]
     for result in failed:
         typer.echo(f"hark: error: {result.error}", err=True)
-    steps = {read_meta(parse_annotation_name(p).recording, folder)[0].checkpoint_step for p in written}
+    steps = {read_meta(parse_annotation_name(p).stem, folder)[0].checkpoint_step for p in written}
     if best is not None and steps - {best}:
         typer.echo(
             f"hark: warning: the thresholds are those of checkpoint {best}, the probabilities come from "

@@ -101,7 +101,7 @@ OPTIONS = [
     "optimizer", "learning_rate", "steps", "batch_size", "memory_gb", "validation_period", "lr_schedule", "warmup_steps",
     "plateau_patience", "plateau_factor", "early_stopping_patience", "weight_averaging", "ema_decay", "swa_start", "frames",
     "validation_percent", "validation_split", "validation_recordings", "split_seed", "equalize", "annotators", "data_params", "augment",
-    "weights_seed", "batch_seed", "replicates", "restore", "device", "threads", "channel", "reader", "reader_params",
+    "weights_seed", "batch_seed", "replicates", "restore", "device", "threads", "channel", "channels", "reader", "reader_params",
     cli_option("progress", bool | None, typer.Option(None, "--progress/--no-progress", help="Show a progress bar (default: on a terminal).")),
     "dataset_only",
     cli_option("cluster", str | None, typer.Option(None, "--cluster", help=JOB_CLUSTER_HELP + " Replicates train at once there.")),

@@ -23,10 +23,11 @@ def runs(mask: np.ndarray, offset: int = 0) -> np.ndarray:
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
         return EMPTY.copy()
-    edges = np.diff(mask.astype(np.int8), prepend=0, append=0)
-    starts = np.flatnonzero(edges == 1)
-    stops = np.flatnonzero(edges == -1)
-    return np.stack([starts, stops], axis=1).astype(np.int64) + offset
+    # where the value changes, plus the ends when they are True: starts and stops alternate
+    # (one comparison over the mask, where differencing it as integers took six passes)
+    changes = np.flatnonzero(mask[1:] != mask[:-1]) + 1
+    bounds = np.concatenate([[0] if mask[0] else [], changes, [len(mask)] if mask[-1] else []]).astype(np.int64)
+    return bounds.reshape(-1, 2) + offset
 
 
 def fill_gaps(intervals: np.ndarray, shorter_than: int) -> np.ndarray:

@@ -93,6 +93,61 @@ def harmonic_f_statistic(
     return np.nan_to_num(f_stat, nan=0.0).astype(np.float32, copy=False)
 
 
+class PeakFTest:
+    """The largest F statistic over ``bins`` of each window: ``harmonic_f_statistic(...)[:, bins].max(axis=1)``.
+
+    The same arithmetic with fewer copies (detection's F-test costs much memory traffic): the
+    tapered windows go into a zero-padded buffer that is kept between calls, windows go through
+    in batches whose spectra stay in the processor's cache (``harmonic_f_statistic`` took twice
+    the CPU time per window in batches of 64 MB of spectra as in batches of 8 MB), the line
+    amplitude is a matrix product over the real and imaginary parts, and only the in-range bins
+    are read: 2.9x less CPU time than ``harmonic_f_statistic`` in 64 MB batches (docs/performance.md).
+    Sums run in another order, so the values are not the same to the last bit: they agree to 1e-5
+    (relative) where F is below 50, around the detector's thresholds, and to 1e-4 for strong lines
+    (the misfit then is a small difference of large sums). A window's value does not depend on
+    the others in its batch. Not thread-safe (the buffer): one object per thread.
+    """
+
+    def __init__(self, tapers: np.ndarray, nfft: int, bins: slice, batch_bytes: int = 8 * 2**20):
+        self.tapers = np.ascontiguousarray(tapers, dtype=np.float32)
+        self.nfft = nfft
+        self.bins = slice(*bins.indices(nfft // 2 + 1)[:2])
+        count, n = self.tapers.shape
+        if n > nfft:
+            raise ValueError(f"windows of {n} samples do not fit an FFT of {nfft}")
+        self.batch = max(1, batch_bytes // (count * (nfft // 2 + 1) * 8))
+        self._padded = np.zeros((self.batch, count, nfft), dtype=np.float32)
+        self._h0 = self.tapers.sum(axis=1).astype(np.float32)
+        self._h0_energy = float(np.sum(self._h0**2))
+
+    def __call__(self, windows: np.ndarray, workers: int = 1) -> np.ndarray:
+        """Peak F statistic of each row of ``windows`` (shape (n_windows, n)), float32."""
+        windows = np.asarray(windows, dtype=np.float32)
+        peaks = np.empty(len(windows), dtype=np.float32)
+        for first in range(0, len(windows), self.batch):
+            peaks[first : first + self.batch] = self._batch(windows[first : first + self.batch], workers)
+        return peaks
+
+    def _batch(self, windows: np.ndarray, workers: int) -> np.ndarray:
+        count, n = self.tapers.shape
+        centred = windows - windows.mean(axis=1, keepdims=True)
+        padded = self._padded[: len(windows)]
+        np.multiply(centred[:, None, :], self.tapers[None, :, :], out=padded[:, :, :n])
+        spectra = scipy.fft.rfft(padded, axis=-1, workers=workers)
+        # in-range bins as interleaved real, imaginary parts: a view, not a copy
+        parts = spectra.view(np.float32)[..., 2 * self.bins.start : 2 * self.bins.stop]
+        amplitude = np.matmul(self._h0, parts) / self._h0_energy  # (n_windows, 2 * n_bins)
+        total_power = np.einsum("mkf,mkf->mf", parts, parts)
+        total_power = total_power[:, 0::2] + total_power[:, 1::2]
+        squared = amplitude * amplitude
+        line_power = (squared[:, 0::2] + squared[:, 1::2]) * self._h0_energy
+        misfit = np.maximum(total_power - line_power, np.float32(1e-30) * total_power)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f_stat = (count - 1) * line_power / misfit
+        # the peak as of nan_to_num(f_stat).max(): F >= 0, so skipping NaN (0/0, silence) is the same
+        return np.nan_to_num(np.fmax.reduce(f_stat, axis=1), nan=0.0)
+
+
 def f_critical_value(p: float, n_tapers: int) -> float:
     """The F statistic above which a line is significant at level ``p``.
 

@@ -4,6 +4,8 @@ Everything is checked before any work starts (recordings readable, channel prese
 parameters valid, output folder writable, no two outputs with the same name), so a
 mistake costs seconds, not the first hour of a batch. Each recording's result is
 written atomically as ``<recording>-detected.csv``, beside the recording or in ``out_dir``.
+Several channels of a recording (``channel`` a list or ``all``) are detected each on its own,
+into ``<recording>-ch<N>-detected.csv`` whose rows carry the channel (docs/channels.md).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pydantic import Field
 from hark.annotations.event import Kind
 from hark.annotations.naming import annotation_csv_name
 from hark.annotations.songexplorer import write_csv
+from hark.audio.channels import CHANNEL_HELP, CHANNEL_METAVAR, ChannelSelection, chosen_channels
 from hark.audio.recording import open_recording
 from hark.detect.base import detectors
 from hark.errors import HarkError, ParameterError
@@ -46,7 +49,7 @@ class DetectRequest(Params):
         default_factory=dict, description="The detector's parameters (default: its own defaults).",
         json_schema_extra={"flags": ("--param", "-p"), "pairs": True, "cli_help": "Detector parameter NAME=VALUE (repeatable).", "form": False},
     )
-    channel: int = Field(0, ge=0, description="Channel of multi-channel recordings (from 0).")
+    channel: ChannelSelection = Field(0, description=CHANNEL_HELP, json_schema_extra={"metavar": CHANNEL_METAVAR})
     reader: str = Field("auto", description="Audio reader plugin (auto: by file ending; highpass: filtered).")
     reader_params: dict[str, Any] | None = Field(
         None, description="The audio reader's parameters (default: its own defaults).",
@@ -67,6 +70,7 @@ class DetectionJob:
     reader: str = "auto"
     reader_params: dict[str, Any] | None = None
     threads: int = 1
+    per_channel: bool = False  # one channel among several: its rows carry the channel
 
 
 @dataclass(frozen=True)
@@ -97,13 +101,15 @@ def plan_detection(request: DetectRequest | Sequence[str | Path], **parameters: 
         ensure_writable_dir(out_dir)
     jobs, outputs = [], {}
     for path in recordings:
-        recording = open_recording(path, channel=channel, reader=reader, reader_params=reader_params)
+        recording = open_recording(path, reader=reader, reader_params=reader_params)
         folder = Path(out_dir) if out_dir is not None else recording.path.parent
-        output = folder / annotation_csv_name(recording.name, Kind.DETECTED)
-        if output in outputs:
-            raise ParameterError("out", f"{path} and {outputs[output]} would both write {output}; give them separate {{param}} folders")
-        outputs[output] = path
-        jobs.append(DetectionJob(recording.path, output, recording.frames, detector, checked_params, channel, reader, reader_params))
+        chosen, per_channel = chosen_channels(channel, recording.info.channels, recording.path)
+        for each in chosen:
+            output = folder / annotation_csv_name(recording.name, Kind.DETECTED, channel=each if per_channel else None)
+            if output in outputs:
+                raise ParameterError("out", f"{path} and {outputs[output]} would both write {output}; give them separate {{param}} folders")
+            outputs[output] = path
+            jobs.append(DetectionJob(recording.path, output, recording.frames, detector, checked_params, each, reader, reader_params, per_channel=per_channel))
     for folder in {job.output.parent for job in jobs}:
         ensure_writable_dir(folder)
         sweep_stale_temporaries(folder)  # of runs that were killed mid-write
@@ -119,6 +125,8 @@ def run_detection_job(job: DetectionJob, progress: Callable[[float], None] | Non
         detector = detectors.get(job.detector)(job.params)
         detector.threads = job.threads
         events = detector.detect(recording, progress)
+        if job.per_channel:
+            events = [event.with_(channel=job.channel) for event in events]
         write_csv(job.output, events)
     except HarkError as err:
         return DetectionResult(job.recording, None, {}, str(err))

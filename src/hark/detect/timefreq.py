@@ -17,6 +17,7 @@ thresholds ``time_sigma[1]`` and ``frequency_p[1]``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
@@ -27,12 +28,13 @@ from hark.annotations.event import Event, Kind
 from hark.audio.recording import Recording
 from hark.detect import intervals as iv
 from hark.detect.base import Detector, ProgressCallback, register_detector
-from hark.detect.multitaper import f_critical_value, fft_length, harmonic_f_statistic, slepian_tapers
+from hark.detect.multitaper import PeakFTest, f_critical_value, fft_length, slepian_tapers
 from hark.detect.noise import NoiseLevelAccumulator
+from hark.detect.timefreq_peaks import ChunkPeaks
 from hark.errors import HarkError
 from hark.params import Params
 
-_F_TEST_BYTES = 64 * 2**20  # memory for one batch of tapered spectra
+_F_TEST_BYTES = 8 * 2**20  # one batch of tapered spectra: small enough to stay in cache
 
 
 def _pair(value, name: str):
@@ -101,6 +103,8 @@ class TimeFreqThresholdDetector(Detector):
 
     Params = TimeFreqThresholdParams
     chunk_size = 2**20  # samples per chunk: bounds memory whatever the recording's length
+    windows_computed: tuple[int, int] | None = None
+    """After :meth:`detect`: the F-tests computed and the recording's windows (the benchmark's report)."""
 
     def labels(self) -> tuple[str, ...]:
         return ("time", "frequency", "neither")
@@ -136,17 +140,22 @@ class TimeFreqThresholdDetector(Detector):
         bins = slice(in_range[0], in_range[-1] + 1)
         crit_signal = f_critical_value(p.frequency_p[0] / nfft, len(tapers))
         crit_ambient = f_critical_value(p.frequency_p[1] / nfft, len(tapers))
-        chunk_size = max(self.chunk_size // hop, 1) * hop
-        for chunk in recording.chunks(chunk_size, overlap=window):
-            new = chunk.data[: chunk_size]
-            deviation = np.abs(new - level.center)
-            time_sound.append(iv.fill_gaps(iv.runs(deviation > p.time_sigma[0] * level.spread, chunk.start), time_smooth))
-            time_busy.append(iv.fill_gaps(iv.runs(deviation > p.time_sigma[1] * level.spread, chunk.start), time_smooth))
-            peak_f = self._peak_f(chunk.data, window, hop, chunk_size, tapers, nfft, bins, self.threads)
-            first_window = chunk.start // hop
-            tonal.append(iv.runs(peak_f > crit_signal, first_window))
-            tonal_busy.append(iv.runs(peak_f > crit_ambient, first_window))
-            done.advance(len(new))
+        # Tonal runs shorter than freq_smooth windows are dropped, which spares computing most
+        # windows (hark.detect.timefreq_peaks); chunks then start at a multiple of that many windows.
+        min_run = freq_smooth if freq_smooth * hop <= self.chunk_size else 1
+        chunk_size = max(self.chunk_size // (hop * max(min_run, 1)), 1) * hop * max(min_run, 1)
+        with self._chunk_peaks(tapers, nfft, bins, window, hop, min_run, crit_ambient) as peaks_of:
+            for chunk in _read_ahead(recording.chunks(chunk_size, overlap=window), self.threads > 1):
+                new = chunk.data[: chunk_size]
+                deviation = np.abs(new - level.center)
+                time_sound.append(iv.fill_gaps(iv.runs(deviation > p.time_sigma[0] * level.spread, chunk.start), time_smooth))
+                time_busy.append(iv.fill_gaps(iv.runs(deviation > p.time_sigma[1] * level.spread, chunk.start), time_smooth))
+                peak_f = peaks_of(chunk.data, chunk_size // hop)
+                first_window = chunk.start // hop
+                tonal.append(iv.runs(peak_f > crit_signal, first_window))
+                tonal_busy.append(iv.runs(peak_f > crit_ambient, first_window))
+                done.advance(len(new))
+        self.windows_computed = (peaks_of.computed, (recording.frames - window) // hop + 1)
 
         frames = recording.frames
         offset = (window - hop) // 2
@@ -175,7 +184,7 @@ class TimeFreqThresholdDetector(Detector):
 
     def _noise_level(self, recording: Recording, done: "_ProgressSteps"):
         accumulator = NoiseLevelAccumulator(self.params.time_sigma_robust)
-        for chunk in recording.chunks(self.chunk_size):
+        for chunk in _read_ahead(recording.chunks(self.chunk_size), self.threads > 1):
             accumulator.add(chunk.data)
             done.advance(len(chunk.data))
         level = accumulator.level()
@@ -183,33 +192,28 @@ class TimeFreqThresholdDetector(Detector):
             raise HarkError(f"{recording.path}: the recording is silent or constant; no noise level to threshold against")
         return level
 
-    @staticmethod
-    def _peak_f(data, window, hop, chunk_size, tapers, nfft, bins, threads) -> np.ndarray:
-        """Largest in-range F statistic of every whole window that starts in this chunk's new part."""
-        n_windows = 0 if len(data) < window else min((len(data) - window) // hop + 1, chunk_size // hop)
-        peak = np.zeros(n_windows, dtype=np.float32)
-        if n_windows == 0:
-            return peak
-        starts = np.arange(n_windows) * hop
-        batch = max(1, _F_TEST_BYTES // (len(tapers) * (nfft // 2 + 1) * 8))
-        firsts = range(0, n_windows, batch)
+    def _chunk_peaks(self, tapers, nfft, bins, window, hop, min_run, threshold) -> ChunkPeaks:
+        """The windows' peak F statistics, on the detector's threads (a method, so that a test can
+        compare with another computation)."""
+        tests = [PeakFTest(tapers, nfft, bins, _F_TEST_BYTES) for _ in range(max(self.threads, 1))]
+        return ChunkPeaks(tests, window, hop, min_run, threshold)
 
-        def peaks_of(first: int, workers: int) -> np.ndarray:
-            idx = starts[first : first + batch, None] + np.arange(window)[None, :]
-            return harmonic_f_statistic(data[idx], tapers, nfft, workers=workers, bins=bins).max(axis=1)
 
-        if threads > 1 and len(firsts) > 1:
-            # Batches on the threads at once rather than one batch's FFT on several: numpy and
-            # scipy release the GIL in the tapering, FFTs and sums alike, so every step of the
-            # F-test runs in parallel, not the FFT alone; each batch is computed as in the serial
-            # loop, so the peaks are the same numbers.
-            with ThreadPoolExecutor(min(threads, len(firsts))) as pool:
-                for first, peaks in zip(firsts, pool.map(lambda f: peaks_of(f, 1), firsts)):
-                    peak[first : first + batch] = peaks
-        else:
-            for first in firsts:
-                peak[first : first + batch] = peaks_of(first, threads)
-        return peak
+def _read_ahead(chunks: Iterator, enabled: bool) -> Iterator:
+    """The chunks, each next one read (and filtered, by a reader such as highpass) on another
+    thread while this one is worked on: reading is a quarter of detection's work at 250 kHz, and
+    soundfile and scipy's filters release the GIL. The chunks and their order are the same."""
+    if not enabled:
+        yield from chunks
+        return
+    try:
+        with ThreadPoolExecutor(1) as reader:
+            pending = reader.submit(next, chunks, None)
+            while (chunk := pending.result()) is not None:
+                pending = reader.submit(next, chunks, None)
+                yield chunk
+    finally:
+        chunks.close()  # the recording's file, when the consumer stops early
 
 
 class _ProgressSteps:

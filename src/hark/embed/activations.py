@@ -36,6 +36,7 @@ from hark.embed.sounds import subsample_sounds
 from hark.errors import HarkError
 from hark.fileio import atomic_path, atomic_write_text, ensure_writable_dir
 from hark.models.base import FrameModel
+from hark.models.channels import input_channels_of
 from hark.models.store import load_model
 from hark.params import Params
 
@@ -104,6 +105,8 @@ def compute_activations(
     module = loaded.module
     if not isinstance(module, FrameModel) or not module.hidden_layers():
         raise HarkError(f"{model}: activations need a frame model with hidden layers (this is {loaded.config.architecture})")
+    if input_channels_of(module) > 1:  # sounds are read from one channel (docs/channels.md)
+        raise HarkError(f"{model}: reads {input_channels_of(module)} channels at once; activations read one channel, so need a model of one")
     layers = params.layers or module.hidden_layers()
     unknown = [name for name in layers if name not in module.hidden_layers()]
     if unknown:

@@ -9,7 +9,7 @@ import numpy as np
 from hark.annotations.event import Event
 from hark.fileio import atomic_path
 
-KIND_MARKERS = {"annotated": "o", "detected": "^", "predicted": "s", "missed": "x", "mistaken": "D", "correct": "P", "found": "v", "clustered": "*"}
+KIND_MARKERS = {"annotated": "o", "detected": "^", "predicted": "s", "missed": "x", "mistaken": "D", "correct": "P", "found": "v", "clustered": "*", "suggested": "h"}
 
 
 def plot_cluster_map(sounds: list[Event], coordinates: np.ndarray, path: str | Path, title: str) -> Path:

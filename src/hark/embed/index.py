@@ -160,6 +160,10 @@ def load_embedder(model: str | Path, params: EmbedParams, checkpoint: str | int 
     module = loaded.module
     if not isinstance(module, FrameModel) or not module.hidden_layers():
         raise HarkError(f"{model}: embedding needs a frame model with hidden layers (this is {loaded.config.architecture})")
+    from hark.models.channels import input_channels_of
+
+    if input_channels_of(module) > 1:  # recordings are embedded one channel at a time (docs/channels.md)
+        raise HarkError(f"{model}: reads {input_channels_of(module)} channels at once; embedding reads one channel, so needs a model of one")
     probe_samples = module.context + (probe_frames - 1) * module.stride
     with torch.no_grad():
         probe = module.forward_hidden(torch.zeros(1, 1, probe_samples))

@@ -11,7 +11,8 @@ events of others still to review, narrowed by kind, label, annotator and score, 
 time, score or suggestion), each shown with its score; A accepts, R rejects, a number key
 relabels, and a drag redraws the current box. A verdict on a machine-made event writes an
 own copy with a real label (:func:`hark.gui.review.verdict_label`), never the detector's
-class, and the event leaves the queue.
+class, and the event leaves the queue. On a suggestion or a search hit (the Suggestions queue,
+:mod:`hark.gui.suggest_panel`; "find more like this", :mod:`hark.gui.find_similar`) the next one comes up.
 
 Labels and their keys come from the data folder's label list
 (:mod:`hark.annotations.label_list`): keys 1-9 and 0, then Shift+1..0.
@@ -32,8 +33,11 @@ from hark.annotations.event import Event, Kind, Status, label_problem
 from hark.errors import HarkError
 from hark.gui.keys import release_focus_after_change
 from hark.gui.loaded import LoadedRecording, ShownEvent, own_lane
-from hark.gui.review import ReviewLinks, ReviewQueue, place, read_suggestions, suggestion_file, verdict_label
-from hark.gui.review_widgets import ReviewFilters
+from hark.gui.find_similar import FindPanel
+from hark.gui.review import QueueMemo, ReviewLinks, ReviewQueue, place, suggestion_file, verdict_label
+from hark.gui.review_widgets import ANY, ReviewFilters
+from hark.gui.suggest_events import read_suggested_events, with_extra_events
+from hark.gui.suggest_panel import SuggestPanel
 
 if TYPE_CHECKING:
     from hark.gui.session import GuiSession
@@ -50,6 +54,7 @@ class AnnotatePanel:
         self._current: ShownEvent | None = None  # review: the queue's event last stepped to (it stays after a verdict)
         self._links: ReviewLinks | None = None
         self._suggestions: list[tuple[int, int, float]] = []
+        self._queue_memo = QueueMemo()
         self._label_css = ""
 
         self.mode = RadioButtonGroup(labels=MODES, active=0, name="mode")
@@ -81,6 +86,9 @@ class AnnotatePanel:
         self.queue_info = Div(text="", width=520, name="review-queue")
         self.filters = ReviewFilters(self._filters_changed)
         self.file_info = Div(text="", width=520, name="file-info")
+        self._quiet_filters = False  # while show_queue sets several filters at once
+        self.suggest = SuggestPanel(session, self)
+        self.find = FindPanel(session, self)
         self.refresh_labels()
 
     def layout(self):
@@ -91,6 +99,8 @@ class AnnotatePanel:
             row(self.species, self.word, self.new_label, column(Div(text=""), self.add_label)),
             row(self.previous_button, self.next_button, self.accept_button, self.reject_button),
             self.filters.layout(),
+            self.suggest.layout(),
+            self.find.layout(),
             self.queue_info,
             self.review_info,
             self.file_info,
@@ -113,12 +123,17 @@ class AnnotatePanel:
         session = self.session
         self._links = ReviewLinks.of(session.folder.settings_dir, loaded.relative, loaded.annotator)
         self._suggestions = []
+        extra = []
         suggestions = suggestion_file(loaded.path)
-        if suggestions is not None:
+        if suggestions is not None:  # shown in their own lane and reviewed in the Suggestions queue (hark.gui.suggest_panel)
             try:
-                self._suggestions = read_suggestions(session.folder.readable(suggestions, what="suggestions file"))
+                suggested = read_suggested_events(session.folder.readable(suggestions, what="suggestions file"), loaded.path.name)
+                self._suggestions = [(e.start, e.stop, e.score) for e in suggested]
+                extra += suggested
             except HarkError as err:
-                session.report(f"{err} — review cannot be ordered by suggestion", error=True)
+                session.report(f"{err} — its suggestions are not shown and review cannot be ordered by suggestion", error=True)
+        extra += self.find.events_of(loaded.path.resolve())  # "find more like this" hits in this recording
+        loaded = session.view.loaded = with_extra_events(loaded, extra)
         self.filters.set_choices(loaded.shown(set(Kind)), bool(self._suggestions))
         self.refresh_labels()
         self._show_review_info(None)
@@ -180,6 +195,7 @@ class AnnotatePanel:
 
     def restore(self, loaded: LoadedRecording) -> None:
         """After opening ``loaded``: the label, mode and review event this annotator last had there."""
+        loaded = self.loaded or loaded  # with its suggestions and hits (recording_opened)
         remembered = self.session.remembered(loaded.relative)
         label = remembered.get("label")
         if isinstance(label, str) and label in self.session.labels and label != self.current_label:
@@ -383,6 +399,8 @@ class AnnotatePanel:
 
     def _filters_changed(self) -> None:
         """A filter or the order changed: the queue starts again from its first event."""
+        if self._quiet_filters:
+            return
         self._current = None
         try:
             kinds = self.filters.current().kinds
@@ -399,6 +417,50 @@ class AnnotatePanel:
         else:
             self._show_review_info(self.session.view.highlight, self._queue(quiet=True) if self.loaded else None)
 
+    def show_queue(self, kind: str, order: str) -> None:
+        """Review the events of ``kind`` (``suggested``: the Suggestions queue; ``found``: search hits) in ``order``, from the first."""
+        if self.loaded is None:
+            self.session.report("open a recording first", error=True)
+            return
+        filters = self.filters
+        filters.set_choices(self.loaded.shown(set(Kind)), bool(self._suggestions))
+        if kind not in filters.kind.options:
+            self.session.report(f"no {kind} events in this recording", error=True)
+            return
+        self._quiet_filters = True
+        try:
+            filters.kind.value, filters.label.value, filters.annotator.value = kind, ANY, ANY
+            filters.min_score.value = filters.max_score.value = ""
+            filters.order.value = order
+        finally:
+            self._quiet_filters = False
+        if self.reviewing:
+            self._filters_changed()
+        else:
+            self._current = None
+            self._filters_changed()
+            self.mode.active = 1  # the mode callback steps to the first
+
+    def _advance_after_verdict(self, reviewed: ShownEvent | None) -> None:
+        """A verdict or label on a suggestion or a search hit brings up the next one (other reviews stay on the event)."""
+        if reviewed is None or reviewed.own or reviewed.event.kind not in (Kind.SUGGESTED, Kind.FOUND) or not self.reviewing:
+            return
+        queue = self._queue(quiet=True)
+        if queue is not None and queue.after(self._current) is None:
+            self.session.report(f"that was the last {reviewed.event.kind.value} sound of the queue")
+            return
+        self.step(+1)
+
+    def on_tap(self, which: str, x: float, y: float) -> None:
+        """Annotate mode: a click on an event selects it (for "find more like this"); review keeps its own current event."""
+        if self.reviewing or self.loaded is None:
+            return
+        view = self.view
+        hit = view.event_in_lane(x, y) if which == "lanes" else view.event_in_box(x, y) if which == "spectrogram" else None
+        if hit != view.highlight:
+            view.highlight = hit
+            view.draw_events()
+
     def _queue(self, quiet: bool = False) -> ReviewQueue | None:
         """The events still to review with the filters of the page (None when a filter is mistyped or nothing is open)."""
         if self.loaded is None:
@@ -412,7 +474,10 @@ class AnnotatePanel:
         kinds = {Kind(kind) for kind in review_filter.kinds} or self.session.view.shown_kinds()
         own = self.loaded.editor.events if self.loaded.editor is not None else ()
         reviewed = self._links.reviewed_origins({place(e) for e in own}) if self._links is not None else set()
-        return ReviewQueue(self.loaded.shown(kinds), own, review_filter, reviewed, self._suggestions)
+        return self._queue_memo.get(
+            (self.loaded, own, self._suggestions), (review_filter, frozenset(kinds), frozenset(reviewed)),
+            lambda: ReviewQueue(self.loaded.shown(kinds), own, review_filter, reviewed, self._suggestions),
+        )  # fmt: skip
 
     def step(self, direction: int) -> None:
         """Go to the next (+1), previous (-1) or current (0) event of the review queue."""
@@ -447,7 +512,7 @@ class AnnotatePanel:
         self._current = chosen
         self.session.view.highlight = chosen
         rate = self.loaded.samplerate
-        self.session.view.show_around(chosen.event.start / rate, chosen.event.stop / rate)
+        self.session.view.bring_into_view(chosen.event.start / rate, chosen.event.stop / rate)
         self.session.view.draw_events()
         self._show_review_info(chosen, queue)
         self._remember()
@@ -477,14 +542,14 @@ class AnnotatePanel:
             return
         editor = self._editor()
         target = self._review_target(current) if editor is not None else None
-        if target is not None:
-            self._edit(lambda: editor.set_status(target, status), current)
+        if target is not None and self._edit(lambda: editor.set_status(target, status), current) is not None:
+            self._advance_after_verdict(current)
 
     def relabel_current(self, label: str) -> None:
         current = self.session.view.highlight
         editor = self._editor()
-        if current is not None and editor is not None:
-            self._edit(lambda: editor.relabel(current.event, label), current)
+        if current is not None and editor is not None and self._edit(lambda: editor.relabel(current.event, label), current) is not None:
+            self._advance_after_verdict(current)
 
     # -- keys ------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 import numpy as np
-from bokeh.events import DoubleTap, RangesUpdate, SelectionGeometry
+from bokeh.events import DoubleTap, RangesUpdate, SelectionGeometry, Tap
 from bokeh.layouts import column, row
 from bokeh.models import (
     BoxSelectTool,
@@ -46,6 +46,7 @@ from hark.gui.playback import Player
 from hark.gui.signal import compute_view, default_nfft
 from hark.gui.tables import replace_table_data
 from hark.gui.traces import TraceLane
+from hark.gui.video_view import VideoView
 
 if TYPE_CHECKING:
     from hark.gui.session import GuiSession
@@ -55,7 +56,7 @@ SPECTROGRAM_HEIGHT = 260
 WAVEFORM_HEIGHT = 130
 LANE_PIXELS = 26
 KIND_NAMES = [kind.value for kind in Kind]
-SHOWN_BY_DEFAULT = [Kind.ANNOTATED, Kind.DETECTED, Kind.PREDICTED, Kind.MISSED, Kind.MISTAKEN, Kind.FOUND, Kind.CLUSTERED]
+SHOWN_BY_DEFAULT = [Kind.ANNOTATED, Kind.DETECTED, Kind.PREDICTED, Kind.MISSED, Kind.MISTAKEN, Kind.FOUND, Kind.CLUSTERED, Kind.SUGGESTED]
 SPEEDS = {"1x": 1.0, "1/2x": 0.5, "1/4x": 0.25, "1/8x": 0.125, "1/16x": 0.0625}
 KHZ_ABOVE_HZ = 10_000  # a frequency axis reaching higher is labelled in kHz
 # the spectrogram's frequencies stay in Hz (as in the CSVs); only their labels are divided
@@ -111,6 +112,7 @@ class RecordingView:
         self._build_plots()
         self.player = Player(self)
         self.player.add_playheads(self.waveform, self.spectrogram, self.lanes, self.traces.plot)
+        self.video = VideoView(self)  # the movie beside the sound, when the recording has one
         self._peak = 1.0  # the loudest sample of the last redraw: playback is scaled by it
         for menu in (self.recording_menu, self.speed, self.nfft):  # the arrow keys move the view, not the menu, once one is picked
             release_focus_after_change(menu)
@@ -180,6 +182,7 @@ class RecordingView:
             plot.on_event(RangesUpdate, lambda event: self.redraw())
             which = plot.name
             plot.on_event(DoubleTap, lambda event, which=which: self.session.annotate.on_double_tap(which, event.x, event.y))
+            plot.on_event(Tap, lambda event, which=which: self.session.annotate.on_tap(which, event.x, event.y))  # selects (find more like this)
             plot.on_event(SelectionGeometry, lambda event, which=which: self._on_drag(which, event))
 
     def _spectrogram_highlight(self) -> ColumnDataSource:
@@ -191,7 +194,7 @@ class RecordingView:
         top = row(self.recording_menu, column(Div(text=""), self.rescan_button), self.play_button, self.stop_button, self.speed, self.audio)
         return column(
             top, row(*self.nav_buttons), self.kinds, self.position,
-            self.waveform, self.spectrogram, self.lanes, self.traces.layout(), controls,
+            row(column(self.waveform, self.spectrogram, self.lanes, self.traces.layout()), self.video.layout()), controls,
         )  # fmt: skip
 
     # -- opening ---------------------------------------------------------------------------
@@ -233,6 +236,7 @@ class RecordingView:
         self.frequency.update(start=0, end=nyquist, value=(0, nyquist), step=max(1, round(nyquist / 500)))
         self._frequency_unit(nyquist)
         self.traces.recording_opened(loaded.path)
+        self.video.recording_opened(loaded)
         self.nfft.value = str(default_nfft(loaded.samplerate))
         self.x_range.bounds = (0, duration)
         self.x_range.min_interval = max(8 / loaded.samplerate, 1e-6)
@@ -293,6 +297,15 @@ class RecordingView:
         width = max(self.x_range.end - self.x_range.start, (stop - start) * 1.25)
         middle = (start + stop) / 2
         self.show_window(middle - width / 2, middle + width / 2)
+
+    def bring_into_view(self, start: float, stop: float) -> None:
+        """Leave the view where it is when ``[start, stop]`` lies well inside it (a tenth of the width
+        from either edge), else centre it there: stepping through close events then redraws only
+        the events, not the sound, and the picture does not jump."""
+        view_start, view_end = self.x_range.start, self.x_range.end
+        margin = (view_end - view_start) / 10
+        if not (view_start + margin <= start and stop <= view_end - margin):
+            self.show_around(start, stop)
 
     def pan(self, fraction: float) -> None:
         width = self.x_range.end - self.x_range.start
@@ -391,6 +404,7 @@ class RecordingView:
             texts["bottom"].append(bottom)
             texts["text"].append(event.label + mark)
             texts["row"].append(lane_index[shown.lane] * 8 + row_)
+        lanes, bands, boxes, rejects = (_as_arrays(columns) for columns in (lanes, bands, boxes, rejects))
         self.lane_source.data, self.band_source.data, self.box_source.data, self.rejected_source.data = lanes, bands, boxes, rejects
         # a label text only where it does not run into its neighbour at this zoom (pixels, not counts)
         pixels = ((np.asarray(texts["left"], dtype=np.float64) - self.x_range.start) / self.seconds_per_pixel()).tolist()
@@ -505,6 +519,15 @@ COLUMNS = ("left", "right", "bottom", "top", "color", "alpha", "width", "text")
 
 def _empty() -> dict[str, list]:
     return {name: [] for name in COLUMNS}
+
+
+NUMERIC_COLUMNS = ("left", "right", "bottom", "top", "alpha", "width")
+
+
+def _as_arrays(columns: dict[str, list]) -> dict:
+    """Numbers as float64 arrays, which Bokeh sends to the page as binary buffers rather than JSON
+    lists: the whole hour's 21,748 detections in three glyph sets were a large share of a zoom-out."""
+    return {name: np.asarray(values, dtype=np.float64) if name in NUMERIC_COLUMNS else values for name, values in columns.items()}
 
 
 def _append(columns: dict[str, list], *values) -> None:

@@ -14,6 +14,8 @@ No Bokeh here: the GUI's review widgets only fill a :class:`ReviewFilter` and st
   ``<rec>-suggested.csv`` lies beside the recording (rows ``wav,start,stop,suggested,label,
   low_hz,high_hz,score``, as hark's other CSVs), each event is ranked by the highest score of
   the suggestions that overlap it in time; events no suggestion overlaps come last, in time order.
+  The suggestions themselves (kind ``suggested``, :mod:`hark.gui.suggest_events`) come in their
+  own score's order, which is the file's: the Suggestions queue.
 - :func:`verdict_label`: the label an own copy of a machine-made event gets: the event's own
   label when it is a label of the folder's list, else the person's current label; a detector's
   class (``time``, ``frequency``, ``neither``) never becomes a person's label.
@@ -27,6 +29,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 
 from hark.annotations.event import Event, Kind
@@ -237,13 +240,17 @@ class ReviewQueue:
         self.filter = review_filter
         own_places = {place(e) for e in own}
         admitted = [s for s in candidates if not s.own and review_filter.admits(s.event)]
-        pending = [s for s in admitted if place(s.event) not in own_places and tuple(origin_key(s.event)) not in reviewed_origins]
+        pending = [s for s in admitted if place(s.event) not in own_places]
+        if reviewed_origins:  # (an hour of detections is tens of thousands of candidates: skip what cannot matter)
+            pending = [s for s in pending if tuple(origin_key(s.event)) not in reviewed_origins]
         self._suggested: dict[tuple, float | None] = {}
         if review_filter.order == "suggestion":  # of the reviewed ones too: the current one keeps its place once reviewed
             scores = suggestion_scores([s.event for s in admitted], list(suggestions))
-            self._suggested = {position_of(s): score for s, score in zip(admitted, scores)}
-        self.items = sorted(pending, key=self.key)
-        self._keys = [self.key(s) for s in self.items]
+            # a suggestion itself keeps its own place in the file's order (its score falls from pick to pick)
+            self._suggested = {position_of(s): s.event.score if s.event.kind is Kind.SUGGESTED else score for s, score in zip(admitted, scores)}
+        keyed = sorted(((self.key(s), s) for s in pending), key=itemgetter(0))  # each key computed once
+        self.items = [s for _, s in keyed]
+        self._keys = [key for key, _ in keyed]
 
     def __len__(self) -> int:
         return len(self.items)
@@ -279,6 +286,25 @@ class ReviewQueue:
             return self.items[-1] if self.items else None
         index = bisect.bisect_left(self._keys, self.key(shown))
         return self.items[index - 1] if index > 0 else None
+
+
+class QueueMemo:
+    """The last review queue and what it was built from: stepping through an unchanged queue reuses it
+    (an hour of detections is tens of thousands of candidates, whose filtering and sorting cost
+    more than the step's redraw). ``identities`` are compared by identity (the open recording,
+    the tuple of own events an edit replaces, the suggestions list), ``values`` by equality."""
+
+    def __init__(self) -> None:
+        self._identities: tuple = ()
+        self._values: tuple | None = None
+        self._queue: ReviewQueue | None = None
+
+    def get(self, identities: tuple, values: tuple, build) -> ReviewQueue:
+        same = (self._queue is not None and len(identities) == len(self._identities)
+                and all(a is b for a, b in zip(identities, self._identities)) and values == self._values)  # fmt: skip
+        if not same:
+            self._queue, self._identities, self._values = build(), identities, values
+        return self._queue
 
 
 def position_of(shown: ShownEvent) -> tuple:

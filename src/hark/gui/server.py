@@ -42,13 +42,17 @@ class GuiSettings:
     double_click: str = "point"  # the double-click plugin (hark.gui.double_click)
     double_click_params: dict = field(default_factory=dict)
     follow_symlinks: bool = False  # open recordings that are links to outside the data folder
+    video_finder: str = "same-name"  # which movie belongs to a recording (hark.video.finders)
+    video_finder_params: dict = field(default_factory=dict)
 
     def check(self) -> GuiSettings:
         """A one-line HarkError for a setting that cannot work (or is unsafe)."""
         from hark.gui.double_click import double_click_plugins
+        from hark.video import video_finders
 
         annotation_csv_name("x.wav", "annotated", annotator=self.annotator)  # no spaces or slashes
         double_click_plugins.get(self.double_click).validate(self.double_click_params)
+        video_finders.get(self.video_finder).validate(self.video_finder_params)
         if not 0 <= self.port <= 65535:
             raise HarkError(f"--port {self.port}: must be between 0 and 65535")
         if self.token is not None and (len(self.token) < 8 or not re.fullmatch(r"[A-Za-z0-9_.~-]+", self.token)):

@@ -245,5 +245,6 @@ class GuiSession:
             self.cluster.on_key(key)
 
     def close(self) -> None:
-        """The page was closed: stop its periodic callbacks."""
+        """The page was closed: stop its periodic callbacks (and let go of its movie)."""
         self.actions.close()
+        self.view.video.close()

@@ -49,6 +49,7 @@ from hark.infer.engines import (
     machine_fingerprint,
     measured_slower_here,
 )
+from hark.models.channels import input_channels_of
 
 AUTO_FREEZE_MIN_SAMPLES = 100_000_000
 """Recordings holding fewer samples in all run on torch: the export would not pay for itself."""
@@ -119,7 +120,9 @@ def _time_engines(folder: Path, torch_engine: TorchEngine, chunk_samples: int) -
     onnx_engine = OnnxEngine(folder, "cpu")
     spec = torch_engine.spec
     samples = (chunk_samples or spec.samplerate) + spec.context
-    audio = (0.05 * np.random.default_rng(0).standard_normal((1, samples))).astype(np.float32)
+    channels = input_channels_of(torch_engine.model)  # a model of several channels times (1, C, samples)
+    shape = (1, samples) if channels == 1 else (1, channels, samples)
+    audio = (0.05 * np.random.default_rng(0).standard_normal(shape)).astype(np.float32)
     times = {}
     for name, engine in (("torch", torch_engine), ("onnx", onnx_engine)):
         best = float("inf")

@@ -6,9 +6,11 @@ mistake costs seconds, not the first hour of a batch. Then each recording is str
 chunks: chunk ``i`` begins at ``i * size`` (``size`` a multiple of the stride) and reads
 ``context - stride`` samples more, so its frames are exactly the frames ``i * size / stride``
 onwards of a single pass over the whole recording. Each chunk is cut into equal pieces that
-overlap the same way and run as one batch. Memory is bounded by the chunk, whatever the
+overlap the same way and run as one batch; on a CPU two chunks are in the model at once
+(:mod:`hark.infer.parallel_chunks`), with the same rows. Memory is bounded by the chunk, whatever the
 recording's length; the rows go straight into the memory-mapped output (see
-:mod:`hark.infer.probabilities`).
+:mod:`hark.infer.probabilities`). Several channels of a recording (``channel`` a list or
+``all``) are classified each on its own, into ``<rec>-ch<N>-probabilities.npy`` (docs/channels.md).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from hark.annotations.naming import channel_stem, split_channel
+from hark.audio.channel_group import open_channels
+from hark.audio.channels import chosen_channels
 from hark.audio.recording import Recording, open_recording
 from hark.dsp.clip_windows import hop_of
 from hark.errors import HarkError, ParameterError
@@ -31,6 +36,8 @@ from hark.infer.boxes import model_band
 from hark.infer.clip_windows import check_window_settings, clip_rows, windows_path, write_predictions
 from hark.infer.auto_freeze import AUTO_FREEZE_MIN_SAMPLES, freeze_if_it_pays
 from hark.infer.engines import Engine, EngineName, ModelSpec, TorchEngine, open_engine
+from hark.infer.parallel_chunks import chunks_in_flight, engine_for_chunks, in_order
+from hark.infer.video_classify import check_movies, needs_video, stream_video_frames
 from hark.infer.priors import prior_weights, reweight, training_prevalences
 from hark.infer.probabilities import (
     ProbabilitiesMeta,
@@ -45,13 +52,16 @@ from hark.infer.requests import ClassifyRequest
 from hark.jobs.per_recording import run_per_recording
 from hark.jobs.settings import ClusterSettings
 from hark.jobs.spec import JobOutcome
+from hark.models.channels import trained_channels
 from hark.models.store import load_config
 
 # Samples of new audio per chunk when not given: long enough that the overlap between chunks
 # costs little, short enough that a spectrogram model's activations stay far below 1 GB.
 DEFAULT_CHUNK_SAMPLES = 2**20
-# Each piece of a batch reads at least this many times its overlap in new samples.
-MIN_PIECE_OVER_OVERLAP = 4
+# Each piece of a batch reads at least this many times its overlap in new samples: the overlap is
+# computed twice, so 16 keeps it near 6% (4 cost the USV calls detector 21% more work and 5-25%
+# of its speed across runs; docs/performance.md). Pieces change the results by rounding only.
+MIN_PIECE_OVER_OVERLAP = 16
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,8 @@ class ClassificationJob:
     threads: int = 0
     window_overlap: float | None = None  # clip models: overlap of neighbouring windows (None: the model's clip_overlap)
     aggregation: str | None = None  # clip models: mean or max of the windows (None: the model's clip_aggregation)
+    channels: tuple[int, ...] | None = None  # a model of several channels: the channels it reads at once (docs/channels.md)
+    chunks_in_flight: int = 0  # chunks in the model at once (0: automatic; hark.infer.parallel_chunks)
 
 
 @dataclass(frozen=True)
@@ -107,7 +119,7 @@ def plan_classification(
     priors: Mapping[str, float] | None = None,
     *,
     checkpoint: str | int | Path | None = None,
-    channel: int = 0,
+    channel: int | list[int] | str = 0,
     reader: str = "auto",
     reader_params: dict[str, Any] | None = None,
     move_old: bool = False,
@@ -124,7 +136,8 @@ def plan_classification(
     Temporary files of earlier runs that were killed are removed. With ``engine`` auto and no
     ``checkpoint``, work of at least ``auto_freeze_samples`` samples first freezes the model for
     onnxruntime where that is faster (:mod:`hark.infer.auto_freeze`), and ``report`` gets a
-    line saying so.
+    line saying so. ``channel``: one channel, a list or ``all`` (:mod:`hark.audio.channels`):
+    one job per channel, each channel's output named ``<rec>-ch<N>-probabilities.npy``.
     """
     if not recordings:
         raise HarkError("no recordings given")
@@ -133,12 +146,18 @@ def plan_classification(
     config = load_config(model)
     opened = open_engine(model, checkpoint, engine, device)  # reads the checkpoint or export: a bad one fails here
     spec = opened.spec
+    model_channels = trained_channels(config)
+    if model_channels is not None:  # before anything is written (an auto-freeze too)
+        _check_model_channels(model, model_channels, channel, recordings, reader, reader_params)
     if priors:
         prior_weights(priors, spec.output_names, training_prevalences(config), spec.overlapped)
     chunk = chunk_samples_for(spec, chunk_seconds)
-    if engine == "auto" and checkpoint is None and isinstance(opened, TorchEngine) and spec.kind == "frame":
+    video = needs_video(opened)
+    if video:  # the movie beside each recording, checked now (docs/video.md, "Video models")
+        check_movies(config, recordings, reader, reader_params)
+    if engine == "auto" and checkpoint is None and isinstance(opened, TorchEngine) and spec.kind == "frame" and not video:
         note = freeze_if_it_pays(
-            model, recordings, device, opened, chunk, channel=channel, reader=reader, reader_params=reader_params,
+            model, recordings, device, opened, chunk, channel=channel if isinstance(channel, int) else 0, reader=reader, reader_params=reader_params,
             min_samples=auto_freeze_samples,
         )
         if note is not None:
@@ -150,7 +169,8 @@ def plan_classification(
     checkpoint_path = str(Path(opened.checkpoint).absolute()) if getattr(opened, "checkpoint", None) else None
     jobs, outputs = [], {}
     for path in recordings:
-        recording = open_recording(path, channel=channel, reader=reader, reader_params=reader_params)
+        recording = open_recording(path, reader=reader, reader_params=reader_params)
+        chosen, per_channel = chosen_channels(channel, recording.info.channels, recording.path) if model_channels is None else ([model_channels[0]], False)
         if recording.samplerate != spec.samplerate:
             low_hz, high_hz = model_band(config)
             if recording.samplerate / 2 <= low_hz:
@@ -163,20 +183,32 @@ def plan_classification(
                 f"{recording.path}: sampled at {recording.samplerate} Hz, but the model {model} was trained "
                 f"at {spec.samplerate} Hz; resample the recording (hark resample --rate {spec.samplerate}) or use a model of its rate"
             )
-        output = probabilities_paths(recording.name, out_dir)[0]
-        if output in outputs:
-            raise ParameterError("out_dir", f"{path} and {outputs[output]} would both write {output}; classify them into separate {{param}} folders")
-        outputs[output] = path
-        jobs.append(ClassificationJob(
-            recording.path, output, recording.frames, model, checkpoint_path, opened.name, opened.device, chunk,
-            dict(priors) if priors else None, channel, reader, reader_params, 0, window_overlap, aggregation,
-        ))
+        for each in chosen:
+            output = probabilities_paths(channel_stem(recording.name, each if per_channel else None), out_dir)[0]
+            if output in outputs:
+                raise ParameterError("out_dir", f"{path} and {outputs[output]} would both write {output}; classify them into separate {{param}} folders")
+            outputs[output] = path
+            jobs.append(ClassificationJob(
+                recording.path, output, recording.frames, model, checkpoint_path, opened.name, opened.device, chunk,
+                dict(priors) if priors else None, each, reader, reader_params, 0, window_overlap, aggregation,
+                tuple(model_channels) if model_channels else None,
+            ))
     _check_memory(opened, jobs, int(config.context))
     sweep_stale_temporaries(out_dir)
     needed = sum(array_bytes(spec.frames(job.samples), len(spec.output_names)) for job in jobs)
     check_free_space(out_dir, needed, f"the probabilities of {len(jobs)} recording(s)")
     _refuse_or_move_other_models(out_dir, spec, move_old)
     return jobs, opened
+
+
+def _check_model_channels(model: Path, channels: list[int], channel, recordings, reader: str, reader_params) -> None:
+    """A model of several channels reads the channels it was trained on, from every recording:
+    another ``channel`` or a recording without them is a one-line error."""
+    listed = ",".join(str(c) for c in channels)
+    if not (isinstance(channel, int) and channel == 0):
+        raise ParameterError("channel", f"{{param}} {channel}: the model {model} reads channels {listed} at once (chosen when it was trained); leave {{param}} out")
+    for path in recordings:
+        open_channels(path, channels, reader, reader_params, wanted_by=f"the model {model}")
 
 
 def _check_memory(opened: Engine, jobs: Sequence[ClassificationJob], clip_window: int) -> None:
@@ -224,7 +256,7 @@ def classify_recordings(
     progress: Callable[[float], None] | None = None,
     *,
     checkpoint: str | int | Path | None = None,
-    channel: int = 0,
+    channel: int | list[int] | str = 0,
     reader: str = "auto",
     reader_params: dict[str, Any] | None = None,
     cluster: ClusterSettings | str | None = None,
@@ -232,6 +264,7 @@ def classify_recordings(
     window_overlap: float | None = None,
     aggregation: str | None = None,
     report: Callable[[str], None] | None = None,
+    in_flight: int = 0,
 ) -> list[ClassificationResult]:
     """Write ``<rec>-probabilities.npy`` and ``.json`` in ``out_dir`` for each recording.
 
@@ -249,14 +282,19 @@ def classify_recordings(
     docs/inference.md. A clip model classifies each file window by window, ``window_overlap``
     apart, and aggregates them by ``aggregation`` (mean or max; None: the model's training
     settings), writing each file's ``<rec>-windows.csv`` and ``out_dir/predictions.csv``
-    (:mod:`hark.infer.clip_windows`).
+    (:mod:`hark.infer.clip_windows`). ``in_flight``: chunks of one recording in the model at once
+    (0: two on a CPU of two cores or more, each engine call on half of them; 1: one at a time,
+    the engine's threads on each; :mod:`hark.infer.parallel_chunks`), the same outputs either way.
     """
+    chunks_in_flight("cpu", 0, in_flight)  # a bad value fails before any work
     jobs, opened = plan_classification(
         model, recordings, out_dir, engine, device, chunk_seconds, priors,
         checkpoint=checkpoint, channel=channel, reader=reader, reader_params=reader_params, move_old=move_old,
         window_overlap=window_overlap, aggregation=aggregation, report=report,
     )
     spec = opened.spec
+    if in_flight:
+        jobs = [replace(job, chunks_in_flight=in_flight) for job in jobs]
     workers = max(1, min(workers, len(jobs)))
     run_here = None
     if cluster is not None:
@@ -272,10 +310,18 @@ def classify_recordings(
         progress=progress, cluster=cluster, run_here=run_here, preload_modules=plugin_modules(jobs[0].model),
     )
     if spec.kind == "clip":
-        done = [(str(path), result) for path, result in zip(recordings, results) if result.ok and result.output is not None]
+        given = {Path(path): str(path) for path in recordings}
+        done = [(_row_name(given[job.recording], job), result) for job, result in zip(jobs, results) if result.ok and result.output is not None]
         rows = [np.load(result.output)[0] for _, result in done]
         write_predictions(Path(out_dir), [name for name, _ in done], rows, list(spec.output_names))
     return results
+
+
+def _row_name(given: str, job: ClassificationJob) -> str:
+    """A clip model's row of ``predictions.csv``: the recording as given, ``-ch<N>`` after it for
+    one channel's output among several."""
+    _, channel = split_channel(job.output.name.removesuffix("-probabilities.npy"))
+    return given if channel is None else f"{given}-ch{channel}"
 
 
 def classify(
@@ -310,7 +356,10 @@ def run_classification_job(
     try:
         if engine is None:
             engine = open_engine(job.model, job.checkpoint, job.engine, job.device, job.threads)  # type: ignore[arg-type]
-        recording = open_recording(job.recording, channel=job.channel, reader=job.reader, reader_params=job.reader_params)
+        if job.channels:  # a model of several channels: (T, C) chunks
+            recording = open_channels(job.recording, job.channels, job.reader, job.reader_params)
+        else:
+            recording = open_recording(job.recording, channel=job.channel, reader=job.reader, reader_params=job.reader_params)
         spec = engine.spec
         meta = ProbabilitiesMeta(
             recording=recording.name, output_names=list(spec.output_names), samplerate=spec.samplerate,
@@ -318,20 +367,26 @@ def run_classification_job(
             recording_samples=recording.frames, kind=spec.kind, overlapped=spec.overlapped, model=spec.folder,
             checkpoint_step=spec.step, config_digest=spec.config_digest, engine=engine.name, temperature=spec.temperature, priors=job.priors,
             # where and how the audio was read, so that hark ethogram can measure events' frequency bounds
-            extra={"recording_path": str(recording.path.resolve()), "channel": job.channel, "reader": job.reader, "reader_params": job.reader_params},
+            extra={"recording_path": str(recording.path.resolve()), "channel": job.channel, "reader": job.reader, "reader_params": job.reader_params,
+                   **({"channels": list(job.channels)} if job.channels else {})},
         )
         weights = None
         if job.priors:
             weights = prior_weights(job.priors, spec.output_names, training_prevalences(load_config(job.model)), spec.overlapped)
-        if spec.kind == "clip":
-            row_blocks, windows = _clip_rows(engine, recording, job, weights)
-            meta = replace(meta, extra={**meta.extra, "windows": windows})
-            weights = None  # applied to each window already
-        else:
-            row_blocks = stream_frames(engine, recording, job.chunk_samples, progress)
-        with probabilities_writer(job.output, meta) as write:
-            for first_row, rows in row_blocks:
-                write(first_row, rows if weights is None else reweight(rows, weights, spec.overlapped))
+        # a frame model's chunks share the engine's cores, several in flight (hark.infer.parallel_chunks)
+        in_flight = 1 if spec.kind == "clip" or needs_video(engine) else chunks_in_flight(engine.device, job.threads, job.chunks_in_flight)
+        with engine_for_chunks(engine, in_flight, job.threads) as chunk_engine:
+            if spec.kind == "clip":
+                row_blocks, windows = _clip_rows(chunk_engine, recording, job, weights)
+                meta = replace(meta, extra={**meta.extra, "windows": windows})
+                weights = None  # applied to each window already
+            elif needs_video(engine):
+                row_blocks = stream_video_frames(chunk_engine, recording, load_config(job.model), job.chunk_samples, progress)
+            else:
+                row_blocks = stream_frames(chunk_engine, recording, job.chunk_samples, progress, in_flight)
+            with probabilities_writer(job.output, meta) as write:
+                for first_row, rows in row_blocks:
+                    write(first_row, rows if weights is None else reweight(rows, weights, spec.overlapped))
     except HarkError as err:
         return ClassificationResult(job.recording, None, 0, str(err))
     if progress:
@@ -340,33 +395,44 @@ def run_classification_job(
 
 
 def stream_frames(
-    engine: Engine, recording: Recording, chunk_samples: int, progress: Callable[[float], None] | None = None
+    engine: Engine, recording: Recording, chunk_samples: int, progress: Callable[[float], None] | None = None, in_flight: int = 1
 ):
-    """Yield ``(first_row, rows)``: the recording's probabilities, ``(frames, outputs)``, chunk by chunk."""
+    """Yield ``(first_row, rows)``: the recording's probabilities, ``(frames, outputs)``, chunk by chunk;
+    ``in_flight`` chunks in the engine at once, on threads, yielded in order (the same rows as one at a time)."""
     spec = engine.spec
     overlap = spec.context - spec.stride
     piece = _piece_samples(chunk_samples, spec.stride, overlap)
-    for chunk in recording.chunks(chunk_samples, overlap=overlap):
-        frames = spec.frames(len(chunk.data))
-        if frames == 0:
-            continue
-        pieces = -(-frames * spec.stride // piece)
-        window = piece + overlap
-        # zeros after the end only feed frames past it, which are dropped: frames never mix
-        padded = np.zeros((pieces - 1) * piece + window, np.float32)
-        used = min(len(chunk.data), len(padded))  # samples past the last whole frame feed none
-        padded[:used] = chunk.data[:used]
-        batch = np.lib.stride_tricks.as_strided(padded, (pieces, window), (piece * 4, 4))
-        output = engine(batch)  # (pieces, outputs, piece // stride)
-        rows = output.transpose(0, 2, 1).reshape(-1, output.shape[1])[:frames]
-        yield chunk.start // spec.stride, rows
+    chunks = (chunk for chunk in recording.chunks(chunk_samples, overlap=overlap) if spec.frames(len(chunk.data)) > 0)
+    for start, rows in in_order(partial(_chunk_rows, engine, piece, overlap), chunks, in_flight):
+        yield start // spec.stride, rows
         if progress:
-            progress(min(chunk.start + chunk_samples, recording.frames) / max(recording.frames, 1))
+            progress(min(start + chunk_samples, recording.frames) / max(recording.frames, 1))
 
 
-def _piece_samples(chunk_samples: int, stride: int, overlap: int) -> int:
-    """New samples per batch element: the chunk cut into equal pieces, each well above the overlap."""
-    longest = max(1, chunk_samples // (MIN_PIECE_OVER_OVERLAP * max(overlap, stride)))
+def _chunk_rows(engine: Engine, piece: int, overlap: int, chunk) -> tuple[int, np.ndarray]:
+    """One chunk's rows: the chunk cut into pieces of ``piece`` new samples, run as one batch."""
+    spec = engine.spec
+    frames = spec.frames(len(chunk.data))
+    pieces = -(-frames * spec.stride // piece)
+    window = piece + overlap
+    # zeros after the end only feed frames past it, which are dropped: frames never mix
+    padded = np.zeros(((pieces - 1) * piece + window, *chunk.data.shape[1:]), np.float32)
+    used = min(len(chunk.data), len(padded))  # samples past the last whole frame feed none
+    padded[:used] = chunk.data[:used]
+    if padded.ndim == 1:
+        batch = np.lib.stride_tricks.as_strided(padded, (pieces, window), (piece * 4, 4))
+    else:  # several channels, (T, C): pieces (pieces, C, window)
+        channels = padded.shape[1]
+        batch = np.lib.stride_tricks.as_strided(padded, (pieces, channels, window), (piece * channels * 4, 4, channels * 4))
+    output = engine(batch)  # (pieces, outputs, piece // stride)
+    return chunk.start, output.transpose(0, 2, 1).reshape(-1, output.shape[1])[:frames]
+
+
+def _piece_samples(chunk_samples: int, stride: int, overlap: int, over_overlap: int | None = None) -> int:
+    """New samples per batch element: the chunk cut into equal pieces, each at least ``over_overlap``
+    (default :data:`MIN_PIECE_OVER_OVERLAP`) times the overlap."""
+    ratio = MIN_PIECE_OVER_OVERLAP if over_overlap is None else over_overlap
+    longest = max(1, chunk_samples // (ratio * max(overlap, stride)))
     pieces = min(longest, 64)  # more pieces than this buys no parallelism, only overlap
     while chunk_samples % (pieces * stride):
         pieces -= 1

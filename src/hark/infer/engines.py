@@ -1,6 +1,7 @@
 """Running a model folder on audio: through torch (a checkpoint) or onnxruntime (``frozen.onnx``).
 
-Both engines take a batch of float32 audio ``(batch, samples)`` and return *probabilities*
+Both engines take a batch of float32 audio ``(batch, samples)`` (a model of several channels:
+``(batch, C, samples)``) and return *probabilities*
 (the model's logits, divided by the checkpoint's temperature from ``calibration.json``,
 through its output activation): ``(batch, outputs, frames)`` for a frame model,
 ``(batch, outputs)`` for a clip model. The ONNX export holds the same division, so both
@@ -137,7 +138,7 @@ class TorchEngine:
         with torch.inference_mode():
             batch = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32)).to(self.device)
             try:
-                return self.module(batch[:, None, :]).float().cpu().numpy()
+                return self.module(batch if batch.ndim == 3 else batch[:, None, :]).float().cpu().numpy()
             except torch.cuda.OutOfMemoryError:
                 raise ParameterError("chunk_seconds", f"the GPU ran out of memory on {audio.shape[1]} samples; lower {{param}}") from None
 
@@ -191,13 +192,22 @@ class OnnxEngine:
             raise HarkError(f"{folder / FROZEN_MODEL}: not a loadable ONNX model ({first[:200]}); run hark freeze {folder}") from None
         self.input_name = self.session.get_inputs()[0].name
         self.device = device
+        self.threads = options.intra_op_num_threads
         self.checkpoint = None
         # the geometry the export was made with (the config's copy may predate it)
         geometry = SimpleNamespace(context=info.get("context", config.context), stride=info.get("stride", config.stride))
         self.spec = spec_of(folder, config, geometry, int(info["step"]), float(info.get("temperature", 1.0)))
 
+    def with_threads(self, threads: int) -> OnnxEngine:
+        """This export on ``threads`` intra-op threads: itself when it runs so already, else opened
+        again (onnxruntime fixes a session's threads when it opens it)."""
+        if threads == self.threads:
+            return self
+        return OnnxEngine(self.spec.folder, self.device, threads)
+
     def __call__(self, audio: np.ndarray) -> np.ndarray:
-        batch = np.ascontiguousarray(audio, dtype=np.float32)[:, None, :]
+        batch = np.ascontiguousarray(audio, dtype=np.float32)
+        batch = batch if batch.ndim == 3 else batch[:, None, :]  # (batch, C, samples) for a model of several channels
         return self.session.run(None, {self.input_name: batch})[0]
 
 

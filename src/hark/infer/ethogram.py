@@ -39,10 +39,16 @@ command line, or the one ``hark classify`` recorded), each event gets ``low_hz``
 between frequency cut-offs (default: the band the model's spectrogram keeps). Every event
 carries a score (the run's peak probability; a syllable's mean probability of its label),
 and ``min_score`` drops those below it.
+
+The probabilities of one channel among several (``hark classify --channel all``,
+``<rec>-ch<N>-probabilities.npy``) give that channel's ``<rec>-ch<N>-predicted-<ratio>pr.csv``,
+whose rows carry the channel; a recording named without its probabilities' channel stands for
+each of its channels (docs/channels.md).
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -52,7 +58,7 @@ from pathlib import Path
 import numpy as np
 
 from hark.annotations.event import Event, Kind
-from hark.annotations.naming import annotation_csv_name
+from hark.annotations.naming import annotation_csv_name, split_channel
 from hark.annotations.songexplorer import write_csv
 from hark.audio.recording import Recording, open_recording
 from hark.errors import HarkError, ParameterError
@@ -249,7 +255,7 @@ def plan_ethograms(
                 f"run hark classify --model {model} --out {probabilities_dir} {name} again"
             )
         output = Path(out_dir) / annotation_csv_name(name, Kind.PREDICTED, ratio=float(ratio))
-        audio = _audio_of(name, paths.get(name), meta, required=bool(boxes.enabled)) if boxing else None
+        audio = _audio_of(name, paths.get(split_channel(name)[0]), meta, required=bool(boxes.enabled)) if boxing else None
         jobs.append(EthogramJobParams(
             recording=name, output=str(output.absolute()), probabilities=str(Path(probabilities_dir).absolute()), model=str(Path(model).absolute()),
             ratio=float(ratio), dense=dense, segmentation=segmentation.model_dump(mode="json"), min_score=min_score,
@@ -276,6 +282,9 @@ def run_ethogram_job(job: EthogramJobParams, progress: Callable[[float], None] |
         if job.audio is not None and job.low_hz is not None and job.high_hz is not None:
             audio = _audio_of(job.recording, Path(job.audio), meta, required=True)
             events = with_frequency_bounds(events, audio, job.low_hz, job.high_hz, validate_params(BoxParams, job.box_params, "box_params"))
+        channel = split_channel(job.recording)[1]  # one channel's probabilities among several
+        if channel is not None:
+            events = [event.with_(channel=channel) for event in events]
         write_csv(Path(job.output), events, extras=True)
     except HarkError as err:
         return EthogramResult(job.recording, None, str(err))
@@ -455,8 +464,21 @@ def _recording_names(recordings: Sequence[str | Path] | None, probabilities_dir:
         path = Path(recording)
         if path.is_dir():
             raise HarkError(f"{path}: is a folder; give recordings (or none: every recording classified into {folder})")
-        names.append(path.name)
+        names.extend(_classified_names(path.name, folder))
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:
         raise HarkError(f"two recordings named {sorted(duplicates)[0]} would write the same CSV")
     return names
+
+
+def _classified_names(name: str, folder: Path) -> list[str]:
+    """What ``name`` stands for in ``folder``: itself when it has probabilities there (or none of its
+    channels has: the usual error follows), else each of its channels' (``song.wav-ch0``, ...)."""
+    if (folder / f"{name}-probabilities.json").is_file():
+        return [name]
+    channels = []
+    for meta_path in folder.glob(f"{glob.escape(name)}-ch*-probabilities.json"):
+        recording, channel = split_channel(meta_path.name[: -len("-probabilities.json")])
+        if recording == name and channel is not None:
+            channels.append(channel)
+    return [f"{name}-ch{channel}" for channel in sorted(channels)] or [name]

@@ -25,6 +25,7 @@ from hark import __version__
 from hark.errors import HarkError, ParameterError
 from hark.fileio import atomic_path, atomic_write_text
 from hark.infer.engines import FROZEN_INFO, FROZEN_MODEL, WithActivation, checked_checkpoint, import_onnxruntime, spec_of
+from hark.models.channels import input_channels_of
 from hark.models.store import load_model, temperature_of
 
 PARITY_TOLERANCE = 1e-4
@@ -35,14 +36,17 @@ def freeze_model(folder: str | Path, checkpoint: str | int | Path | None = None)
     """Export ``folder``'s model (the best checkpoint by default) to ``folder/frozen.onnx``; returns its path."""
     folder = Path(folder)
     loaded = load_model(folder, checked_checkpoint(checkpoint))
+    if getattr(loaded.module, "needs_video", False):  # an ONNX graph of audio alone would lose the movie's pictures
+        raise HarkError(f"{folder}: a video model reads a movie beside the audio and cannot be frozen for onnxruntime; hark classify runs it with torch")
     temperature = temperature_of(folder, loaded.step)
     spec = spec_of(folder, loaded.config, loaded.module, loaded.step, temperature)
     wrapped = WithActivation(loaded.module, loaded.config.overlapped, temperature).eval()
     ort = import_onnxruntime()
     example_length, check_length = _lengths(spec.kind, spec.context, spec.stride, spec.samplerate)
     generator = torch.Generator().manual_seed(0)
-    example = 0.1 * torch.randn(2, 1, example_length, generator=generator)
-    check = 0.1 * torch.randn(3, 1, check_length, generator=generator)
+    channels = input_channels_of(loaded.module)  # a model of several channels: (batch, C, samples)
+    example = 0.1 * torch.randn(2, channels, example_length, generator=generator)
+    check = 0.1 * torch.randn(3, channels, check_length, generator=generator)
     target = folder / FROZEN_MODEL
     with atomic_path(target) as tmp:
         _export(wrapped, example, tmp, frames=spec.kind == "frame")

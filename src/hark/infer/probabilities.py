@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from hark import __version__
-from hark.annotations.naming import parse_annotation_name
+from hark.annotations.naming import parse_annotation_name, split_channel
 from hark.errors import HarkError
 from hark.fileio import ensure_writable_dir, reporting_disk_full, temporary_prefix
 
@@ -218,8 +218,10 @@ def move_aside(folder: Path, meta_paths: list[Path], stamp: str) -> Path:
 
 
 def _predictions_of(path: Path, recording: str) -> bool:
+    """Whether ``path`` holds predictions of ``recording`` (``song.wav``, or one channel's ``song.wav-ch1``)."""
     parsed = parse_annotation_name(path.name)
-    return parsed is not None and parsed.ratio is not None and parsed.recording in (recording, Path(recording).stem)
+    recording, channel = split_channel(recording)
+    return parsed is not None and parsed.ratio is not None and parsed.channel == channel and parsed.recording in (recording, Path(recording).stem)
 
 
 def describe_model(model: str, checkpoint_step: int) -> str:

@@ -4,7 +4,8 @@ declared once with its default, range and description.
 The command line's options (:mod:`hark.cli.requests`), the GUI's forms (:mod:`hark.gui.forms`)
 and the checks of their jobs are generated from these models, so a default is written in one
 place and a bad value reads the same wherever it was typed. This module imports only pydantic:
-building a command's options must not load torch.
+building a command's options must not load torch (:mod:`hark.audio.channels` declares the
+``channel`` fields' type).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 from pydantic.fields import FieldInfo
 
+from hark.audio.channels import CHANNEL_HELP, CHANNEL_METAVAR, ChannelSelection
 from hark.params import Params
 
 CHECKPOINT_HELP = "Checkpoint to use: a step, best, last or a ckpt-N.pt path (default: best, else last)."
@@ -54,7 +56,7 @@ class ClassifyRequest(Params):
         None, description="Prevalence of a label where the recordings come from, LABEL=P (repeatable).",
         json_schema_extra=_flags("--prior", pairs=True),
     )  # fmt: skip
-    channel: int = Field(0, ge=0, description="Channel of multi-channel recordings (from 0).")
+    channel: ChannelSelection = Field(0, description=CHANNEL_HELP, json_schema_extra={"metavar": CHANNEL_METAVAR})
     reader: str = Field("auto", description="Audio reader plugin (auto: by file ending; highpass: filtered).")
     reader_params: dict[str, Any] | None = Field(
         None, description="The audio reader's parameters (default: its own defaults).",

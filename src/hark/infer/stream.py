@@ -56,10 +56,18 @@ def open_streaming_engine(
     Always the CPU: for a few milliseconds of audio, copying to a GPU and launching its kernels
     costs more than the convolutions themselves.
     """
+    from hark.models.channels import trained_channels
+    from hark.models.store import load_config
+
+    channels = trained_channels(load_config(model))
+    if channels is not None:  # a stream pushes one channel's samples (docs/channels.md)
+        raise HarkError(f"{model}: reads channels {','.join(map(str, channels))} at once; hark stream feeds one channel: classify the recording with hark classify")
     chosen = choose_engine(model, engine, None, "cpu")
     opened = open_engine(model, None, chosen, "cpu", threads)
     if opened.spec.kind != "frame":
         raise HarkError(f"{model}: is a clip model (one label per clip); streaming needs a frame model")
+    if getattr(getattr(opened, "model", None), "needs_video", False):  # docs/video.md, "Video models"
+        raise HarkError(f"{model}: is a video model (it reads the movie beside a recording); hark stream feeds audio alone: classify the recording with hark classify")
     if engine == "auto":
         incremental = opened if chosen == "torch" else open_engine(model, None, "torch", "cpu", threads)
         if incremental is not opened and incremental_stream_of(incremental) is not None:

@@ -25,6 +25,7 @@ from hark.models import convnet as _convnet  # noqa: F401  (registers the shippe
 from hark.models import ensemble as _ensemble  # noqa: F401
 from hark.models import resnet as _resnet  # noqa: F401
 from hark.models import tcn as _tcn  # noqa: F401
+from hark.models import video as _video  # noqa: F401  (video and audio-video: docs/video.md)
 from hark.models import transfer as _transfer  # noqa: F401
 from hark.models.base import Architecture, ClipModel, FrameModel, ModelKind, architectures, register_architecture
 from hark.models.convnet import ConvNet, ConvNetParams

@@ -14,7 +14,9 @@ The receptive field is the context: ``context_ms`` is rounded down to the neares
 layers can tile (the dense conv grows in steps of the conv layers' total stride), and the
 model's ``context`` and ``stride`` attributes give the exact samples.
 With ``input_normalization`` pcen or noise_floor, the normaliser's background (three
-``norm_time_ms`` of audio on each side) adds to ``context_ms``.
+``norm_time_ms`` of audio on each side) adds to ``context_ms``. With ``input_channels`` C > 1
+the model reads ``(batch, C, T)``: each channel through the same front end, then stacked or
+mixed (``channel_mixing``, :mod:`hark.models.channels`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from torch import nn
 
 from hark.errors import HarkError
 from hark.models.base import Architecture, FrameModel, register_architecture
+from hark.models.channels import ChannelMixing, channel_mixing_field, input_channels_field, with_input_channels
 from hark.models.fields import (
     dropout_field,
     front_end_field,
@@ -110,6 +113,8 @@ class ConvNetParams(Params):
         max_length=8,
         description="units of the dense layers before the output, e.g. 64 or 64,32 or empty for none",
     )
+    input_channels: int = input_channels_field()
+    channel_mixing: ChannelMixing = channel_mixing_field()
 
     @field_validator("dense_layers", mode="before")
     @classmethod
@@ -122,6 +127,8 @@ class ConvNetParams(Params):
             raise ValueError(f"frequency_conv_layers {self.frequency_conv_layers} exceeds n_conv_layers {self.n_conv_layers}")
         if self.frequency_conv_layers and self.front_end == "waveform":
             raise ValueError("frequency_conv_layers need a spectral front end (front_end spectrogram or mel-cepstrum)")
+        if self.frequency_conv_layers and self.input_channels > 1:
+            raise ValueError("frequency_conv_layers read one channel's spectrogram; give input_channels 1 or no frequency_conv_layers")
         return self
 
 
@@ -187,6 +194,7 @@ class ConvNet(Architecture):
             p.n_dct,
             SpectralNormalization.of(p),
         )
+        front_end = with_input_channels(front_end, p.input_channels, p.channel_mixing)
         # the normaliser's background lies around the window context_ms describes
         smoother_samples = front_end.window - getattr(front_end, "fft_window", front_end.window)
         # spectral features have arbitrary offsets (log power); a per-channel batch norm

@@ -193,6 +193,9 @@ def make_ensemble(models: Sequence[str | Path], out: str | Path, checkpoint: str
     configs = [load_config(folder) for folder in folders]  # a folder that is not a model fails here
     _check_compatible(folders, configs)
     loaded = [load_model(folder, checkpoint) for folder in folders]
+    for folder, member in zip(folders, loaded):
+        if getattr(member.module, "needs_video", False):  # an ensemble's forward passes audio alone
+            raise HarkError(f"{folder}: is a video model (it reads the movie beside each recording); video models cannot be averaged into an ensemble")
     first = configs[0]
     n_outputs = len(first.output_names)
     members = [

@@ -27,7 +27,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from hark.errors import HarkError
 from hark.models.base import FrameModel
+from hark.models.channels import input_channels_of
 
 INPUT_NAME = "audio"
 OUTPUT_NAME = "logits"
@@ -40,19 +42,21 @@ def export_onnx(
     *,
     opset: int = 17,
 ) -> Path:
-    """Write ``model`` (put in eval mode) to ``path`` as ONNX: input ``audio`` ``(batch, 1, samples)``
+    """Write ``model`` (put in eval mode) to ``path`` as ONNX: input ``audio`` ``(batch, C, samples)`` (C 1, or a model's ``input_channels``)
     of any batch size and length, output ``logits`` ``(batch, n_outputs[, frames])``.
 
     ``example_samples`` is the length traced (default: two context windows of a frame model,
     else 4096 samples); any other length works with the exported model.
     """
     path = Path(path)
+    if getattr(model, "needs_video", False):  # the graph's one input is audio: the movie's frames would be lost
+        raise HarkError(f"{type(model).__name__} reads a movie's frames beside the audio; it cannot be exported to ONNX (run it with torch)")
     if example_samples is None:
         if isinstance(model, FrameModel):
             example_samples = 2 * model.context + 3 * model.stride
         else:
             example_samples = max(4096, 2 * getattr(model, "min_samples", 0))
-    example = torch.zeros(2, 1, example_samples).uniform_(-0.5, 0.5)
+    example = torch.zeros(2, input_channels_of(model), example_samples).uniform_(-0.5, 0.5)
     was_training = model.training
     model.eval()
     try:

@@ -37,7 +37,7 @@ from hark.models.fields import (
     stride_ms_field,
     window_ms_field,
 )
-from hark.models.channels import ChannelMixing, channel_mixing_field, input_channels_field, with_input_channels
+from hark.models.channels import ChannelMixing, MultiChannelFrontEnd, channel_mixing_field, input_channels_field, with_input_channels
 from hark.models.frontends import NormalizationKind, SpectralNormalization, build_front_end
 from hark.models.layers import NormKind, Span, crop, make_norm
 from hark.params import Params
@@ -137,6 +137,8 @@ class TCNFrameModel(FrameModel):
     def incremental_stream(self):
         from hark.models.tcn_stream import TCNStream  # (it builds on this module)
 
+        if isinstance(self.front_end, MultiChannelFrontEnd):
+            return None  # a stream pushes one channel's samples; several channels recompute each frame
         return TCNStream(self)
 
     def forward_hidden(self, audio: torch.Tensor) -> dict[str, torch.Tensor]:

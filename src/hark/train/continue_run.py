@@ -81,11 +81,13 @@ def continue_training(
     progress: bool | None = None,
     report: Callable[[str], None] = lambda message: None,
     log: Callable[[str], None] | None = None,
+    watchers: tuple = (),
 ) -> ContinueResult:
     """Fine-tune ``model`` on the annotations of ``data_root`` into the new folder ``out``.
 
     ``supervision``: the supervision asked for (None: MODEL's); another than MODEL's is
-    refused. ``data_overrides``: data settings that replace MODEL's (e.g. ``kinds``).
+    refused. ``data_overrides``: data settings that replace MODEL's (e.g. ``kinds``). ``watchers``:
+    training callbacks (the ``train-continue`` job's step progress).
     """
     params = params or ContinueParams()
     model = Path(model)
@@ -120,7 +122,7 @@ def continue_training(
         added = [name for name in output_names if name not in config.output_names]
         return f"round {number}: starting from {start_checkpoint}" + (f"; new outputs {', '.join(added)}" if added else "") + (f" ({grown})" if grown else "")
 
-    result = train_model(data_root, data_params, train_params, out, progress=progress, report=report, log=log, start=start)
+    result = train_model(data_root, data_params, train_params, out, progress=progress, report=report, log=log, start=start, watchers=watchers)
     this_round = {
         "round": number,
         "model": str(Path(out).resolve()),

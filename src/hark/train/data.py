@@ -22,9 +22,10 @@ from hark.annotations.selection import check_kinds
 from hark.errors import HarkError
 from hark.params import validate_params
 from hark.train.data_params import DataParams  # declared apart: see its module
-from hark.train.augment import augment_with_times, build_augmentations, follow_times, prepare_augmentations
+from hark.train.augment import build_augmentations, follow_times, prepare_augmentations
 from hark.train.augment_background import training_audio_of
 from hark.train.augment_mix import mix_batch
+from hark.train.data_channels import augment_channels, channel_chains, channels_first
 from hark.train.data_item_split import split_items
 from hark.train.data_load import check_labels_present, check_table_clips, labels_of_data, read_folder, table_validation
 from hark.train.data_precedence import apply_precedence
@@ -59,6 +60,8 @@ class TrainingData:
         self._augmentations = build_augmentations(params.augmentations)
         self.supervision = supervision_of(params.supervision)
         self.superseded: list = []  # annotations another's at the same place won over (kept on disk, not learnt)
+        self._channel_chains = None  # a model of several channels: its augmentations per channel (hark.train.data_channels)
+        self.video = None  # a video model's movies (hark.train.data_video.VideoWindows): see attach_video
 
     @classmethod
     def from_folder(cls, root: str | Path, params: DataParams | dict) -> TrainingData:
@@ -94,29 +97,58 @@ class TrainingData:
         data = supervision.build(cls, contents, params, classes, validation_recordings, test_recordings)
         data.superseded = superseded
         # augmentations that need the training data (its sample rate, its unannotated training audio) learn it now
-        prepare_augmentations(data._augmentations, lambda: training_audio_of(data, contents.annotations))
+        if params.channels:  # a model of several channels: one chain per channel, the same draws (hark.train.data_channels)
+            data._channel_chains = channel_chains(params.augmentations, len(params.channels), lambda: training_audio_of(data, contents.annotations))
+            data._augmentations = data._channel_chains[0]
+        else:
+            prepare_augmentations(data._augmentations, lambda: training_audio_of(data, contents.annotations))
         return data
+
+    def attach_video(self, module) -> None:
+        """Read the movie beside every recording for ``module``, a video model (``needs_video``): each
+        batch then carries its pictures (:mod:`hark.train.data_video`); a missing or short movie is a one-line error."""
+        from hark.train.data_video import load_video_windows
+
+        if self.supervision.model_kind != "frame" or not isinstance(getattr(self.source, "audio", None), dict):
+            raise HarkError(f"video models train on windows of recordings (sparse or dense supervision), not with {self.params.supervision} supervision")
+        if getattr(self.params, "channels", None):
+            raise HarkError("video models read one channel of each recording (--channel), not several (--channels)")
+        moving = [a.name for a in self._augmentations if a.moves_time or a.mixes_examples]
+        if moving:
+            raise HarkError(f"augmentation {moving[0]} moves or mixes audio that the movie's pictures could not follow; leave it out for a video model")
+        lengths = {name: len(samples) for name, samples in self.source.audio.items()}
+        self.video = load_video_windows(self.root, lengths, self.samplerate, module, self.params)
+
+    def _with_video(self, batch: Batch, window: Window, reversed_rows=None) -> Batch:
+        if self.video is not None:
+            starts = np.array([ref.position for ref in batch.where], dtype=np.int64) - window.centre_offset
+            batch.video = self.video.for_windows([ref.recording for ref in batch.where], starts, window.context, window.stride, window.frames)
+            if reversed_rows is not None and reversed_rows.any():  # reversed audio: its pictures play backwards too
+                batch.video[reversed_rows] = batch.video[reversed_rows, ::-1]
+        return batch
 
     # -- batches ---------------------------------------------------------------------------
 
     def training_batch(self, rng: np.random.Generator, batch_size: int, window: Window | None) -> Batch:
         """A random training batch, augmented. ``window`` None or of length 0 (clip supervision only): the clip window."""
         self._check_window(window)
-        batch = self.source.training_batch(rng, batch_size, window)
+        batch = channels_first(self.source.training_batch(rng, batch_size, window))
+        reversed_rows = None
         if self._augmentations:
-            batch.x, reversed_rows, moved = augment_with_times(batch.x, self._augmentations, rng)
+            batch.x, reversed_rows, moved = augment_channels(batch.x, self._channel_chains or [self._augmentations], rng)
             if self.supervision.dense and moved is not None:  # time stretched: the targets follow the audio
                 batch.y = follow_times(batch.y, moved, window.context, window.stride)
             if self.supervision.dense and reversed_rows.any():
                 batch.y[reversed_rows] = batch.y[reversed_rows, ..., ::-1]
             for mixer in (a for a in self._augmentations if a.mixes_examples):  # mixup: audio and targets
                 batch = mix_batch(batch, mixer, len(self.output_names), self.params.overlapped, rng)
-        return batch
+        return self._with_video(batch, window, reversed_rows)
 
     def validation_batches(self, batch_size: int, window: Window | None) -> Iterator[Batch]:
         """The whole validation set once, in a fixed order, never augmented."""
         self._check_window(window)
-        return self.source.validation_batches(batch_size, window)
+        batches = map(channels_first, self.source.validation_batches(batch_size, window))  # several channels: (B, C, L)
+        return batches if self.video is None else (self._with_video(batch, window) for batch in batches)
 
     def _check_window(self, window: Window | None) -> None:
         if (window is None or window.length == 0) and self.supervision.model_kind != "clip":

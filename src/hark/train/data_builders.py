@@ -40,7 +40,7 @@ def used_recordings(contents: FolderContents, classes: Classes) -> list[str]:
 
 
 def sparse_data(cls, contents: FolderContents, params, classes: Classes, validation_recordings, test_recordings):
-    samplerate, audio = read_audio(contents.root, used_recordings(contents, classes), params.channel, params.reader, params.reader_params)
+    samplerate, audio = read_audio(contents.root, used_recordings(contents, classes), params.channel, params.reader, params.reader_params, params.channels)
     frames_of = {name: len(x) for name, x in audio.items()}
     examples = sparse_examples(contents.annotations, classes, frames_of)
     training, validation, test, method, blocks = split_items(examples, Example.key, params, validation_recordings, test_recordings, frames_of)
@@ -81,7 +81,7 @@ def clip_data(cls, contents: FolderContents, params, classes: Classes, validatio
 
 def dense_data(cls, contents: FolderContents, params, classes: Classes, validation_recordings, test_recordings):
     stretches = list(contents.annotated)
-    samplerate, audio = read_audio(contents.root, stretches, params.channel, params.reader, params.reader_params)
+    samplerate, audio = read_audio(contents.root, stretches, params.channel, params.reader, params.reader_params, params.channels)
     wanted = set(classes.labels)
     by_recording: dict[str, list] = {name: [] for name in stretches}
     for annotation in contents.annotations:

@@ -17,6 +17,7 @@ from hark.annotations.event import Event
 from hark.annotations.folder import scan_folder
 from hark.annotations.selection import check_kinds
 from hark.audio import open_recording
+from hark.audio.channel_group import describe_channels, open_channels
 from hark.errors import HarkError
 
 
@@ -71,12 +72,18 @@ def read_audio(
     channel: int = 0,
     reader: str = "auto",
     reader_params: dict | None = None,
+    channels: Sequence[int] | None = None,
 ) -> tuple[int, dict[str, np.ndarray]]:
-    """The common sample rate and every recording's samples (float32, one channel).
+    """The common sample rate and every recording's samples (float32, one channel; with
+    ``channels``, a model of several channels': ``(T, C)``, one column per channel, in order).
 
     All headers are read before any audio, so a folder of mixed rates fails at once.
     """
-    opened = [open_recording(root / name, channel=channel, reader=reader, reader_params=reader_params) for name in recordings]
+    if channels:
+        wanted_by = f"the model (--channels {describe_channels(channels)})"
+        opened = [open_channels(root / name, channels, reader, reader_params, wanted_by=wanted_by) for name in recordings]
+    else:
+        opened = [open_recording(root / name, channel=channel, reader=reader, reader_params=reader_params) for name in recordings]
     if not opened:
         raise HarkError(f"{root}: no recordings to train on")
     first = opened[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -125,10 +125,19 @@ class DataParams(Params):
         "None: the supervision's defaults (sparse: carrier), [] none",
     )
     channel: int = Field(0, ge=0, description="audio channel to read, numbered from 0")
+    channels: list[Annotated[int, Field(ge=0)]] | None = Field(
+        None,
+        description="models of several channels (input_channels C > 1): the C channels each example reads, in order "
+        "(None: channels 0 to C-1); docs/channels.md",
+    )
     reader: str = Field("auto", description="audio reader plugin ('auto': by file ending)")
     reader_params: dict[str, Any] | None = Field(None, description="parameters of the audio reader")
+    video_finder: str = Field("same-name", description="video models: the video finder plugin that finds each recording's movie (hark.video)")
+    video_finder_params: dict[str, Any] | None = Field(None, description="video models: parameters of the video finder")
+    video_reader: str = Field("pyav", description="video models: the video reader plugin that decodes the movies")
+    video_reader_params: dict[str, Any] | None = Field(None, description="video models: parameters of the video reader")
 
-    @field_validator("labels", "kinds", "validation_recordings", "test_recordings", "annotators", mode="before")
+    @field_validator("labels", "kinds", "validation_recordings", "test_recordings", "annotators", "channels", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         return _comma_list(value)
@@ -162,6 +171,17 @@ class DataParams(Params):
         if duplicates:
             raise ValueError(f"label {duplicates[0]!r} is listed twice")
         return labels
+
+    @field_validator("channels")
+    @classmethod
+    def _check_channels(cls, channels: list[int] | None) -> list[int] | None:
+        if channels is not None:
+            if not channels:
+                raise ValueError("the list of channels is empty")
+            twice = sorted({c for c in channels if channels.count(c) > 1})
+            if twice:
+                raise ValueError(f"channel {twice[0]} is listed twice")
+        return channels
 
     @field_validator("annotators")
     @classmethod

@@ -80,14 +80,16 @@ class Batch:
     y: np.ndarray
     mask: np.ndarray | None
     where: list[ExampleRef]
+    video: np.ndarray | None = None  # a video model's pictures (B, frames + 2 margin, S, S) uint8 (hark.train.data_video)
 
     def __len__(self) -> int:
         return len(self.x)
 
 
 def cut_window(samples: np.ndarray, start: int, length: int) -> np.ndarray:
-    """``samples[start:start + length]``, zero-padded where it runs off either end."""
-    out = np.zeros(length, dtype=np.float32)
+    """``samples[start:start + length]``, zero-padded where it runs off either end (``(T, C)``
+    samples of several channels: ``(length, C)``)."""
+    out = np.zeros((length, *samples.shape[1:]), dtype=np.float32)
     lo, hi = max(start, 0), min(start + length, len(samples))
     if hi > lo:
         out[lo - start : hi - start] = samples[lo:hi]

@@ -53,6 +53,7 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from hark.errors import HarkError, ParameterError
+from hark.models.channels import input_channels_of
 
 PROBE_SAMPLES = 1 << 16
 """Longest input the probe's forward pass reads; longer windows are scaled from it."""
@@ -112,7 +113,8 @@ def estimate_memory(module: nn.Module, samples: int, optimizer: str = "adam", tr
     activations = (saved * ACTIVATION_FACTOR + largest * INTERMEDIATE_COPIES) * samples / probe
     if not training:
         activations /= 4
-    return MemoryEstimate(4 * weights * states + STEP_OVERHEAD, int(activations), INPUT_COPIES * 4 * samples, samples)
+    inputs = INPUT_COPIES * 4 * samples * input_channels_of(module)  # each example's samples, in every channel it reads
+    return MemoryEstimate(4 * weights * states + STEP_OVERHEAD, int(activations), inputs, samples)
 
 
 def _output_bytes(module: nn.Module, samples: int) -> int:
@@ -158,7 +160,7 @@ def _forward_bytes(module: nn.Module, samples: int) -> tuple[int, int]:
         module.eval()  # batch norm of one example: eval mode keeps its statistics untouched
         largest = _LargestResult()
         with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor), largest:
-            output = module(torch.zeros(1, 1, samples, device=device))
+            output = module(torch.zeros(1, input_channels_of(module), samples, device=device))
         del output
     finally:
         module.train(was_training)

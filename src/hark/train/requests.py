@@ -149,9 +149,22 @@ class TrainingRequest(Params):
     device: str = like(TrainParams, "device", "auto (a GPU when there is one), cpu or cuda.")
     threads: int = like(TrainParams, "threads", "CPU threads (0: one for models under a million parameters, else all cores).")
     channel: int = like(DataParams, "channel", "Channel of multi-channel recordings (from 0).")
+    channels: list[int] | None = like(
+        DataParams, "channels",
+        "A model of several channels (-a input_channels=C): the C channels each example reads, comma-separated, in order "
+        "(default: 0 to C-1); classify reads the same ones.",
+        commas=True, metavar="N,M,...",
+    )  # fmt: skip
     reader: str = like(DataParams, "reader", "Audio reader plugin (auto: by file ending; highpass: filtered).")
     reader_params: dict[str, Any] | None = like(
         DataParams, "reader_params", "Audio reader parameter NAME=VALUE (repeatable).", "--reader-param", pairs=True
+    )
+    video_finder: str = like(
+        DataParams, "video_finder", "Video models (architectures video, audio-video): the video finder plugin that finds each recording's movie "
+        "(same-name: rec.wav -> rec.mp4; strip-channel; docs/video.md)."
+    )
+    video_finder_params: dict[str, Any] | None = like(
+        DataParams, "video_finder_params", "Video finder parameter NAME=VALUE (repeatable).", "--video-finder-param", pairs=True
     )
 
     @model_validator(mode="before")

@@ -73,7 +73,7 @@ def train_model(
         context=module.context if is_frame else (data.clip_window or 0),
         stride=module.stride if is_frame else 0,
         data_root=str(Path(data_root).resolve()),
-        data=data_params.model_dump(mode="json"),
+        data=data.params.model_dump(mode="json"),  # as resolved (a model of several channels: which ones)
         training=train_params.model_dump(mode="json"),
     )
     folder = ensure_writable_dir(out)
@@ -151,6 +151,9 @@ def prepare_training(
     if defaults:
         train_params = train_params.model_copy(update={"architecture_params": {**defaults, **given_params}})
     arch_params = architecture.validate(train_params.architecture_params)
+    channels = _model_channels(getattr(arch_params, "input_channels", 1), data_params, architecture.name)
+    if channels != data_params.channels:  # stored with the model: hark classify reads the same channels
+        data_params = data_params.model_copy(update={"channels": channels})
     reconstructs = _check_objective(architecture, supervision, train_params)
     if restore is not None:
         read_checkpoint(restore)  # a bad --restore fails now, not after the data are loaded
@@ -174,6 +177,8 @@ def prepare_training(
         load_transferred_weights(module, arch_params, train_params.transfer, data.samplerate)
     is_frame = isinstance(module, FrameModel)
     supervision.check_model(module, data, data_params, train_params.architecture)
+    if getattr(module, "needs_video", False):  # the movie beside each recording (docs/video.md, "Video models")
+        data.attach_video(module)
     if is_frame:
         window = Window(module.context, module.stride, supervision.frames(train_params.frames))
     else:
@@ -182,6 +187,26 @@ def prepare_training(
     samples = window.length if is_frame else _clip_samples(data)
     train_params = _with_fitting_batch(train_params, data, module, samples, report, Path(out))
     return PreparedTraining(train_params, supervision, architecture, arch_params, data, module, output_names, reconstructs, window)
+
+
+def _model_channels(input_channels: int, data_params: DataParams, architecture: str) -> list[int] | None:
+    """The channels each example reads (docs/channels.md): None for a model of one channel
+    (``--channel``), else ``--channels`` checked against ``input_channels``, or 0 to C-1."""
+    given = data_params.channels
+    listed = ",".join(str(c) for c in given or ())
+    if input_channels <= 1:
+        if given:
+            raise ParameterError("channels", f"{{param}} {listed}: architecture {architecture} reads one channel; choose it with {{channel}}, or give -a input_channels={len(given)}", others=("channel",))
+        return None
+    if data_params.supervision not in ("sparse", "dense"):
+        raise HarkError(f"models of several channels (input_channels {input_channels}) train with sparse or dense supervision, not {data_params.supervision}")
+    if data_params.channel != 0:
+        raise ParameterError("channel", f"{{param}} {data_params.channel} reads one channel; a model of input_channels {input_channels} reads {{channels}} (default 0 to {input_channels - 1})", others=("channels",))
+    if given is None:
+        return list(range(input_channels))
+    if len(given) != input_channels:
+        raise ParameterError("channels", f"{{param}} {listed} names {len(given)} channel(s), but the model reads input_channels {input_channels}; give {input_channels}")
+    return list(given)
 
 
 def _check_output_folder(out: Path) -> None:

@@ -49,9 +49,10 @@ class Objective:
     dense: bool
     classifies = True
 
-    def apply(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
-        """What ``loss`` and ``correct`` compare with the targets: the logits of the batch."""
-        return self.logits_of(module(x))
+    def apply(self, module: nn.Module, x: torch.Tensor, video: torch.Tensor | None = None) -> torch.Tensor:
+        """What ``loss`` and ``correct`` compare with the targets: the logits of the batch (a video
+        model's also given the batch's pictures, :mod:`hark.train.data_video`)."""
+        return self.logits_of(module(x) if video is None else module(x, video))
 
     def logits_of(self, output: torch.Tensor) -> torch.Tensor:
         """(B, C) for one output per example, (B, C, frames) for dense targets."""
@@ -247,7 +248,7 @@ class Trainer:
         self.module.train()
         batch = self.data.training_batch(self.batch_rng, self.params.batch_size, self.window)
         x, y, mask = self._tensors(batch)
-        logits = self.objective.apply(self.module, x)
+        logits = self.objective.apply(self.module, x, *self._video(batch))
         loss = self.objective.loss(logits, y, mask)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -273,7 +274,7 @@ class Trainer:
         right_total = judged_total = 0.0
         for batch in self.data.validation_batches(self.params.batch_size, self.window):
             x, y, mask = self._tensors(batch)
-            logits = self.objective.apply(module, x)
+            logits = self.objective.apply(module, x, *self._video(batch))
             losses.append(float(self.objective.loss(logits, y, mask)) * len(x))
             weights.append(len(x))
             right, judged = self.objective.correct(logits, y, mask)
@@ -333,8 +334,14 @@ class Trainer:
         for callback in self.callbacks:
             callback.on_validation_end(self, result)
 
+    def _video(self, batch) -> tuple[torch.Tensor, ...]:
+        """A video model's pictures of the batch, as the extra argument of ``objective.apply`` (none without)."""
+        video = getattr(batch, "video", None)
+        return () if video is None else (torch.as_tensor(video, device=self.device),)
+
     def _tensors(self, batch):
-        x = torch.as_tensor(batch.x, dtype=torch.float32, device=self.device).unsqueeze(1)
+        x = torch.as_tensor(batch.x, dtype=torch.float32, device=self.device)
+        x = x.unsqueeze(1) if x.ndim == 2 else x  # (B, C, L) already for a model of several channels
         if self.objective.overlapped or np.issubdtype(batch.y.dtype, np.floating):  # 0/1 or soft targets
             y = torch.as_tensor(batch.y, dtype=torch.float32, device=self.device)
         else:
