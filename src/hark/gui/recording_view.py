@@ -214,9 +214,11 @@ class RecordingView:
         try:
             loaded = load_recording(self.session.folder, relative, self.session.annotator, self.session.entry_of(relative))
         except HarkError as err:
-            self.session.report(f"cannot open {relative}: {err}", error=True)
             if self.loaded is not None:  # keep showing what was open
                 self.recording_menu.value = self.loaded.relative
+            # the message last: each change reaches the page as its own patch, in order, so that
+            # when the message shows, the menu already names what is still open
+            self.session.report(f"cannot open {relative}: {err}", error=True)
             return False
         self.player.stop()  # nothing of the previous recording keeps playing, or stays offered
         self.audio.text = ""
