@@ -167,9 +167,7 @@ class DataParams(Params):
             problem = label_problem(label)
             if problem:
                 raise ValueError(problem)
-        duplicates = sorted({label for label in labels if labels.count(label) > 1})
-        if duplicates:
-            raise ValueError(f"label {duplicates[0]!r} is listed twice")
+        _refuse_repeats(labels, "label")
         return labels
 
     @field_validator("channels")
@@ -178,9 +176,7 @@ class DataParams(Params):
         if channels is not None:
             if not channels:
                 raise ValueError("the list of channels is empty")
-            twice = sorted({c for c in channels if channels.count(c) > 1})
-            if twice:
-                raise ValueError(f"channel {twice[0]} is listed twice")
+            _refuse_repeats(channels, "channel", quoted=False)
         return channels
 
     @field_validator("annotators")
@@ -189,9 +185,7 @@ class DataParams(Params):
         for name in names:
             if not re.fullmatch(r"[^/\\\s]+", name):
                 raise ValueError(f"annotator {name!r} is not a name as -annotated-<who>.csv files carry it (no spaces or slashes)")
-        duplicates = sorted({name for name in names if names.count(name) > 1})
-        if duplicates:
-            raise ValueError(f"annotator {duplicates[0]!r} is listed twice")
+        _refuse_repeats(names, "annotator")
         return names
 
     @field_validator("supervision")
@@ -227,3 +221,11 @@ def _check_folds(params: DataParams) -> None:
         raise ValueError("folds and validation_recordings are two ways to choose the validation set; give one")
     if not _supervisions().get(params.supervision).labelled:
         raise ValueError(f"folds split labelled audio; {params.supervision} training has no labels to validate")
+
+
+def _refuse_repeats(items: list, what: str, quoted: bool = True) -> None:
+    """A ValueError naming the first (in sorted order) of ``items`` listed more than once."""
+    repeated = sorted({item for item in items if items.count(item) > 1})
+    if repeated:
+        first = repr(repeated[0]) if quoted else str(repeated[0])
+        raise ValueError(f"{what} {first} is listed twice")
