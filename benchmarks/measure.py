@@ -1,6 +1,12 @@
 """Run one measured job in a fresh process and report wall time and peak memory as JSON.
 
-Each measurement gets its own interpreter so that its peak resident memory is its own.
+Each measurement gets its own interpreter so that its peak resident memory is its own. That peak
+is the child's ``VmHWM`` (``/proc/self/status``), not ``ru_maxrss``: on Linux a process started
+by ``subprocess`` (vfork, then exec) inherits its parent's peak in ``ru_maxrss``, so a benchmark
+that had trained a model in the parent reported the parent's memory as the child's
+(``benchmarks.usv`` printed 1,174 MB for a 500 kHz classify; reproduced, the child's ``ru_maxrss``
+said 901 MB, its parent's, where its own peak was 453 MB). ``ru_maxrss`` serves where there is
+no ``/proc`` (macOS).
 """
 
 from __future__ import annotations
@@ -25,7 +31,10 @@ def measure_in_child(code: str, *args: str) -> dict:
         "start = time.perf_counter()\n"
         f"{code}\n"
         "elapsed = time.perf_counter() - start\n"
-        "peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "try:\n"
+        "    peak_mb = next(int(line.split()[1]) for line in open('/proc/self/status') if line.startswith('VmHWM:')) / 1024\n"
+        "except (OSError, StopIteration):\n"
+        "    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
         "print(json.dumps({'seconds': elapsed, 'peak_mb': peak_mb, **result}))\n"
     )
     done = subprocess.run([sys.executable, "-c", wrapper, *args], capture_output=True, text=True)

@@ -1,13 +1,21 @@
 """Search by example: embedding speed (x real time), index size and query time.
 
-    python -m benchmarks.search [--minutes 5] [--hop SECONDS] [--context-ms MS] [--fly-hours 1] [--repeats 5]
+    python -m benchmarks.search [--minutes 10] [--rounds 2] [--runs torch:1,auto:0] [--hop SECONDS]
+                                [--context-ms MS] [--fly-hours 1] [--repeats 5]
 
 1. A generated 250 kHz recording (USV-like calls in noise, as benchmarks.detect makes them) of
-   --minutes minutes (default 5; 60 for the full hour: 1.8 GB and some minutes of a busy
-   machine), and a "convnet" with a spectrogram front end and random weights (speed does not
-   depend on them; the model of benchmarks.classify). Both written once to bench-output/.
-2. ``hark embed`` of it in a fresh process (imports and model loading included): seconds of
-   audio per second of wall time and peak memory. Target: >= 50x real time on 2 cores.
+   --minutes minutes (default 10, long enough for ``--engine auto`` to export the model; 60 for
+   the full hour: 1.8 GB and some minutes of a busy machine), and a "convnet" with a
+   spectrogram front end and random weights (speed does not depend on them; the model of
+   benchmarks.classify). Both written once to bench-output/.
+2. ``hark embed`` of it in a fresh process each (imports and model loading included), for each
+   ENGINE:IN_FLIGHT of --runs (default: ``torch:1``, how hark embed ran before it had engines,
+   and ``auto:0``, its default now), interleaved over --rounds rounds so that both see the same
+   load. The first auto run of the benchmark starts without a cached export, so it includes
+   exporting the layer and timing both engines; later ones reuse them. Each: seconds of audio
+   per second of wall time, CPU seconds (all threads) per second of audio (what the machine's
+   load does not change much), peak memory and the engine embed.log names. Target: >= 50x real
+   time on 2 cores.
 3. The index's size, and scaled to one hour. Target: < 500 MB for an hour.
 4. Queries of 0.1 s: the first (model loaded, checkpoint hashed, query embedded) and the median
    of the next --repeats, in one process; then exact search alone (the scores of every row and
@@ -24,6 +32,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import statistics
 import time
 from pathlib import Path
@@ -36,11 +46,14 @@ from benchmarks.measure import cpu_summary, measure_in_child
 
 EMBED = (
     "from hark.embed.index import EmbedParams, embed_corpus\n"
-    "import soundfile\n"
+    "import pathlib, re, resource, soundfile\n"
     "hop = float(args[3]) if args[3] else None\n"
-    "index = embed_corpus(args[0], [args[1]], args[2], EmbedParams(hop_s=hop))\n"
-    "result = {'audio_seconds': soundfile.info(args[1]).duration, 'rows': index.manifest['rows'],\n"
-    "          'dims': index.manifest['settings']['dims'], 'hop': index.manifest['hop'] / index.manifest['settings']['samplerate']}\n"
+    "index = embed_corpus(args[0], [args[1]], args[2], EmbedParams(hop_s=hop, engine=args[4], in_flight=int(args[5])))\n"
+    "usage = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "log = (pathlib.Path(args[2]) / 'embed.log').read_text()\n"
+    "result = {'audio_seconds': soundfile.info(args[1]).duration, 'rows': index.manifest['rows'], 'cpu_seconds': usage.ru_utime + usage.ru_stime,\n"
+    "          'dims': index.manifest['settings']['dims'], 'hop': index.manifest['hop'] / index.manifest['settings']['samplerate'],\n"
+    "          'engine': re.search(r'^engine .*$', log, re.M).group(0)}\n"
 )
 
 
@@ -141,18 +154,29 @@ def run(args: argparse.Namespace) -> None:
     name = f"model-usv-convnet-spectrogram{f'-{args.context_ms:g}ms' if args.context_ms else ''}"
     model = make_random_model(out / name, params, 250_000, ["usv", "ambient"])
     config = json.loads((model / "config.json").read_text())
+    for cached in model.glob("embedding-*"):  # the first auto run exports and times, as a user's first run does
+        cached.unlink()
+    print(f"embedding {args.minutes:g} min at 250 kHz, convnet {params} (context {config['context']}, stride {config['stride']}); "
+          f"load average before: {os.getloadavg()[0]:.1f}")  # fmt: skip
     index = out / f"index-{args.minutes:g}min"
-    if index.exists():
-        import shutil
-
-        shutil.rmtree(index)
-    run_ = measure_in_child(EMBED, str(model), str(recording), str(index), "" if args.hop is None else str(args.hop))
-    speed = run_["audio_seconds"] / run_["seconds"]
-    print(
-        f"embedding {args.minutes:g} min at 250 kHz, convnet {params} (context {config['context']}, stride {config['stride']}): "
-        f"{speed:.1f}x real time ({run_['seconds']:.1f} s wall, imports and model loading included; target >= 50x), "
-        f"peak memory {run_['peak_mb']:.0f} MB"
-    )
+    runs: dict[str, list[dict]] = {}
+    for round_ in range(1, args.rounds + 1):
+        for spec in args.runs.split(","):
+            engine, in_flight = spec.split(":")
+            if index.exists():
+                shutil.rmtree(index)
+            run_ = measure_in_child(EMBED, str(model), str(recording), str(index), "" if args.hop is None else str(args.hop), engine, in_flight)
+            runs.setdefault(spec, []).append(run_)
+            print(
+                f"  round {round_}, --engine {engine} --in-flight {in_flight}: {run_['audio_seconds'] / run_['seconds']:.1f}x real time "
+                f"({run_['seconds']:.1f} s wall, imports and model loading included), {run_['cpu_seconds'] / run_['audio_seconds'] * 1000:.1f} ms "
+                f"of CPU per second of audio, peak memory {run_['peak_mb']:.0f} MB; {run_['engine']}; load average {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+    for spec, done in runs.items():
+        speeds = [r["audio_seconds"] / r["seconds"] for r in done]
+        cpu = [r["cpu_seconds"] / r["audio_seconds"] * 1000 for r in done]
+        print(f"{spec}: best {max(speeds):.1f}x real time (target >= 50x on 2 cores), best {min(cpu):.1f} ms of CPU per second of audio")
     size = folder_bytes(index)
     per_hour = size * 3600 / run_["audio_seconds"]
     print(
@@ -176,8 +200,6 @@ def quality(out: Path, hours: float) -> None:
     model, recording, first_s, copy_s, bout_s = fly_hour_with_a_planted_bout(out, hours)
     index = out / f"index-fly-{hours:g}h"
     if index.exists():
-        import shutil
-
         shutil.rmtree(index)
     began = time.perf_counter()
     embedded = embed_corpus(model, [recording], index)
@@ -196,7 +218,9 @@ def quality(out: Path, hours: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, default=5.0, help="length of the generated 250 kHz recording")
+    parser.add_argument("--minutes", type=float, default=10.0, help="length of the generated 250 kHz recording")
+    parser.add_argument("--runs", default="torch:1,auto:0", help="ENGINE:IN_FLIGHT of each embedding run, comma-separated")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of --runs, interleaved")
     parser.add_argument("--hop", type=float, default=None, help="seconds between rows (default: hark embed's)")
     parser.add_argument("--context-ms", type=float, default=None, help="the model's context (default: the convnet's 204.8 ms)")
     parser.add_argument("--fly-hours", type=float, default=1.0, help="hours of 2.5 kHz noise for the planted-copy check")

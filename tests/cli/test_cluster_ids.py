@@ -62,7 +62,7 @@ def test_bad_inputs_are_one_line_errors(tmp_path, capsys):
     assert main(["calls", "--out", str(tmp_path / "one"), "-p", "min_hz=20000", "--no-progress", str(tmp_path / "one" / "calls.wav")]) == 0
     capsys.readouterr()
     rc, _, err = run(capsys, tmp_path / "one", "--features", "contour", "--assign", "kmeans")
-    assert rc == 2 and err.strip() == "hark: error: cluster --assign: needs at least 2 sounds, got 1"
+    assert rc == 2 and err.strip() == "hark: error: clustering needs at least 2 sounds, got 1"
 
     act = activations_folder(tmp_path / "act", blobs([40], dims=8)[0], tmp_path / "data")
     rc, _, err = run(capsys, act, "--method", "pca", "--assign", "kmeans", "--no-figure")
@@ -73,7 +73,9 @@ def test_bad_inputs_are_one_line_errors(tmp_path, capsys):
         (["--assign", "kmeans", "--k", "three"], "--k 'three': a whole number or auto"),
         (["--features", "contour"], "--features contour clusters calls into IDs: give --assign kmeans or --assign hdbscan"),
         (["--rename", "c1=x"], "clusters.json: cannot read"),
-        (["--assign", "kmeans", "--k", "2"], "cluster IDs cannot be written beside it (give --out)"),  # the data folder is gone
+        (["--assign", "kmeans", "--k", "99"], "--k 99: must be from 1 to the 40 distinct sounds"),  # the flag, as typed
+        (["--assign", "hdbscan", "--min-cluster-size", "99"], "--min-cluster-size 99: more than the 40 sounds"),
+        (["--assign", "kmeans", "--k", "2"], "cluster IDs cannot be written beside it; give an output folder"),  # the data folder is gone
     ]:
         rc, _, err = run(capsys, act, "--method", "pca", "--no-figure", *args)
         assert rc == 2 and message in err and len(err.strip().splitlines()) == 1, err

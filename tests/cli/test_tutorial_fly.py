@@ -4,6 +4,7 @@ import csv
 import shutil
 
 import pytest
+import soundfile as sf
 
 from hark.annotations.songexplorer import read_csv
 from tests.conftest import REPO_ROOT
@@ -37,10 +38,13 @@ def test_train_accuracy_freeze_classify_ethogram_misses_congruence(shared_data, 
     assert (model / "frozen.onnx").is_file()
     predicted = read_csv(out / "PS_20130625111709_ch3.wav-predicted-1.0pr.csv")
     assert {e.label for e in predicted} <= set(LABELS) and all(e.kind.value == "predicted" for e in predicted)
-    # most hand-marked pulses lie inside a predicted mel-pulse event
+    # pulses, annotated as points, are predicted as points (hark.evaluate.points); most hand-marked
+    # pulses have one within 10 ms
     truth = [e for e in read_csv(gt / "PS_20130625111709_ch3.wav-annotated-person1.csv") if e.label == "mel-pulse"]
     pulses = [e for e in predicted if e.label == "mel-pulse"]
-    found = sum(any(p.start <= t.start <= p.stop for p in pulses) for t in truth)
+    assert pulses and all(p.is_point for p in pulses)
+    tolerance = sf.info(gt / "PS_20130625111709_ch3.wav").samplerate // 100
+    found = sum(any(abs(p.start - t.start) <= tolerance for p in pulses) for t in truth)
     assert found >= 0.9 * len(truth)
 
     assert all((out / f"{name}-missed.csv").is_file() for name in RECORDINGS)

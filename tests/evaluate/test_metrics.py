@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from hark.errors import HarkError
+from hark.evaluate.calibration import apply_temperature
 from hark.evaluate import compute_metrics, evaluate, operating_points, ratio_thresholds, threshold_for_ratio
 
 LABELS = ["pulse", "sine", "ambient"]
@@ -206,3 +207,22 @@ def test_bad_inputs_are_one_line_errors(args, kwargs, message):
 def test_unknown_label_lookup_is_a_one_line_error():
     with pytest.raises(HarkError, match="unknown label 'song'"):
         compute_metrics(P, Y, LABELS).label("song")
+
+
+def test_a_perfectly_separated_validation_set_gets_the_middle_of_its_margin_in_log_odds():
+    positives, negatives = [0.9, 0.95, 0.99], [0.01, 0.001, 0.2]
+    p = np.array([[s, 1 - s] for s in positives + negatives])
+    y = np.array([0] * 3 + [1] * 3)
+    row = ratio_thresholds(p, y, ["x", "rest"], [1.0])[0]
+    # P = R = 1 for any threshold in (0.2, 0.9]: halfway between log(0.2/0.8) and log(0.9/0.1)
+    middle = 1 / (1 + math.sqrt((0.8 / 0.2) * (0.1 / 0.9)))
+    assert (row.threshold, row.precision, row.recall) == pytest.approx((middle, 1.0, 1.0))
+    assert 0.2 < row.threshold < 0.9
+    # a temperature divides the log-odds, and the middle moves with them
+    sharpened = apply_temperature(p, 0.5, overlapped=False)
+    again = ratio_thresholds(sharpened, y, ["x", "rest"], [1.0])[0]
+    log_odds = lambda q: math.log(q / (1 - q))  # noqa: E731
+    assert log_odds(again.threshold) == pytest.approx(log_odds(row.threshold) / 0.5)
+    # nothing below the lowest positive: its own score, as before
+    alone = ratio_thresholds(p[:3], y[:3] * 0, ["x", "rest"], [1.0])[0]
+    assert alone.threshold == pytest.approx(0.9)

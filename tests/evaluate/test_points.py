@@ -43,3 +43,41 @@ def test_ranges_of_point_labels_become_points_and_other_events_stay():
     # closer than the minimum distance, the lower peak gives way
     close = events_as_points([merged], p, ["background", "pulse", "sine"], ["pulse"], hop=hop, offset=offset, min_distance=60)
     assert len(close) == 1 and close[0].is_point
+
+
+def _saturated_pulse_train(centres, frames=120):
+    """Softmax rows (background, pulse, sine) of a confident model over a train of pulses: float32
+    rounds the pulse's probability to exactly 1.0 all along the train, only the others still dip."""
+    t = np.arange(frames)
+    margin = 40.0 + sum(30.0 * np.exp(-0.5 * ((t - c) / 5.0) ** 2) for c in centres)  # logit lead of the pulse
+    logits = np.stack([np.zeros(frames), margin, np.full(frames, -5.0)], axis=1)
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_a_saturated_train_keeps_a_point_per_pulse_in_the_log_odds():
+    centres = (30.0, 55.0, 80.0)
+    p = _saturated_pulse_train(centres)
+    assert np.all(p[:, 1] == 1.0)  # the probability itself is flat: no peak to find
+    hop = 4
+    train = Event("r.wav", 22 * hop, 88 * hop, Kind.PREDICTED, "pulse", score=1.0)  # rising at its start
+    names = ["background", "pulse", "sine"]
+    flat = events_as_points([train], p, names, ["pulse"], hop=hop, min_distance=8 * hop)
+    assert len(flat) == 1  # one point for three pulses
+    points = events_as_points([train], p, names, ["pulse"], hop=hop, min_distance=8 * hop, log_odds=True)
+    assert [e.start for e in points] == [round(c * hop) for c in centres]
+    assert all(e.is_point and e.score == 1.0 for e in points)
+
+
+def test_below_saturation_the_log_odds_peaks_are_the_probability_peaks():
+    rng = np.random.default_rng(4)
+    logits = rng.normal(0.0, 1.5, size=(300, 3))
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    event = Event("r.wav", 0, 299 * 4, Kind.PREDICTED, "pulse", score=0.5)
+    names = ["background", "pulse", "sine"]
+    as_p = events_as_points([event], p, names, ["pulse"], hop=4, min_distance=12)
+    as_log_odds = events_as_points([event], p, names, ["pulse"], hop=4, min_distance=12, log_odds=True)
+    assert len(as_p) > 20
+    # the same peak frames; the parabola through log-odds may place a point up to half a frame apart
+    assert len(as_p) == len(as_log_odds)
+    assert all(abs(a.start - b.start) <= 2 and a.score == b.score for a, b in zip(as_p, as_log_odds))

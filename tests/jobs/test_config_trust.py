@@ -115,7 +115,7 @@ def test_a_remote_kind_from_a_found_file_is_refused_unless_confirmed(tmp_path, m
         resolve_cluster(None, [recording.parent], None)
     message = str(err.value)
     assert message.startswith(f"{planted}: [cluster] kind {kind} sends jobs (and data paths) away from this machine")
-    assert f"--cluster {kind}" in message and "\n" not in message
+    assert f"confirm with cluster {kind}," in message and "\n" not in message  # the command line says --cluster
     # --cluster on the command line confirms it: the file's other settings then apply
     confirmed = resolve_cluster(kind, [recording.parent], None)
     assert (confirmed.describe(), confirmed.queue) == (kind, "gpu")
@@ -140,6 +140,7 @@ def test_a_remote_kind_from_a_found_file_is_refused_on_the_command_line_and_conf
     assert refused.returncode == 2
     [line] = refused.stderr.strip().splitlines()
     assert line.startswith(f"hark: error: {planted}: [cluster] kind tcp://127.0.0.1:9 sends jobs")
+    assert "confirm with --cluster tcp://127.0.0.1:9," in line  # the library's parameter, as the flag
     confirmed = _hark(["detect", "--no-progress", "--cluster", "tcp://127.0.0.1:9", recording.name], recording.parent)
     lines = confirmed.stderr.strip().splitlines()
     assert lines[0] == f"hark: settings from {planted} (found beside the data)"

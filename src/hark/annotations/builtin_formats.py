@@ -34,7 +34,7 @@ from hark.annotations.textfile import first_text_line
 from hark.annotations.textgrid import read_textgrid, write_textgrid
 from hark.annotations.usv_table import DEFAULT_LABEL, looks_like_header, looks_like_usv_table, read_usv_table, split_row, write_usv_table
 from hark.audio import Recording, open_recording
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 
 
 def _first_line(lines: list[str] | None) -> str | None:
@@ -223,7 +223,7 @@ def _recording_of(source: Source, why: str) -> Recording | None:
     """The recording given, else (when searching) the one beside the file, else a HarkError saying ``why``."""
     audio = source.audio_or_beside()
     if audio is None and source.search_beside:
-        raise HarkError(f"{source.path}: no recording found beside it {why}; pass --recording")
+        raise ParameterError("recording", f"{source.path}: no recording found beside it {why}; pass {{param}}")
     return audio
 
 

@@ -79,9 +79,8 @@ def read_calls(
         by_file = {p: events for p, events in by_file.items() if events}
         if len(by_file) > 1:
             files = ", ".join(p.name for p in sorted(by_file))
-            raise HarkError(
-                f"{recording}: its events come from {len(by_file)} files ({files}); a sequence needs one: "
-                "choose the kind with --kinds, or give one file"
+            raise ParameterError(
+                "kinds", f"{recording}: its events come from {len(by_file)} files ({files}); a sequence needs one: choose the kind with {{param}}, or give one file"
             )
         events = [e for events in by_file.values() for e in events if wanted_labels is None or e.label in wanted_labels]
         if events:

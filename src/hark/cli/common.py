@@ -157,7 +157,7 @@ def lazy_epilog(example: str, plugin_listing: Callable[[], str]):
 
 
 # library parameters that the commands' options spell otherwise (the function's name -> the option's)
-OPTION_NAMES = {"out_dir": "out", "samplerate": "rate", "prior": "priors"}
+OPTION_NAMES = {"out_dir": "out", "samplerate": "rate", "prior": "priors", "renames": "rename"}
 
 
 def error_message(error: HarkError, root, args: Sequence[str]) -> str:

@@ -29,7 +29,9 @@ def embed_command(
     window_s: float | None = typer.Option(None, "--window", help="Seconds of model frames averaged into one row (default: the hop)."),
     layer: str | None = typer.Option(None, "--layer", help="Hidden layer to embed (default: the last one at the output's frame rate, before the output)."),
     dtype: str = typer.Option("float16", "--dtype", help="Precision of the stored vectors: float16 or float32."),
-    memory_mb: int = typer.Option(256, "--memory-mb", help="Memory the model's activations of one chunk of audio may take (MB)."),
+    memory_mb: int = typer.Option(256, "--memory-mb", help="Memory the model's activations of one chunk of audio may take (MB; each chunk in flight takes its own)."),
+    engine: str = typer.Option("auto", "--engine", help="torch (the checkpoint), onnx (the layer exported to MODEL/embedding-<layer>.onnx) or auto (onnx where measured faster)."),
+    in_flight: int = typer.Option(0, "--in-flight", help="Chunks of a recording in the model at once (0: one per core, at most 2; 1: one at a time)."),
     checkpoint: str | None = typer.Option(None, "--checkpoint", help="Checkpoint: a step, best or last (default: best, else last)."),
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Show a progress bar (default: on a terminal)."),
 ) -> None:
@@ -37,7 +39,7 @@ def embed_command(
     from hark.embed.index import EmbedParams, embed_corpus
     from hark.params import validate_request
 
-    values = {"hop_s": hop_s, "window_s": window_s, "layer": layer, "dtype": dtype, "memory_mb": memory_mb}
+    values = {"hop_s": hop_s, "window_s": window_s, "layer": layer, "dtype": dtype, "memory_mb": memory_mb, "engine": engine, "in_flight": in_flight}
     params = validate_request(EmbedParams, values)
     with progress_bar("embedding", progress) as on_progress:
         index = embed_corpus(model, recordings, out, params, checkpoint, on_progress)

@@ -35,7 +35,7 @@ from hark.annotations.naming import annotation_csv_name
 from hark.annotations.songexplorer import read_csv, write_csv
 from hark.embed.cluster_features import ClusterInput
 from hark.embed.cluster_ids import NOISE, Assignment, AssignParams, assign_clusters
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.fileio import atomic_write_text, ensure_writable_dir
 
 ASSIGNMENTS_CSV = "assignments.csv"
@@ -81,7 +81,7 @@ def write_cluster_ids(
     if beside_recordings:
         missing = sorted({str(data.audio.get(s.recording, s.recording)) for s in data.sounds if not Path(data.audio.get(s.recording, "")).is_file()})
         if missing:
-            raise HarkError(f"recording {missing[0]} not found, so its cluster IDs cannot be written beside it (give --out)")
+            raise HarkError(f"recording {missing[0]} not found, so its cluster IDs cannot be written beside it; give an output folder")
     folder = ensure_writable_dir(folder)
     by_csv: dict[Path, list[Event]] = defaultdict(list)
     for sound, cid in zip(data.sounds, assignment.ids):
@@ -165,9 +165,9 @@ def parse_renames(text: str) -> dict[str, str]:
         old, sep, new = part.partition("=")
         old, new = old.strip(), new.strip()
         if not sep or not old or not new:
-            raise HarkError(f"cluster --rename: {part!r} is not OLD=NEW (e.g. c3=flat,c1=upsweep)")
+            raise ParameterError("renames", f"{{param}}: {part!r} is not OLD=NEW (e.g. c3=flat,c1=upsweep)")
         if old in renames:
-            raise HarkError(f"cluster --rename: {old} is renamed twice")
+            raise ParameterError("renames", f"{{param}}: {old} is renamed twice")
         renames[old] = new
     return renames
 
@@ -215,18 +215,18 @@ def rename_clusters(folder: str | Path, renames: dict[str, str]) -> list[Path]:
 def _check_renames(renames: dict[str, str], existing: set[str]) -> None:
     unknown = sorted(set(renames) - existing)
     if unknown:
-        raise HarkError(f"cluster --rename: no cluster {unknown[0]} (the clusters are {', '.join(sorted(existing, key=_natural))})")
+        raise ParameterError("renames", f"{{param}}: no cluster {unknown[0]} (the clusters are {', '.join(sorted(existing, key=_natural))})")
     targets = list(renames.values())
     for new in targets:
         problem = label_problem(new)
         if problem or new == NOISE:
-            raise HarkError(f"cluster --rename: {new!r} cannot be a cluster's name ({problem or 'noise marks outliers'})")
+            raise ParameterError("renames", f"{{param}}: {new!r} cannot be a cluster's name ({problem or 'noise marks outliers'})")
         if targets.count(new) > 1:
-            raise HarkError(f"cluster --rename: two clusters would be named {new} (merging clusters is not renaming)")
+            raise ParameterError("renames", f"{{param}}: two clusters would be named {new} (merging clusters is not renaming)")
     kept = existing - set(renames)
     clash = sorted(set(targets) & kept)
     if clash:
-        raise HarkError(f"cluster --rename: {clash[0]} is already a cluster's name (rename that one too, or choose another)")
+        raise ParameterError("renames", f"{{param}}: {clash[0]} is already a cluster's name (rename that one too, or choose another)")
 
 
 def _rename_figures(figures: Path, names: dict[str, str], renames: dict[str, str]) -> dict[str, str]:

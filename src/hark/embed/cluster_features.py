@@ -21,7 +21,7 @@ from pathlib import Path, PurePath
 import numpy as np
 
 from hark.annotations.event import Event, Kind
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 
 CONTOUR_FEATURES = (
     "duration_s", "low_frequency_hz", "high_frequency_hz", "principal_frequency_hz", "start_frequency_hz",
@@ -142,7 +142,7 @@ def _recordings(names: list[str], folder: Path) -> tuple[dict[str, int], dict[st
     for name in names:
         path = folder / PurePath(name).name
         if not path.is_file():
-            raise HarkError(f"recording {name} of the calls tables is not in {folder} (name its folder with --recordings)")
+            raise ParameterError("recordings", f"recording {name} of the calls tables is not in {folder} (name its folder with {{param}})")
         rates[name] = open_recording(path).samplerate
         paths[name] = path
     return rates, paths

@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.params import Params
 
 NOISE = "noise"  # the ID of an HDBSCAN outlier: no cluster
@@ -70,16 +70,16 @@ def assign_clusters(features: np.ndarray, params: AssignParams) -> Assignment:
     features = np.asarray(features, dtype=np.float64)
     n = len(features)
     if n < 2:
-        raise HarkError(f"cluster --assign: needs at least 2 sounds, got {n}")
+        raise HarkError(f"clustering needs at least 2 sounds, got {n}")
     if not np.all(np.isfinite(features)):
-        raise HarkError("cluster --assign: the features hold NaN or infinite values")
+        raise HarkError("the sounds' features hold NaN or infinite values, so they cannot be clustered")
     distinct = len(np.unique(features, axis=0))
     if params.method == "hdbscan":
         return _hdbscan(features, params)
     if params.k == "auto":
         return _kmeans_auto(features, params, distinct)
     if params.k < 1 or params.k > distinct:
-        raise HarkError(f"cluster --k {params.k}: must be from 1 to the {distinct} distinct sounds")
+        raise ParameterError("k", f"{{param}} {params.k}: must be from 1 to the {distinct} distinct sounds")
     return Assignment(_ordered_ids(_kmeans(features, params.k, params.seed)), "kmeans", params.k)
 
 
@@ -95,7 +95,9 @@ def _kmeans_auto(features: np.ndarray, params: AssignParams, distinct: int) -> A
     n = len(features)
     top = min(params.k_max, n - 1, distinct)
     if top < params.k_min:
-        raise HarkError(f"cluster --k auto: {n} sounds ({distinct} distinct) are too few to try k from {params.k_min} (give --k)")
+        raise ParameterError(
+            "k", f"{{param}} auto: {n} sounds ({distinct} distinct) are too few to try k from {params.k_min} ({{k_min}}); give {{param}} a number", others=("k_min",)
+        )
     silhouettes: dict[int, float] = {}
     labels_of: dict[int, np.ndarray] = {}
     sample = min(n, SILHOUETTE_SAMPLE)
@@ -106,12 +108,14 @@ def _kmeans_auto(features: np.ndarray, params: AssignParams, distinct: int) -> A
         silhouettes[k] = float(silhouette_score(features, labels, sample_size=sample, random_state=params.seed))
         labels_of[k] = labels
     if not silhouettes:
-        raise HarkError("cluster --k auto: k-means found fewer than 2 clusters at every k (the sounds are alike)")
+        raise ParameterError("k", "{param} auto: k-means found fewer than 2 clusters at every k (the sounds are alike)")
     best = max(silhouettes, key=lambda k: (silhouettes[k], -k))  # ties: the fewer clusters
     if silhouettes[best] < params.min_silhouette:
-        raise HarkError(
-            f"cluster --k auto: no cluster structure (best silhouette {silhouettes[best]:.3f} at k={best}, below "
-            f"min_silhouette {params.min_silhouette:g}: one type only?); give --k to split anyway"
+        raise ParameterError(
+            "k",
+            f"{{param}} auto: no cluster structure (best silhouette {silhouettes[best]:.3f} at k={best}, below "
+            f"{{min_silhouette}} {params.min_silhouette:g}: one type only?); give {{param}} a number to split anyway",
+            others=("min_silhouette",),
         )
     return Assignment(_ordered_ids(labels_of[best]), "kmeans", best, silhouettes)
 
@@ -121,10 +125,10 @@ def _hdbscan(features: np.ndarray, params: AssignParams) -> Assignment:
 
     n = len(features)
     if params.min_cluster_size > n:
-        raise HarkError(f"cluster --min-cluster-size {params.min_cluster_size}: more than the {n} sounds")
+        raise ParameterError("min_cluster_size", f"{{param}} {params.min_cluster_size}: more than the {n} sounds")
     labels = HDBSCAN(min_cluster_size=params.min_cluster_size, min_samples=params.min_samples, copy=True).fit_predict(features)
     if np.all(labels < 0):
-        raise HarkError(f"cluster --assign hdbscan: no cluster found, all {n} sounds are outliers (lower --min-cluster-size)")
+        raise ParameterError("min_cluster_size", f"hdbscan found no cluster: all {n} sounds are outliers (lower {{param}} {params.min_cluster_size})")
     ids = _ordered_ids(labels)
     return Assignment(ids, "hdbscan", len({i for i in ids if i != NOISE}))
 

@@ -34,6 +34,11 @@ atomically (array first, its JSON last), so a run that is killed resumes where i
 recording whose part is there, made by the same model and settings from the same file (size
 and mtime), is skipped. The manifest and the two arrays are rewritten atomically at the end.
 An index folder that holds another model's or other settings' embeddings is refused.
+
+The model runs on torch or onnxruntime (``engine``: by default onnxruntime where it was
+measured faster, for long work), two chunks of a recording at a time on a machine of two cores
+or more (``in_flight``); see :mod:`hark.embed.engine`. Either way a row is the same up to
+rounding, so an index's parts may come from either engine.
 """
 
 from __future__ import annotations
@@ -42,15 +47,17 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 from pydantic import Field
 
-from hark.errors import HarkError
+from hark.embed.engine import AUTO_EXPORT_MIN_SAMPLES, HiddenEngine, TorchHidden, choose_engine, engine_for_chunks
+from hark.errors import HarkError, ParameterError
 from hark.fileio import atomic_path, atomic_write_text, ensure_writable_dir
+from hark.jobs.threads import chunks_in_flight, in_order
 from hark.params import Params
 
 MANIFEST = "index.json"
@@ -70,7 +77,12 @@ class EmbedParams(Params):
     window_s: float | None = Field(None, gt=0, le=60, description="seconds of frames averaged into one row (default: the hop)")
     layer: str | None = Field(None, description="hidden layer to embed (default: the last one at the output's frame rate before the output)")
     dtype: Literal["float16", "float32"] = Field("float16", description="precision of the stored vectors")
-    memory_mb: int = Field(256, ge=16, le=65536, description="memory the model's activations of one chunk may take (MB)")
+    memory_mb: int = Field(256, ge=16, le=65536, description="memory the model's activations of one chunk may take (MB; each chunk in flight takes its own)")
+    engine: Literal["auto", "torch", "onnx"] = Field(
+        "auto", description="torch (the checkpoint), onnx (the layer exported to MODEL/embedding-<layer>.onnx, checked against torch) "
+        "or auto (onnx where measured faster: exported on first use by long work, then reused)",
+    )  # fmt: skip
+    in_flight: int = Field(0, ge=0, le=16, description="chunks of a recording in the model at once (0: one per core, at most 2; 1: one at a time)")
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,7 @@ class Embedder:
     dims: int
     chunk_frames: int
     fingerprint: dict
+    engine: HiddenEngine  # what runs the layer (hark.embed.engine): the module through torch unless chosen otherwise
 
     @property
     def hop(self) -> int:
@@ -103,24 +116,28 @@ class Embedder:
         frames = 0 if samples < self.context else (samples - self.context) // self.stride + 1
         return 0 if frames < self.window_frames else (frames - self.window_frames) // self.hop_frames + 1
 
-    def rows_of(self, read: Callable[[int, int], np.ndarray], first_sample: int, n_rows: int) -> Iterator[np.ndarray]:
+    def rows_of(self, read: Callable[[int, int], np.ndarray], first_sample: int, n_rows: int, in_flight: int = 1) -> Iterator[np.ndarray]:
         """L2-normalised rows, float32 ``(rows, dims)``, chunk by chunk, the first frame of row 0 starting
-        at ``first_sample``; ``read(lo, hi)`` gives samples ``[lo, hi)``."""
-        import torch
-
+        at ``first_sample``; ``read(lo, hi)`` gives samples ``[lo, hi)``. ``in_flight`` chunks are in the
+        engine at once (:func:`hark.jobs.threads.in_order`), with the same rows as one at a time."""
         rows_per_chunk = max(1, (self.chunk_frames - self.window_frames) // self.hop_frames + 1)
-        for first_row in range(0, n_rows, rows_per_chunk):
-            rows = min(rows_per_chunk, n_rows - first_row)
-            frames = (rows - 1) * self.hop_frames + self.window_frames
-            lo = first_sample + first_row * self.hop
-            audio = read(lo, lo + (frames - 1) * self.stride + self.context)
-            with torch.no_grad():
-                hidden = self.module.forward_hidden(torch.from_numpy(np.ascontiguousarray(audio, np.float32))[None, None, :])
-            features = hidden[self.layer][0].T.double().numpy()  # (frames, dims)
-            sums = np.concatenate([np.zeros((1, self.dims)), np.cumsum(features[:frames], axis=0)])
-            starts = np.arange(rows) * self.hop_frames
-            pooled = (sums[starts + self.window_frames] - sums[starts]) / self.window_frames
-            yield normalise(pooled).astype(np.float32)
+
+        def chunks() -> Iterator[tuple[int, np.ndarray]]:  # read here, in order, as the engine frees a place
+            for first_row in range(0, n_rows, rows_per_chunk):
+                rows = min(rows_per_chunk, n_rows - first_row)
+                lo = first_sample + first_row * self.hop
+                yield rows, read(lo, lo + ((rows - 1) * self.hop_frames + self.window_frames - 1) * self.stride + self.context)
+
+        yield from in_order(self._pooled_rows, chunks(), in_flight)
+
+    def _pooled_rows(self, chunk: tuple[int, np.ndarray]) -> np.ndarray:
+        rows, audio = chunk
+        frames = (rows - 1) * self.hop_frames + self.window_frames
+        features = self.engine(audio).T.astype(np.float64)  # (frames, dims)
+        sums = np.concatenate([np.zeros((1, self.dims)), np.cumsum(features[:frames], axis=0)])
+        starts = np.arange(rows) * self.hop_frames
+        pooled = (sums[starts + self.window_frames] - sums[starts]) / self.window_frames
+        return normalise(pooled).astype(np.float32)
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
@@ -190,7 +207,7 @@ def load_embedder(model: str | Path, params: EmbedParams, checkpoint: str | int 
     chunk_frames = max(window_frames, int(params.memory_mb * 2**20 // per_frame))
     return Embedder(
         module, layer, rate, module.context, module.stride, hop_frames, window_frames, int(probe[layer].shape[1]),
-        chunk_frames, model_fingerprint(model, loaded.checkpoint),
+        chunk_frames, model_fingerprint(model, loaded.checkpoint), TorchHidden(module, layer),
     )
 
 
@@ -241,8 +258,14 @@ def embed_corpus(
     params: EmbedParams | None = None,
     checkpoint: str | int | Path | None = None,
     progress: Callable[[float], None] | None = None,
+    threads: int = 0,
+    auto_export_samples: int = AUTO_EXPORT_MIN_SAMPLES,
 ) -> EmbeddingIndex:
-    """Embed every recording of ``recordings`` (files or folders) with ``model`` into the index ``out``."""
+    """Embed every recording of ``recordings`` (files or folders) with ``model`` into the index ``out``.
+
+    ``threads``: the cores the run may use (0: all usable ones; a job passes its share), shared by
+    ``params.in_flight`` chunks. With ``params.engine`` auto, work of at least ``auto_export_samples``
+    samples exports the layer for onnxruntime where that is faster (:mod:`hark.embed.engine`)."""
     from hark.audio import find_recordings, open_recording
 
     params = params or EmbedParams()
@@ -263,17 +286,21 @@ def embed_corpus(
     if (out / MANIFEST).is_file():
         existing = read_index(out).manifest["settings"]
         if existing != settings:
-            raise HarkError(f"{out}: holds an index of another model or other settings ({_difference(existing, settings)}); "
-                            "give another --out or remove it")  # fmt: skip
+            raise ParameterError("out", f"{out}: holds an index of another model or other settings ({_difference(existing, settings)}); "
+                                        "give another {param} or remove it")  # fmt: skip
+    in_flight = chunks_in_flight("cpu", threads, params.in_flight)
+    engine, why = choose_engine(embedder, params.engine, sum(r.frames for r in opened), in_flight, threads, auto_export_samples)
     out = ensure_writable_dir(out)
     parts = out / PARTS
     parts.mkdir(exist_ok=True)
     total = sum(r.frames for r in opened) or 1
     done_samples = 0
-    with open(out / LOG, "a", encoding="utf-8") as log:
+    with open(out / LOG, "a", encoding="utf-8") as log, engine_for_chunks(engine, in_flight, threads) as running:
+        embedder = replace(embedder, engine=running)
         log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} embedding {len(opened)} recording(s) with {embedder.fingerprint['model']} "
                   f"(layer {embedder.layer}, hop {embedder.hop} samples, window {embedder.window_frames} frames; chunks of "
-                  f"{embedder.chunk_frames * embedder.stride / embedder.samplerate:.1f} s for at most {params.memory_mb} MB)\n")  # fmt: skip
+                  f"{embedder.chunk_frames * embedder.stride / embedder.samplerate:.1f} s for at most {params.memory_mb} MB)\n"
+                  f"engine {running.name} ({why}), {in_flight} chunk(s) in flight\n")  # fmt: skip
         for number, recording in enumerate(opened, 1):
             key = _part_key(recording.path)
             stat = recording.path.stat()
@@ -284,7 +311,7 @@ def embed_corpus(
             else:
                 began = time.monotonic()
                 on_samples = _progress_reporter(log, f"{number}/{len(opened)}", recording, done_samples, total, progress)
-                _write_part(parts, key, part_meta, recording, embedder, params.dtype, on_samples)
+                _write_part(parts, key, part_meta, recording, embedder, params.dtype, on_samples, in_flight)
                 speed = recording.frames / recording.samplerate / max(time.monotonic() - began, 1e-9)
                 log.write(f"{number}/{len(opened)} {recording.path}: {part_meta['rows']} rows, {speed:.1f}x real time\n")
             log.flush()
@@ -330,7 +357,9 @@ def _part_is_done(parts: Path, key: str, meta: dict) -> bool:
         return False
 
 
-def _write_part(parts: Path, key: str, meta: dict, recording, embedder: Embedder, dtype: str, progress: Callable[[int], None]) -> None:
+def _write_part(
+    parts: Path, key: str, meta: dict, recording, embedder: Embedder, dtype: str, progress: Callable[[int], None], in_flight: int = 1
+) -> None:
     """The recording's rows into ``<key>.npy`` (a memory map at a temporary path), then ``<key>.json``."""
     (parts / f"{key}.json").unlink(missing_ok=True)  # the JSON says the array is complete: never beside a stale one
     n_rows = meta["rows"]
@@ -345,7 +374,7 @@ def _write_part(parts: Path, key: str, meta: dict, recording, embedder: Embedder
         if n_rows:
             array = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=(n_rows, embedder.dims))
             first = 0
-            for block in embedder.rows_of(read, 0, n_rows):
+            for block in embedder.rows_of(read, 0, n_rows, in_flight):
                 array[first : first + len(block)] = block
                 first += len(block)
                 progress(first * embedder.hop)

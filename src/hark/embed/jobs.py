@@ -88,7 +88,7 @@ def embed_job(params: dict, context: JobContext) -> dict:
 
     checked = validate_params(EmbedJobParams, params, "embed job")
     chosen = validate_params(EmbedParams, checked.params, "embed job params")
-    index = embed_corpus(checked.model, checked.recordings, checked.out, chosen, checked.checkpoint, context.progress)
+    index = embed_corpus(checked.model, checked.recordings, checked.out, chosen, checked.checkpoint, context.progress, threads=context.cpus)
     manifest = index.manifest
     context.log(f"{manifest['rows']} rows from {len(manifest['recordings'])} recording(s) in {index.folder}")
     return {"index": str(index.folder), "rows": int(manifest["rows"])}

@@ -219,6 +219,11 @@ def threshold_for_ratio(thresholds, precision, recall, ratio: float) -> tuple[fl
     one with the highest recall wins (at a fixed ratio it also has the highest precision).
     When no crossing exists, the point nearest the ratio is returned with its own P and R.
     Points with P or R zero or undefined are skipped; (nan, nan, nan) when none is left.
+
+    A perfectly separated validation set (precision and recall 1 at the lowest positive score)
+    keeps P = R = 1 all the way down to the highest negative score: the threshold is then the
+    middle of that margin in log-odds (:func:`margin_middle`), not its top edge, which is only
+    where the validation's least confident positive happened to fall.
     """
     ratio = check_ratio(ratio)
     t, p, r = (np.asarray(x, dtype=np.float64) for x in (thresholds, precision, recall))
@@ -236,9 +241,25 @@ def threshold_for_ratio(thresholds, precision, recall, ratio: float) -> tuple[fl
         candidates.append((math.exp(_lerp(log_r, i, f)), _lerp(t, i, f), math.exp(_lerp(log_p, i, f))))
     if candidates:
         best_r, best_t, best_p = max(candidates, key=lambda c: (c[0], -c[1]))
+        below = t[t < best_t]
+        if best_p == 1.0 and best_r == 1.0 and len(below):  # separated: the same counts down to the next score
+            best_t = margin_middle(float(below[-1]), best_t)
         return best_t, best_p, best_r
     nearest = int(np.argmin(np.abs(gap)))
     return float(t[nearest]), float(p[nearest]), float(r[nearest])
+
+
+def margin_middle(low: float, high: float) -> float:
+    """The point halfway between two scores: in log-odds when both are probabilities (so a
+    calibration's sharpening, which scales the log-odds, moves it with them), else plainly."""
+    if not (0.0 <= low < high <= 1.0):
+        return (low + high) / 2
+    # within what float32 probabilities (hark classify's) can hold: one that rounded to exactly 0
+    # or 1 counts as the nearest value short of it, so its log-odds stays finite
+    lowest, highest = float(np.finfo(np.float32).smallest_subnormal), 1.0 - float(np.finfo(np.float32).epsneg)
+    log_odds = [math.log(x) - math.log1p(-x) for x in (min(max(low, lowest), highest), min(max(high, lowest), highest))]
+    middle = (log_odds[0] + log_odds[1]) / 2
+    return 1.0 / (1.0 + math.exp(-middle)) if middle >= 0 else math.exp(middle) / (1.0 + math.exp(middle))
 
 
 def _metrics(p: np.ndarray, truth: Truth, names: tuple[str, ...], decision_threshold: float) -> Metrics:

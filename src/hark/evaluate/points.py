@@ -8,6 +8,13 @@ peaks closer than ``min_distance`` samples keeping only the higher one (DAS's mi
 distance), placed between frames by fitting a parabola through the peak frame and its two
 neighbours (frame ``j`` stands for sample ``offset + j * hop``). Each point's score is its
 peak probability.
+
+With ``log_odds`` (exclusive labels, a softmax) the peaks are looked for in the label's
+log-odds, ``log(p / sum of the other labels' p)``, not in ``p``: the same peaks wherever ``p``
+is below 1 (the log-odds rises and falls with ``p``), but where a confident model's ``p``
+saturates at float32's 1.0 over a whole train of pulses (a sharpening temperature does that
+on a new recording), ``p`` is flat and hides the dips between the pulses, while the other
+labels' tiny probabilities still carry them, so each pulse keeps its own point.
 """
 
 from __future__ import annotations
@@ -48,6 +55,17 @@ def refined_position(values: np.ndarray, index: int) -> float:
     return index + float(np.clip(0.5 * (a - c) / curvature, -0.5, 0.5))
 
 
+def exclusive_log_odds(rows: np.ndarray, column: int) -> np.ndarray:
+    """``log(p[:, column] / sum of the other columns)`` of softmax rows ``(frames, outputs)``,
+    each side floored at float32's smallest positive value (a probability that underflowed to
+    0 is at most that), so the result is always finite."""
+    rows = np.asarray(rows, dtype=np.float64)
+    tiny = float(np.finfo(np.float32).smallest_subnormal)
+    # summed from the others themselves: 1 - p would round them away where p saturates
+    others = np.delete(rows, column, axis=1).sum(axis=1) if rows.shape[1] > 1 else 1.0 - rows[:, column]
+    return np.log(np.maximum(rows[:, column], tiny)) - np.log(np.maximum(others, tiny))
+
+
 def events_as_points(
     events: Sequence[Event],
     probabilities: np.ndarray,
@@ -58,10 +76,12 @@ def events_as_points(
     offset: int = 0,
     length: int | None = None,
     min_distance: int = 1,
+    log_odds: bool = False,
 ) -> list[Event]:
     """``events`` with each range of a label in ``point_labels`` replaced by the points at its
-    probability's peaks (module doc); other events unchanged. ``probabilities`` ``(frames,
-    outputs)`` may be a memory map: only each range's rows are read."""
+    probability's peaks (module doc; ``log_odds``: at its log-odds' peaks, for exclusive labels);
+    other events unchanged. ``probabilities`` ``(frames, outputs)`` may be a memory map: only
+    each range's rows are read."""
     if not point_labels:
         return list(events)
     column = {label: output_names.index(label) for label in point_labels if label in output_names}
@@ -73,9 +93,11 @@ def events_as_points(
             continue
         lo = max(0, (event.start - offset) // hop)
         hi = min(frames, -(-(event.stop - offset) // hop) + 1)
-        values = np.asarray(probabilities[lo:hi, column[event.label]], dtype=np.float64)
-        for index in peak_frames(values, max(1.0, min_distance / hop)):
-            sample = int(round(offset + (lo + refined_position(values, int(index))) * hop))
+        rows = np.asarray(probabilities[lo:hi], dtype=np.float64)
+        values = rows[:, column[event.label]]
+        where = exclusive_log_odds(rows, column[event.label]) if log_odds else values
+        for index in peak_frames(where, max(1.0, min_distance / hop)):
+            sample = int(round(offset + (lo + refined_position(where, int(index))) * hop))
             sample = min(max(sample, 0), (length - 1) if length else sample)
             out.append(event.with_(start=sample, stop=sample, score=float(values[index])))
     return sorted(out, key=lambda e: (e.start, e.stop, e.label))

@@ -512,10 +512,13 @@ class AnnotatePanel:
         self._current = chosen
         self.session.view.highlight = chosen
         rate = self.loaded.samplerate
-        self.session.view.bring_into_view(chosen.event.start / rate, chosen.event.stop / rate)
-        self.session.view.draw_events()
+        if not self.session.view.bring_into_view(chosen.event.start / rate, chosen.event.stop / rate):
+            self.session.view.draw_events()  # a view that moved has drawn them already (with the outline)
         self._show_review_info(chosen, queue)
         self._remember()
+        following = queue.before(chosen) if direction < 0 else queue.after(chosen)
+        if following is not None:  # its picture, computed while the person looks at this one
+            self.session.view.prefetch_later(following.event.start / rate, following.event.stop / rate)
 
     def _show_review_info(self, shown: ShownEvent | None, queue: ReviewQueue | None = None) -> None:
         if queue is not None:

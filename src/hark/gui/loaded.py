@@ -33,6 +33,34 @@ def lane_of(event: Event) -> str:
     return event.kind.value
 
 
+class AnnotationCache:
+    """The events of annotation files a page has read, kept while each file stays the same.
+
+    Reopening a recording (coming back to it from another) then skips parsing its machine-made
+    files again: 21,748 detections of a generated hour were most of the server's time of opening
+    it. A file counts as the same while its size, modification time and inode are; any write
+    (a job's new detections, an edit, a rename over it) changes them and it is read again.
+    """
+
+    def __init__(self, files: int = 8):
+        self._files = files
+        self._events: dict[tuple, list[Event]] = {}
+
+    def read(self, annotation_path: Path, recording_path: Path) -> list[Event]:
+        try:
+            stat = annotation_path.stat()
+        except OSError:  # gone or unreadable: reading it says so, as a one-line error
+            return read_annotation_file(annotation_path, recording_path)
+        key = (str(annotation_path.absolute()), str(recording_path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        events = self._events.pop(key, None)
+        if events is None:
+            events = read_annotation_file(annotation_path, recording_path)
+            while len(self._events) >= self._files:
+                self._events.pop(next(iter(self._events)))  # the least recently used
+        self._events[key] = events
+        return events
+
+
 @dataclass(frozen=True)
 class ShownEvent:
     """An event as drawn: the lane (row) it sits in and whether the person's own file holds it."""
@@ -127,8 +155,10 @@ def _rows_by_lane(shown: list[ShownEvent]) -> tuple[dict[tuple[str, Event], int]
     return rows, depths
 
 
-def load_recording(folder: DataFolder, relative: str, annotator: str, entry: RecordingEntry | None = None) -> LoadedRecording:
-    """Open ``relative`` (a path inside the data folder) with its annotation files."""
+def load_recording(
+    folder: DataFolder, relative: str, annotator: str, entry: RecordingEntry | None = None, cache: AnnotationCache | None = None
+) -> LoadedRecording:
+    """Open ``relative`` (a path inside the data folder) with its annotation files (others' read through ``cache`` when given)."""
     path = folder.recording(relative, must_exist=True)
     recording = open_recording(path)
     relative = folder.recording_relative(path)
@@ -147,7 +177,7 @@ def load_recording(folder: DataFolder, relative: str, annotator: str, entry: Rec
             continue
         try:
             folder.readable(annotation_path)
-            events = read_annotation_file(annotation_path, path)
+            events = cache.read(annotation_path, path) if cache is not None else read_annotation_file(annotation_path, path)
         except HarkError as err:
             problems.append(f"{err} — its events are not shown")
             continue

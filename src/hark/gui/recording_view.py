@@ -25,7 +25,6 @@ from bokeh.models import (
     Div,
     FixedTicker,
     HTMLTemplateFormatter,
-    LinearColorMapper,
     PanTool,
     Range1d,
     RangeSlider,
@@ -40,13 +39,14 @@ from bokeh.plotting import figure
 from hark.annotations.event import Kind
 from hark.errors import HarkError
 from hark.gui.lane_layout import readable_labels
-from hark.gui.loaded import LoadedRecording, ShownEvent, load_recording
+from hark.gui.loaded import AnnotationCache, LoadedRecording, ShownEvent, load_recording
 from hark.gui.keys import release_focus_after_change
 from hark.gui.playback import Player
-from hark.gui.signal import compute_view, default_nfft
+from hark.gui.signal import ViewData, colour_map, compute_view, default_nfft, palette_rgba
 from hark.gui.tables import replace_table_data
 from hark.gui.traces import TraceLane
 from hark.gui.video_view import VideoView
+from hark.gui.view_updates import FIXED_WIDTH_TICKS_JS, TICK_FONT, replace_data
 
 if TYPE_CHECKING:
     from hark.gui.session import GuiSession
@@ -61,6 +61,7 @@ SPEEDS = {"1x": 1.0, "1/2x": 0.5, "1/4x": 0.25, "1/8x": 0.125, "1/16x": 0.0625}
 KHZ_ABOVE_HZ = 10_000  # a frequency axis reaching higher is labelled in kHz
 # the spectrogram's frequencies stay in Hz (as in the CSVs); only their labels are divided
 KHZ_FORMATTER_JS = "return String(Number((tick / 1000).toPrecision(6)));"
+SPECTROGRAM_PALETTE = palette_rgba(Viridis256)
 
 
 class RecordingView:
@@ -73,7 +74,10 @@ class RecordingView:
         self.lane_names: list[str] = []
         self.highlight: ShownEvent | None = None
         self._drawn: tuple | None = None  # what the last redraw showed, to skip repeats
+        self._prefetched: tuple[tuple, ViewData] | None = None  # a picture computed ahead (the review queue's next event)
+        self._annotations = AnnotationCache()  # others' files, parsed once while unchanged (reopening is quick)
         self._ceiling_db = 0.0
+        self._spectrogram_db = np.zeros((0, 0), np.float32)  # the drawn spectrogram in dB, coloured by the contrast sliders
         self._opening = False  # while a recording opens, its redraws are not remembered as the person's view
         self._lane_span: dict[str, tuple[int, int]] = {}  # lane name -> (lowest y, rows), in the lanes plot's units
 
@@ -99,7 +103,7 @@ class RecordingView:
         self.audio = Div(text="", width=320, name="audio")
         self.position = Div(text="", width=420, name="position")
 
-        self.mapper = LinearColorMapper(palette=Viridis256, low=-100, high=0)
+        self.contrast_db = (-100.0, 0.0)  # the dB drawn as the palette's first and last colour
         self.dynamic_range = Slider(title="Contrast: dynamic range (dB)", start=10, end=140, step=1, value=60, width=230, name="contrast")
         self.brightness = Slider(title="Brightness (dB)", start=-60, end=60, step=1, value=0, width=200)
         for slider in (self.dynamic_range, self.brightness):
@@ -132,6 +136,9 @@ class RecordingView:
         self.spectrogram = figure(height=SPECTROGRAM_HEIGHT, tools="", name="spectrogram", y_range=Range1d(0, 1), **common)
         self.lanes = figure(height=80, tools="", name="lanes", y_range=Range1d(0, 1), **common)
         self.waveform.xaxis.visible = False
+        # amplitude labels of one width whatever the peak: a new width would lay out the whole page again
+        self.waveform.yaxis.formatter = CustomJSTickFormatter(code=FIXED_WIDTH_TICKS_JS)
+        self.waveform.yaxis.major_label_text_font = TICK_FONT
         self.spectrogram.xaxis.visible = False
         self.lanes.xaxis.axis_label = "time (s)"
         self.spectrogram.yaxis.axis_label = "Hz"
@@ -144,8 +151,9 @@ class RecordingView:
         self.waveform.varea(x="t", y1="low", y2="high", source=self.wave_source, fill_color="#3060a0", fill_alpha=0.6)
         self.waveform.line(x="t", y="high", source=self.wave_source, color="#3060a0", line_width=1)
         self.waveform.line(x="t", y="low", source=self.wave_source, color="#3060a0", line_width=1)
+        # coloured on the server (hark.gui.signal.colour_map, as a LinearColorMapper would): the page copies pixels
         self.image_source = ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": []})
-        self.spectrogram.image(image="image", x="x", y="y", dw="dw", dh="dh", color_mapper=self.mapper, source=self.image_source)
+        self.spectrogram.image_rgba(image="image", x="x", y="y", dw="dw", dh="dh", source=self.image_source)
 
         columns = _empty()
         self.band_source = ColumnDataSource(dict(columns))  # time extent of every event, on the waveform
@@ -212,7 +220,8 @@ class RecordingView:
     def open(self, relative: str, centre: tuple[float, float] | None = None) -> bool:
         """Open a recording (a path inside the data folder); ``centre`` is a stretch (s) to show."""
         try:
-            loaded = load_recording(self.session.folder, relative, self.session.annotator, self.session.entry_of(relative))
+            session = self.session
+            loaded = load_recording(session.folder, relative, session.annotator, session.entry_of(relative), self._annotations)
         except HarkError as err:
             if self.loaded is not None:  # keep showing what was open
                 self.recording_menu.value = self.loaded.relative
@@ -227,6 +236,7 @@ class RecordingView:
         self.loaded = loaded
         self.highlight = None
         self._drawn = None
+        self._prefetched = None
         self.session.remember_recording(loaded.relative)
         if self.recording_menu.value != loaded.relative:
             if loaded.relative not in self.recording_menu.options:
@@ -287,27 +297,61 @@ class RecordingView:
     def duration(self) -> float:
         return self.loaded.recording.duration if self.loaded else 1.0
 
-    def show_window(self, start: float, stop: float) -> None:
+    def _window(self, start: float, stop: float) -> tuple[float, float]:
+        """The view ``show_window(start, stop)`` shows: at least the shortest width, inside the recording."""
         width = max(stop - start, self.x_range.min_interval or 0)
         width = min(width, self.duration)
         start = min(max(0.0, start), self.duration - width)
-        self.x_range.update(start=start, end=start + width)
+        return start, start + width
+
+    def _around(self, start: float, stop: float) -> tuple[float, float]:
+        width = max(self.x_range.end - self.x_range.start, (stop - start) * 1.25)
+        middle = (start + stop) / 2
+        return self._window(middle - width / 2, middle + width / 2)
+
+    def show_window(self, start: float, stop: float) -> None:
+        start, stop = self._window(start, stop)
+        self.x_range.update(start=start, end=stop)
         self.redraw()
 
     def show_around(self, start: float, stop: float) -> None:
         """Centre the view on ``[start, stop]``, keeping the zoom unless the stretch does not fit."""
-        width = max(self.x_range.end - self.x_range.start, (stop - start) * 1.25)
-        middle = (start + stop) / 2
-        self.show_window(middle - width / 2, middle + width / 2)
+        self.show_window(*self._around(start, stop))
 
-    def bring_into_view(self, start: float, stop: float) -> None:
-        """Leave the view where it is when ``[start, stop]`` lies well inside it (a tenth of the width
-        from either edge), else centre it there: stepping through close events then redraws only
-        the events, not the sound, and the picture does not jump."""
+    def would_move_for(self, start: float, stop: float) -> bool:
+        """Whether :meth:`bring_into_view` would move the view for ``[start, stop]``."""
         view_start, view_end = self.x_range.start, self.x_range.end
         margin = (view_end - view_start) / 10
-        if not (view_start + margin <= start and stop <= view_end - margin):
-            self.show_around(start, stop)
+        return not (view_start + margin <= start and stop <= view_end - margin)
+
+    def prefetch_later(self, start: float, stop: float) -> None:
+        """Once this change has reached the page, compute the picture :meth:`bring_into_view` will need
+        for ``[start, stop]`` (the review queue's next event, while the person looks at the current one):
+        the step to it then only sends it. One picture is kept, used only for exactly that view."""
+        if self.loaded is not None and self.would_move_for(start, stop):
+            self.session.doc.add_next_tick_callback(lambda relative=self.loaded.relative: self._prefetch(relative, start, stop))
+
+    def _prefetch(self, relative: str, start: float, stop: float) -> None:
+        if self.loaded is None or self.loaded.relative != relative or not self.would_move_for(start, stop):
+            return
+        key = self._key(*self._around(start, stop))
+        if key == self._drawn or (self._prefetched is not None and self._prefetched[0] == key):
+            return
+        try:
+            self._prefetched = (key, self._compute(key))
+        except HarkError:
+            self._prefetched = None  # the step itself will say what is wrong
+
+    def bring_into_view(self, start: float, stop: float) -> bool:
+        """Leave the view where it is when ``[start, stop]`` lies well inside it (a tenth of the width
+        from either edge), else centre it there: stepping through close events then redraws only
+        the events, not the sound, and the picture does not jump. True when the view moved (and
+        so was redrawn, events included)."""
+        view_start, view_end = self.x_range.start, self.x_range.end
+        if not self.would_move_for(start, stop):
+            return False
+        self.show_around(start, stop)
+        return (self.x_range.start, self.x_range.end) != (view_start, view_end)  # not moved at the recording's ends
 
     def pan(self, fraction: float) -> None:
         width = self.x_range.end - self.x_range.start
@@ -337,26 +381,25 @@ class RecordingView:
         """Recompute the waveform and spectrogram of the visible stretch, then the events."""
         if self.loaded is None:
             return
-        rate = self.loaded.samplerate
-        start, stop = int(self.x_range.start * rate), int(np.ceil(self.x_range.end * rate))
-        low_hz, high_hz = self.frequency.value
-        key = (self.loaded.relative, start, stop, self.nfft.value, low_hz, high_hz)
+        key = self._key(self.x_range.start, self.x_range.end)
         if key == self._drawn and not force:
             return
         self._drawn = key
+        prefetched, self._prefetched = self._prefetched, None
         try:
-            view = compute_view(self.loaded.recording, start, stop, WIDTH, SPECTROGRAM_HEIGHT, int(self.nfft.value), (low_hz, high_hz))
+            view = prefetched[1] if prefetched is not None and prefetched[0] == key else self._compute(key)
         except HarkError as err:
             self.session.report(f"cannot read {self.loaded.relative}: {err}", error=True)
             return
         self.wave_source.data = {"t": view.times, "low": view.low, "high": view.high}
         peak = float(max(np.max(np.abs(view.low), initial=0), np.max(np.abs(view.high), initial=0))) or 1.0
         self.waveform.y_range.update(start=-1.1 * peak, end=1.1 * peak)
-        self.image_source.data = {"image": [view.spectrogram], "x": [view.start_s], "y": [view.low_hz],
+        self._spectrogram_db = view.spectrogram
+        self._ceiling_db = float(np.percentile(view.spectrogram, 99.5)) if view.spectrogram.size else 0.0
+        self.contrast_db = self._contrast()
+        self.image_source.data = {"image": [self.spectrogram_pixels()], "x": [view.start_s], "y": [view.low_hz],
                                   "dw": [view.stop_s - view.start_s], "dh": [view.high_hz - view.low_hz]}  # fmt: skip
         self.spectrogram.y_range.update(start=view.low_hz, end=view.high_hz)
-        self._ceiling_db = float(np.percentile(view.spectrogram, 99.5)) if view.spectrogram.size else 0.0
-        self._apply_contrast()
         self.position.text = (
             f"<b>{html.escape(self.loaded.relative)}</b>: {self.x_range.start:.3f} – {self.x_range.end:.3f} s of {self.duration:.1f} s"
         )
@@ -365,9 +408,28 @@ class RecordingView:
             self.session.remember_view(self.loaded.relative, start=self.x_range.start, width=self.x_range.end - self.x_range.start)
         self.draw_events()
 
+    def _key(self, start_s: float, stop_s: float) -> tuple:
+        """What a redraw of the view ``[start_s, stop_s]`` depends on (the samples, the window, the frequencies)."""
+        rate = self.loaded.samplerate
+        low_hz, high_hz = self.frequency.value
+        return (self.loaded.relative, int(start_s * rate), int(np.ceil(stop_s * rate)), self.nfft.value, low_hz, high_hz)
+
+    def _compute(self, key: tuple) -> ViewData:
+        _, start, stop, nfft, low_hz, high_hz = key
+        return compute_view(self.loaded.recording, start, stop, WIDTH, SPECTROGRAM_HEIGHT, int(nfft), (low_hz, high_hz))
+
+    def _contrast(self) -> tuple[float, float]:
+        return (self._ceiling_db - self.brightness.value - self.dynamic_range.value, self._ceiling_db - self.brightness.value)
+
+    def spectrogram_pixels(self) -> np.ndarray:
+        """The drawn spectrogram as RGBA pixels (``uint32``), coloured with :attr:`contrast_db`."""
+        return colour_map(self._spectrogram_db, *self.contrast_db, SPECTROGRAM_PALETTE)
+
     def _apply_contrast(self) -> None:
-        high = self._ceiling_db - self.brightness.value
-        self.mapper.update(low=high - self.dynamic_range.value, high=high)
+        """A contrast slider moved: colour the same spectrogram again (the sound is not read again)."""
+        self.contrast_db = self._contrast()
+        if self.loaded is not None and self._spectrogram_db.size:
+            self.image_source.data = {**dict(self.image_source.data), "image": [self.spectrogram_pixels()]}
 
     def shown_kinds(self) -> set[Kind]:
         return {Kind(KIND_NAMES[i]) for i in self.kinds.active}
@@ -407,11 +469,13 @@ class RecordingView:
             texts["text"].append(event.label + mark)
             texts["row"].append(lane_index[shown.lane] * 8 + row_)
         lanes, bands, boxes, rejects = (_as_arrays(columns) for columns in (lanes, bands, boxes, rejects))
-        self.lane_source.data, self.band_source.data, self.box_source.data, self.rejected_source.data = lanes, bands, boxes, rejects
+        sources = (self.lane_source, self.band_source, self.box_source, self.rejected_source)
+        for source, columns in zip(sources, (lanes, bands, boxes, rejects)):
+            replace_data(source, columns)  # unchanged events (a review step in place) are not sent again
         # a label text only where it does not run into its neighbour at this zoom (pixels, not counts)
         pixels = ((np.asarray(texts["left"], dtype=np.float64) - self.x_range.start) / self.seconds_per_pixel()).tolist()
         keep = readable_labels(pixels, texts["text"], texts["row"])
-        self.label_source.data = {name: [v for v, k in zip(texts[name], keep) if k] for name in ("left", "bottom", "text")}
+        replace_data(self.label_source, {name: [v for v, k in zip(texts[name], keep) if k] for name in ("left", "bottom", "text")})
         self._draw_highlight()
         self._draw_counts(self.loaded.counts(kinds))
         self.traces.draw()
@@ -431,17 +495,16 @@ class RecordingView:
         _set_if_changed(self.lanes.yaxis[0], "major_label_overrides", ticks)
 
     def _draw_highlight(self) -> None:
-        empty = {"left": [], "right": [], "bottom": [], "top": []}
         if self.highlight is None or self.loaded is None or self.highlight.lane not in self.lane_names:
-            self.highlight_source.data = empty
-            self.spectrogram_highlight_source.data = empty
+            for source in (self.highlight_source, self.spectrogram_highlight_source):
+                replace_data(source, {"left": [], "right": [], "bottom": [], "top": []})
             return
         event, rate = self.highlight.event, self.loaded.samplerate
         left, right = event.start / rate, max(event.stop / rate, event.start / rate + 3 * self.seconds_per_pixel())
         base, depth = self._lane_span[self.highlight.lane]
-        self.highlight_source.data = {"left": [left], "right": [right], "bottom": [base + 0.02], "top": [base + depth - 0.02]}
+        replace_data(self.highlight_source, {"left": [left], "right": [right], "bottom": [base + 0.02], "top": [base + depth - 0.02]})
         low, high = (event.low_hz, event.high_hz) if event.has_frequency else self.frequency.value
-        self.spectrogram_highlight_source.data = {"left": [left], "right": [right], "bottom": [low], "top": [high]}
+        replace_data(self.spectrogram_highlight_source, {"left": [left], "right": [right], "bottom": [low], "top": [high]})
 
     def _draw_counts(self, counts: Counter) -> None:
         order = {name: i for i, name in enumerate(self.lane_names)}

@@ -23,6 +23,7 @@ from bokeh.models import ColumnDataSource, Div, Range1d, Select
 from bokeh.plotting import figure
 
 from hark.errors import HarkError
+from hark.gui.view_updates import replace_data
 
 if TYPE_CHECKING:
     from hark.gui.recording_view import RecordingView
@@ -148,8 +149,8 @@ class TraceLane:
     def draw(self) -> None:
         found, view = self.probabilities, self.view
         if found is None or view.loaded is None:
-            self.lines.data = {"xs": [], "ys": [], "color": [], "label": []}
-            self.thresholds.data = {"x0": [], "x1": [], "y": [], "color": []}
+            replace_data(self.lines, {"xs": [], "ys": [], "color": [], "label": []})  # not sent again while empty
+            replace_data(self.thresholds, {"x0": [], "x1": [], "y": [], "color": []})
             return
         times, values = trace_columns(found, view.x_range.start, view.x_range.end, view.waveform.width)
         labels = found.meta.output_names

@@ -56,8 +56,14 @@ from hark.models.channels import trained_channels
 from hark.models.store import load_config
 
 # Samples of new audio per chunk when not given: long enough that the overlap between chunks
-# costs little, short enough that a spectrogram model's activations stay far below 1 GB.
+# costs little, short enough that a spectrogram model's activations stay far below 1 GB (the USV
+# calls detector: about 90 MB a chunk at 250 and at 500 kHz alike, its spectrogram's rows growing
+# as its frames shrink; docs/performance.md). Where the chunks in flight would not fit in the memory
+# there is, a shorter one is chosen (:func:`fitting_chunk_samples`).
 DEFAULT_CHUNK_SAMPLES = 2**20
+# The shortest chunk memory may choose, in contexts: below it the overlap each chunk reads again
+# costs more than a tenth of the work, and a machine that cannot hold it should refuse instead.
+MIN_CHUNK_OVER_CONTEXT = 8
 # Each piece of a batch reads at least this many times its overlap in new samples: the overlap is
 # computed twice, so 16 keeps it near 6% (4 cost the USV calls detector 21% more work and 5-25%
 # of its speed across runs; docs/performance.md). Pieces change the results by rounding only.
@@ -127,6 +133,7 @@ def plan_classification(
     aggregation: str | None = None,
     report: Callable[[str], None] | None = None,
     auto_freeze_samples: int = AUTO_FREEZE_MIN_SAMPLES,
+    in_flight: int = 0,
 ) -> tuple[list[ClassificationJob], Engine]:
     """Check every input and output; returns the jobs and the opened engine (HarkError on a problem).
 
@@ -138,6 +145,9 @@ def plan_classification(
     onnxruntime where that is faster (:mod:`hark.infer.auto_freeze`), and ``report`` gets a
     line saying so. ``channel``: one channel, a list or ``all`` (:mod:`hark.audio.channels`):
     one job per channel, each channel's output named ``<rec>-ch<N>-probabilities.npy``.
+    A torch model's chunks in flight (``in_flight``, 0: as many as the run will use) must fit in
+    memory: without ``chunk_seconds`` the longest chunk that fits is chosen (at most the
+    default), with it a chunk that does not fit is refused in one line.
     """
     if not recordings:
         raise HarkError("no recordings given")
@@ -193,7 +203,9 @@ def plan_classification(
                 dict(priors) if priors else None, each, reader, reader_params, 0, window_overlap, aggregation,
                 tuple(model_channels) if model_channels else None,
             ))
-    _check_memory(opened, jobs, int(config.context))
+    fitted = _check_memory(opened, jobs, int(config.context), chunks_in_flight(opened.device, 0, in_flight), chunk_seconds is None)
+    if jobs and fitted != jobs[0].chunk_samples:
+        jobs = [replace(job, chunk_samples=fitted) for job in jobs]
     sweep_stale_temporaries(out_dir)
     needed = sum(array_bytes(spec.frames(job.samples), len(spec.output_names)) for job in jobs)
     check_free_space(out_dir, needed, f"the probabilities of {len(jobs)} recording(s)")
@@ -211,23 +223,48 @@ def _check_model_channels(model: Path, channels: list[int], channel, recordings,
         open_channels(path, channels, reader, reader_params, wanted_by=f"the model {model}")
 
 
-def _check_memory(opened: Engine, jobs: Sequence[ClassificationJob], clip_window: int) -> None:
+def _check_memory(opened: Engine, jobs: Sequence[ClassificationJob], clip_window: int, in_flight: int = 1, fit_chunk: bool = False) -> int:
     """Refuse (one line, with the numbers) a model whose batches would not fit in memory, before
     any recording is read: a clip model's batch of windows (or its longest file, for a model of
-    whole clips), a frame model's chunk. Only a torch model can be measured; an export is not."""
+    whole clips), a frame model's ``in_flight`` chunks. With ``fit_chunk`` (no chunk length
+    given) a frame model's chunk is first shortened to fit (:func:`fitting_chunk_samples`).
+    Returns the chunk's new samples. Only a torch model can be measured; an export is not."""
     from hark.infer.clip_windows import WINDOWS_PER_BATCH
-    from hark.train.memory import check_inference_memory
+    from hark.train.memory import available_memory, check_inference_memory, estimate_memory
 
     module, spec = getattr(opened, "module", None), opened.spec
+    chunk = jobs[0].chunk_samples if jobs else 0
     if module is None or not jobs:
-        return
+        return chunk
     if spec.kind == "clip":
         samples, batch = (clip_window, WINDOWS_PER_BATCH) if clip_window > 0 else (max(job.samples for job in jobs), 1)
         hint = "train the model on shorter windows (clip_window_s)" if clip_window > 0 else "cut the longest files shorter, or train the model on windows (clip_window_s)"
     else:
-        samples, batch = jobs[0].chunk_samples + spec.context, 1
-        hint = "classify in shorter chunks (chunk_seconds)"
+        if fit_chunk:
+            available, _ = available_memory(opened.device)
+            if available is not None:
+                estimate = estimate_memory(module, chunk + spec.context, training=False)
+                chunk = fitting_chunk_samples(estimate.parameters, estimate.per_example, chunk, spec.context, spec.stride, in_flight, available)
+        samples, batch = chunk + spec.context, in_flight
+        hint = "classify in shorter chunks (chunk_seconds)" + (" or one at a time (in_flight 1)" if in_flight > 1 else "")
     check_inference_memory(module, samples, batch, spec.samplerate, opened.device, hint)
+    return chunk
+
+
+def fitting_chunk_samples(fixed: int, per_chunk: int, chunk: int, context: int, stride: int, in_flight: int, available: int) -> int:
+    """The longest of ``chunk`` and its halvings (each a multiple of ``stride``, none shorter than
+    :data:`MIN_CHUNK_OVER_CONTEXT` contexts) whose ``in_flight`` chunks fit in ``available`` bytes;
+    the shortest when none does (the memory check then refuses it in one line).
+
+    ``fixed`` bytes are taken whatever the chunk, ``per_chunk`` by one chunk of ``chunk + context``
+    samples; a convolutional model's activations grow in proportion to its input
+    (:func:`hark.train.memory.estimate_memory`), so a shorter chunk costs proportionally less.
+    """
+    shortest = max(stride, -(-MIN_CHUNK_OVER_CONTEXT * context // stride) * stride)
+    fitted = chunk
+    while fitted > shortest and fixed + in_flight * per_chunk * (fitted + context) / (chunk + context) > available:
+        fitted = max(shortest, fitted // 2 // stride * stride)
+    return fitted
 
 
 def _refuse_or_move_other_models(out_dir: Path, spec: ModelSpec, move_old: bool) -> None:
@@ -290,7 +327,7 @@ def classify_recordings(
     jobs, opened = plan_classification(
         model, recordings, out_dir, engine, device, chunk_seconds, priors,
         checkpoint=checkpoint, channel=channel, reader=reader, reader_params=reader_params, move_old=move_old,
-        window_overlap=window_overlap, aggregation=aggregation, report=report,
+        window_overlap=window_overlap, aggregation=aggregation, report=report, in_flight=in_flight,
     )
     spec = opened.spec
     if in_flight:

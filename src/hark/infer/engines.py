@@ -185,6 +185,11 @@ class OnnxEngine:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or (os.cpu_count() or 1)
         options.log_severity_level = 3  # onnxruntime's warnings are not the user's business
+        # No memory pattern: onnxruntime would keep a planned block per input shape and per
+        # concurrent run beside its arena; without it the USV calls detector with two chunks in
+        # flight peaked 55-80 MB lower (of 490-520 MB), at the same CPU time and the same rows
+        # bit for bit (docs/performance.md, "Memory at 250 and 500 kHz").
+        options.enable_mem_pattern = False
         try:
             self.session = ort.InferenceSession(str(folder / FROZEN_MODEL), options, providers=providers)
         except Exception as err:  # onnxruntime raises its own exception types  # noqa: BLE001

@@ -277,8 +277,10 @@ def run_ethogram_job(job: EthogramJobParams, progress: Callable[[float], None] |
         array, meta = open_probabilities(job.recording, probabilities_dir)
         events: list[Event] | None = None
         for each in [*stricter, rule]:  # from the strictest ratio to the one asked for
-            found = _scored_at_least(each.events(array, meta, segmentation), job.min_score)
+            found = _scored_at_least(each.ranges(array, meta, segmentation), job.min_score)
             events = found if events is None else not_fewer_events(found, events, per_label=meta.overlapped)
+        # ranges merged first, then points: a pulse both ratios find is one point, not two
+        events = _scored_at_least(rule.as_points(events, array, meta), job.min_score)
         if job.audio is not None and job.low_hz is not None and job.high_hz is not None:
             audio = _audio_of(job.recording, Path(job.audio), meta, required=True)
             events = with_frequency_bounds(events, audio, job.low_hz, job.high_hz, validate_params(BoxParams, job.box_params, "box_params"))
@@ -299,16 +301,23 @@ class _DecisionRule:
 
     thresholds: dict[str, float]
     sound: float | dict[str, float] | None
-    point_labels: tuple[str, ...] = ()  # a dense model's labels reported as points at peaks
+    point_labels: tuple[str, ...] = ()  # labels reported as points at peaks (annotated only as points)
     point_distance_ms: float = 10.0
+    log_odds: bool = False  # peaks of the log-odds (sparse softmax models: see hark.evaluate.points)
 
-    def events(self, array: np.ndarray, meta: ProbabilitiesMeta, segmentation: SegmentationParams) -> list[Event]:
+    def ranges(self, array: np.ndarray, meta: ProbabilitiesMeta, segmentation: SegmentationParams) -> list[Event]:
+        """The events before the point labels' ranges become points."""
         if self.sound is None:
             return predicted_events(array, meta, self.thresholds)
-        ranges = segmented_events(array, meta, self.sound, segmentation)
+        return segmented_events(array, meta, self.sound, segmentation)
+
+    def as_points(self, ranges: list[Event], array: np.ndarray, meta: ProbabilitiesMeta) -> list[Event]:
+        if meta.kind == "clip" or not self.point_labels:
+            return ranges
         return events_as_points(
             ranges, array, meta.output_names, self.point_labels, hop=meta.stride, offset=meta.offset,
             length=meta.recording_samples, min_distance=int(round(self.point_distance_ms / 1000 * meta.samplerate)),
+            log_odds=self.log_odds,
         )  # fmt: skip
 
 
@@ -323,16 +332,18 @@ def _decision_rule(model: str | Path, config: ModelConfig, ratio: float, dense: 
     unknown = sorted(set(thresholds) - set(config.output_names))
     if unknown:
         raise HarkError(f"{thresholds_path(model, dense)} has thresholds for {unknown[0]!r}, which {model} does not output")
-    if not segmenting:
-        return _DecisionRule(thresholds, None)
     points = point_labels_of(model)
+    if not segmenting:
+        # A sparse model's exclusive labels saturate (a sharpening temperature): their peaks are looked for in the log-odds.
+        return _DecisionRule(thresholds, None, points, float(config.data.get("point_width_ms", 10.0)), log_odds=not config.overlapped)
     return _DecisionRule(thresholds, sound_threshold(thresholds, config.output_names, segmentation), points, float(config.data.get("point_width_ms", 10.0)))
 
 
 def point_labels_of(model: str | Path) -> tuple[str, ...]:
-    """The labels a dense model was trained on as points only (its ``dataset/summary.json``, written
-    by ``hark train``): its ethogram gives them as points at the probability's peaks, at least
-    ``point_width_ms`` (the training's) apart (:mod:`hark.evaluate.points`)."""
+    """The labels a dense or sparse model was trained on as points only (its ``dataset/summary.json``,
+    written by ``hark train``; none for models trained before sparse models recorded them): its
+    ethogram gives them as points at the probability's peaks, at least ``point_width_ms`` (the
+    training's) apart (:mod:`hark.evaluate.points`)."""
     path = Path(model) / "dataset" / "summary.json"
     try:
         labels = json.loads(path.read_text(encoding="utf-8")).get("point_labels", [])

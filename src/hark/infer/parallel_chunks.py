@@ -16,45 +16,13 @@ read and in the model at a time.
 
 from __future__ import annotations
 
-import os
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TypeVar
 
-import torch
+from hark.infer.engines import Engine
 
-from hark.errors import ParameterError
-from hark.infer.engines import Engine, OnnxEngine
-
-MAX_CHUNKS_IN_FLIGHT = 2
-"""Chunks in the model at once: two cores' worth on the 2-core machines hark targets, and no more
-than twice a chunk's memory on bigger ones (their engines get the remaining cores as intra-op threads)."""
-
-Item = TypeVar("Item")
-Result = TypeVar("Result")
-
-
-def usable_cores() -> int:
-    """The CPU cores this process may run on (its affinity, where the system says; else all)."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
-
-
-def chunks_in_flight(device: str, threads: int = 0, wanted: int = 0) -> int:
-    """How many chunks to classify at once: ``wanted`` when given (1: serial), else one per core
-    up to :data:`MAX_CHUNKS_IN_FLIGHT` on a CPU, and 1 on a GPU (one stream of work feeds it).
-    ``threads``: the cores the job may use (0: all of them)."""
-    if wanted < 0:
-        raise ParameterError("in_flight", f"{{param}} {wanted}: expected 0 (automatic) or a positive number of chunks")
-    if wanted:
-        return wanted
-    if device != "cpu":
-        return 1
-    return max(1, min(MAX_CHUNKS_IN_FLIGHT, threads or usable_cores()))
+# the mechanism lives in hark.jobs.threads so that hark embed (below infer) uses it too
+from hark.jobs.threads import MAX_CHUNKS_IN_FLIGHT, chunks_in_flight, in_order, on_threads, threads_per_chunk, usable_cores  # noqa: F401  (re-exported)
 
 
 @contextmanager
@@ -68,36 +36,5 @@ def engine_for_chunks(engine: Engine, in_flight: int, threads: int = 0) -> Itera
     if in_flight <= 1 or engine.device != "cpu":
         yield engine
         return
-    per_call = max(1, (threads or usable_cores()) // in_flight)
-    if isinstance(engine, OnnxEngine):
-        yield engine.with_threads(per_call)
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(per_call)
-    try:
-        yield engine
-    finally:
-        torch.set_num_threads(before)
-
-
-def in_order(function: Callable[[Item], Result], items: Iterable[Item], in_flight: int) -> Iterator[Result]:
-    """``function(item)`` for each item, ``in_flight`` at a time on threads, yielded in the items' order.
-
-    The next item is taken from ``items`` (a chunk read from disk) only when fewer than
-    ``in_flight`` are running, so reading overlaps the model and at most ``in_flight`` items
-    are held. An exception in ``function`` is raised here, at its item's turn.
-    """
-    if in_flight <= 1:
-        yield from map(function, items)
-        return
-    pool = ThreadPoolExecutor(in_flight, thread_name_prefix="hark-chunk")
-    running: deque[Future] = deque()
-    try:
-        for item in items:
-            running.append(pool.submit(function, item))
-            if len(running) >= in_flight:
-                yield running.popleft().result()
-        while running:
-            yield running.popleft().result()
-    finally:  # also when the consumer stops early: nothing new starts, the running ones finish
-        pool.shutdown(wait=True, cancel_futures=True)
+    with on_threads(engine, threads_per_chunk(in_flight, threads)) as shared:
+        yield shared

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.jobs.settings_files import (
     CONFIG_ENV, SETTINGS_FILE, SettingsSource, find_settings_file, settings_sources, user_config_path,
 )
@@ -210,9 +210,10 @@ def _check_stays_here(path: Path, table: dict[str, Any], option: str | None, own
     trusted = _trusted_clusters(own)
     if target in trusted or (kind in JOBQUEUE_KINDS and kind in trusted):
         return
-    raise HarkError(
+    raise ParameterError(
+        "cluster",
         f"{path}: [cluster] kind {target} sends jobs (and data paths) away from this machine, and this file was found beside "
-        f"the data: confirm with --cluster {target}, or add {target!r} to [trust] clusters in {user_config_path()}, or name the file: {CONFIG_ENV}={path}"
+        f"the data: confirm with {{param}} {target}, or add {target!r} to [trust] clusters in {user_config_path()}, or name the file: {CONFIG_ENV}={path}",
     )
 
 

@@ -41,12 +41,16 @@ def export_onnx(
     example_samples: int | None = None,
     *,
     opset: int = 17,
+    output_name: str = OUTPUT_NAME,
+    frames: bool | None = None,
 ) -> Path:
     """Write ``model`` (put in eval mode) to ``path`` as ONNX: input ``audio`` ``(batch, C, samples)`` (C 1, or a model's ``input_channels``)
     of any batch size and length, output ``logits`` ``(batch, n_outputs[, frames])``.
 
     ``example_samples`` is the length traced (default: two context windows of a frame model,
-    else 4096 samples); any other length works with the exported model.
+    else 4096 samples); any other length works with the exported model. ``output_name`` names
+    the output and ``frames`` says whether its last axis is time (default: for a frame model),
+    for a wrapper such as :class:`HiddenLayer`.
     """
     path = Path(path)
     if getattr(model, "needs_video", False):  # the graph's one input is audio: the movie's frames would be lost
@@ -63,17 +67,32 @@ def export_onnx(
         with warnings.catch_warnings():
             # the TorchScript exporter warns that it is deprecated (see above)
             warnings.simplefilter("ignore")
-            output_axes = {0: "batch", 2: "frames"} if isinstance(model, FrameModel) else {0: "batch"}
+            frames = isinstance(model, FrameModel) if frames is None else frames
+            output_axes = {0: "batch", 2: "frames"} if frames else {0: "batch"}
             torch.onnx.export(
                 model,
                 (example,),
                 str(path),
                 dynamo=False,
                 input_names=[INPUT_NAME],
-                output_names=[OUTPUT_NAME],
-                dynamic_axes={INPUT_NAME: {0: "batch", 2: "samples"}, OUTPUT_NAME: output_axes},
+                output_names=[output_name],
+                dynamic_axes={INPUT_NAME: {0: "batch", 2: "samples"}, output_name: output_axes},
                 opset_version=opset,
             )
     finally:
         model.train(was_training)
     return path
+
+
+class HiddenLayer(nn.Module):
+    """A frame model whose output is its hidden layer ``layer`` (``forward_hidden``), ``(batch, units, frames)``:
+    what ``hark embed`` exports (:mod:`hark.embed.engine`). Layers after it are left out of the export."""
+
+    def __init__(self, model: FrameModel, layer: str):
+        super().__init__()
+        self.model = model
+        self.layer = layer
+        self.train(model.training)  # export_onnx restores the wrapper's mode, and with it the model's
+
+    def forward(self, audio: torch.Tensor) -> torch.Tensor:
+        return self.model.forward_hidden(audio)[self.layer]

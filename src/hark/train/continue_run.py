@@ -101,7 +101,7 @@ def continue_training(
             "supervision", f"{{param}} {supervision}: {model} was trained with {config.supervision} supervision; a round continues with the same"
         )
     if not plugin.labelled:
-        raise HarkError(f"{model}: a model of {config.supervision} supervision learns no labels; --continue fine-tunes labelled models")
+        raise HarkError(f"{model}: a model of {config.supervision} supervision learns no labels; a round of fine-tuning needs a labelled model")
     if Path(out).resolve() == model.resolve():
         raise ParameterError("out_dir", f"{{param}} {out}: a round writes a new model folder, not {model} itself")
     step = best_step(model)

@@ -19,7 +19,7 @@ import numpy as np
 
 from hark.annotations.event import Status
 from hark.annotations.selection import check_kinds
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.params import validate_params
 from hark.train.data_params import DataParams  # declared apart: see its module
 from hark.train.augment import build_augmentations, follow_times, prepare_augmentations
@@ -112,7 +112,7 @@ class TrainingData:
         if self.supervision.model_kind != "frame" or not isinstance(getattr(self.source, "audio", None), dict):
             raise HarkError(f"video models train on windows of recordings (sparse or dense supervision), not with {self.params.supervision} supervision")
         if getattr(self.params, "channels", None):
-            raise HarkError("video models read one channel of each recording (--channel), not several (--channels)")
+            raise ParameterError("channels", "{param}: video models read one channel of each recording ({channel}), not several", others=("channel",))
         moving = [a.name for a in self._augmentations if a.moves_time or a.mixes_examples]
         if moving:
             raise HarkError(f"augmentation {moving[0]} moves or mixes audio that the movie's pictures could not follow; leave it out for a video model")
@@ -202,6 +202,8 @@ class TrainingData:
             summary["point_labels"] = self._split.get("point_labels", [])
         else:
             summary["examples"] = {**self.source.counts(), "test": count_labels(self._split["test_examples"])}
+            if "point_labels" in self._split:  # sparse supervision's too (hark.infer.ethogram.point_labels_of)
+                summary["point_labels"] = self._split["point_labels"]
         if self.superseded:
             summary["superseded"] = len(self.superseded)
         if self.notes:

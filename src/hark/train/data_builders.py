@@ -46,6 +46,7 @@ def sparse_data(cls, contents: FolderContents, params, classes: Classes, validat
     training, validation, test, method, blocks = split_items(examples, Example.key, params, validation_recordings, test_recordings, frames_of)
     source = SparseSource(training, validation, audio, classes, params.equalize, blocks)
     split = recordings_split(method, training, validation, test, blocks)
+    split["point_labels"] = point_labels([contents.annotations], classes.labels)  # as dense_data: the ethogram gives them as points
     return cls(contents.root, params, samplerate, list(classes.labels), source, split)
 
 

@@ -18,7 +18,7 @@ from hark.annotations.folder import scan_folder
 from hark.annotations.selection import check_kinds
 from hark.audio import open_recording
 from hark.audio.channel_group import describe_channels, open_channels
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 
 
 @dataclass(frozen=True)
@@ -133,9 +133,10 @@ def check_table_clips(contents: FolderContents, labels: Sequence[str]) -> None:
     for label in labels:
         if count.get(label, 0) == 1:
             only = next(a.event.recording for a in contents.annotations if a.event.label == label)
-            raise HarkError(
+            raise ParameterError(
+                "labels",
                 f"{contents.table}: label {label!r} has a single clip ({only}); a label needs at least two clips, one to train "
-                "on and one to validate (add clips or leave the label out with --labels)"
+                "on and one to validate (add clips or leave the label out of {param})",
             )
 
 

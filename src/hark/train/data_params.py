@@ -85,7 +85,7 @@ class DataParams(Params):
     )
     equalize: bool = Field(True, description="draw training examples equally often per label (dense: per class, background included)")
     background_label: str = Field("background", description="dense: the class of samples no annotation covers")
-    point_width_ms: float = Field(10.0, gt=0, description="dense: a point annotation labels this much audio around it (ms)")
+    point_width_ms: float = Field(10.0, gt=0, description="dense: a point annotation labels this much audio around it; dense and sparse: the least distance between the ethogram's points (ms)")
     point_shape: Literal["box", "gaussian"] = Field(
         "box", description="dense: a point labels a box point_width_ms wide, or a Gaussian of sigma point_width_ms / 2 (soft targets)"
     )

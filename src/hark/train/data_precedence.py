@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from hark.annotations.precedence import resolve
-from hark.errors import HarkError
+from hark.errors import HarkError, ParameterError
 from hark.train.data_load import Annotation, FolderContents
 from hark.train.examples import Classes
 
@@ -44,9 +44,8 @@ def apply_precedence(contents: FolderContents, annotators: list[str], classes: C
             except ValueError:
                 return str(path)
 
-        raise HarkError(
-            f"{contents.root}: {conflicts[0].describe(shown)}{more}; rank the annotators, first wins "
-            "(--annotators NAME,NAME), or correct one of the files"
+        raise ParameterError(
+            "annotators", f"{contents.root}: {conflicts[0].describe(shown)}{more}; rank the annotators, first wins ({{param}} NAME,NAME), or correct one of the files"
         )
     superseded = [contents.annotations[i] for i in sorted(found.superseded)]
     kept = tuple(a for i, a in enumerate(contents.annotations) if i not in found.superseded)
