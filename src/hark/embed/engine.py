@@ -7,7 +7,7 @@ exported, as ``hark classify`` exports its model (docs/annotate-less.md, "The en
 1. **Exported and checked.** :class:`hark.models.export.HiddenLayer` (``forward_hidden``'s
    layer as the output; the layers after it are left out) goes through the same TorchScript
    exporter as ``hark freeze``, with dynamic batch and time axes; onnxruntime must then
-   reproduce torch's activations to :data:`PARITY_TOLERANCE` on an input of another length and
+   reproduce torch's activations to :data:`hark.models.export.PARITY_TOLERANCE` on an input of another length and
    batch size than the one traced. The export is cached in the model folder as
    ``embedding-<layer>.onnx`` beside ``embedding-<layer>.json``, which records what it was made
    from (the checkpoint's and configuration's SHA-256, the layer): a changed checkpoint makes it
@@ -51,7 +51,6 @@ from hark.fileio import atomic_path, atomic_write_text
 from hark.jobs.threads import on_threads, threads_per_chunk
 
 EngineName = Literal["auto", "torch", "onnx"]
-PARITY_TOLERANCE = 1e-4
 """Largest difference allowed between onnxruntime's and torch's activations on the check input."""
 
 AUTO_EXPORT_MIN_SAMPLES = 100_000_000
@@ -162,7 +161,7 @@ def export_hidden(folder: Path, embedder) -> dict[str, Any]:
     and an earlier export of it is left out of use (its JSON is removed first)."""
     import torch
 
-    from hark.models.export import HiddenLayer, export_onnx
+    from hark.models.export import PARITY_TOLERANCE, HiddenLayer, export_onnx, onnx_parity
 
     ort = import_onnxruntime()
     model_path, info_path = export_paths(folder, embedder.layer)
@@ -179,7 +178,9 @@ def export_hidden(folder: Path, embedder) -> dict[str, Any]:
             raise
         except Exception as err:  # noqa: BLE001 - the exporter raises many kinds
             raise ParameterError("engine", f"{folder}: layer {embedder.layer} cannot be exported to ONNX ({_first_line(err)}); use {{param}} torch") from None
-        difference = _parity(ort, tmp, embedder, check)
+        difference = onnx_parity(
+            ort, tmp, lambda audio: embedder.module.forward_hidden(audio)[embedder.layer].numpy(), check, f"the ONNX export of layer {embedder.layer}"
+        )
         if not difference <= PARITY_TOLERANCE:  # also catches NaN
             raise ParameterError(
                 "engine",
@@ -286,23 +287,6 @@ def _record_timing(folder: Path, layer: str, info: dict[str, Any], timing: dict[
         atomic_write_text(export_paths(folder, layer)[1], json.dumps(info, indent=2) + "\n")
 
 
-def _parity(ort, path: Path, embedder, audio) -> float:
-    import torch
-
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    try:
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        got = session.run(None, {INPUT_NAME: audio.numpy()})[0]
-    except Exception as err:  # noqa: BLE001 - onnxruntime's own exception types
-        raise HarkError(f"onnxruntime cannot run the export of layer {embedder.layer} on {audio.shape[2]} samples ({_first_line(err)})") from None
-    with torch.inference_mode():
-        expected = embedder.module.forward_hidden(audio)[embedder.layer].numpy()
-    if got.shape != expected.shape:
-        raise ParameterError(
-            "engine", f"the ONNX export of layer {embedder.layer} gives activations of shape {got.shape} where torch gives {expected.shape}; use {{param}} torch"
-        )
-    return float(np.max(np.abs(got - expected))) if got.size else 0.0
 
 
 @contextlib.contextmanager

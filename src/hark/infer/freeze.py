@@ -18,7 +18,6 @@ import logging
 import warnings
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from hark import __version__
@@ -26,9 +25,9 @@ from hark.errors import HarkError, ParameterError
 from hark.fileio import atomic_path, atomic_write_text
 from hark.infer.engines import FROZEN_INFO, FROZEN_MODEL, WithActivation, checked_checkpoint, import_onnxruntime, spec_of
 from hark.models.channels import input_channels_of
+from hark.models.export import PARITY_TOLERANCE, onnx_parity
 from hark.models.store import load_model, temperature_of
 
-PARITY_TOLERANCE = 1e-4
 OPSET = 17
 
 
@@ -50,7 +49,7 @@ def freeze_model(folder: str | Path, checkpoint: str | int | Path | None = None)
     target = folder / FROZEN_MODEL
     with atomic_path(target) as tmp:
         _export(wrapped, example, tmp, frames=spec.kind == "frame")
-        difference = _parity(ort, tmp, wrapped, check)
+        difference = onnx_parity(ort, tmp, lambda audio: wrapped(audio).numpy(), check, "the ONNX export")
         if not difference <= PARITY_TOLERANCE:  # also catches NaN
             raise ParameterError(
                 "engine",
@@ -119,17 +118,3 @@ def _quiet_logger(name: str):
         logger.setLevel(level)
 
 
-def _parity(ort, path: Path, model: torch.nn.Module, audio: torch.Tensor) -> float:
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    try:
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        got = session.run(None, {session.get_inputs()[0].name: audio.numpy()})[0]
-    except Exception as err:  # noqa: BLE001 - onnxruntime's own exception types
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise HarkError(f"onnxruntime cannot run the export on {audio.shape[2]} samples ({first[:200]})") from None
-    with torch.inference_mode():
-        expected = model(audio).numpy()
-    if got.shape != expected.shape:
-        raise HarkError(f"the ONNX export gives outputs of shape {got.shape} where torch gives {expected.shape}")
-    return float(np.max(np.abs(got - expected))) if got.size else 0.0

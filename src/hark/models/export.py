@@ -96,3 +96,28 @@ class HiddenLayer(nn.Module):
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
         return self.model.forward_hidden(audio)[self.layer]
+
+
+PARITY_TOLERANCE = 1e-4
+"""Largest absolute difference an export may show against torch on its check input (freeze, embed)."""
+
+
+def onnx_parity(ort, path: Path, reference, audio: torch.Tensor, what: str = "the export") -> float:
+    """The largest absolute difference between the ONNX file ``path`` run by onnxruntime (``ort``,
+    on the CPU) and ``reference(audio)`` in torch (a numpy array), on ``audio`` (B, C, samples);
+    a HarkError naming ``what`` when onnxruntime cannot run it or the shapes differ."""
+    import numpy as np
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    try:
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        got = session.run(None, {session.get_inputs()[0].name: audio.numpy()})[0]
+    except Exception as err:  # noqa: BLE001 - onnxruntime's own exception types
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise HarkError(f"onnxruntime cannot run {what} on {audio.shape[2]} samples ({first[:200]})") from None
+    with torch.inference_mode():
+        expected = reference(audio)
+    if got.shape != expected.shape:
+        raise HarkError(f"{what} gives outputs of shape {got.shape} where torch gives {expected.shape}")
+    return float(np.max(np.abs(got - expected))) if got.size else 0.0
