@@ -3,12 +3,15 @@
     python -m benchmarks.annotation_budget [--datasets usv,finch] [--rounds N] [--per-round N]
                                            [--seeds 1] [--out bench-output/annotation_budget] [--quick]
 
-For each data set (:mod:`benchmarks.annotation_budget_sets`) and seed:
+Data sets: ``usv``, ``finch`` (the default) and ``demo`` (:mod:`benchmarks.annotation_budget_sets`),
+``bat`` (:mod:`benchmarks.annotation_budget_bat`) and ``insects``
+(:mod:`benchmarks.annotation_budget_insects`: a sound is a whole clip, the models clip
+models). For each data set and seed:
 
 1. round 0: 5 candidate sounds of each label (and of ``noise``), drawn with the seed, are
    labelled by the oracle (:mod:`benchmarks.annotation_budget_oracle`) and a model is trained
-   on them (:func:`hark.train.train_model`, sparse supervision, ``--weights-seed`` and
-   ``--batch-seed`` the seed); this model starts every strategy;
+   on them (:func:`hark.train.train_model`, sparse supervision, clip for ``insects``,
+   ``--weights-seed`` and ``--batch-seed`` the seed); this model starts every strategy;
 2. each round, each strategy (``suggest``, ``random``, ``time order``) picks N sounds not yet
    labelled, the oracle labels them into the strategy's training folder, and the model is
    retrained from the last round's (:func:`hark.train.continue_run.continue_training`, what
@@ -49,21 +52,29 @@ from benchmarks.annotation_budget_oracle import (
     write_answers,
     write_sounds,
 )
-from benchmarks.annotation_budget_sets import PREPARE, BudgetSet
+from benchmarks.annotation_budget_bat import prepare_bat
+from benchmarks.annotation_budget_insects import prepare_insects
+from benchmarks.annotation_budget_sets import PREPARE as PREPARE_EVENT_SETS
+from benchmarks.annotation_budget_sets import BudgetSet
 from benchmarks.measure import cpu_summary, shared_data_dir
 
 COLUMNS = ["dataset", "strategy", "seed", "round", "labels", "score"]
 ALL = "all"
-INITIAL_PER_LABEL = 5
 TARGET_FRACTION = 0.95
 THRESHOLD = 0.5
 # Steps, rounds and picks per round. Full: round 0 as long as the README's finch tutorial (300
 # steps), each round hark train --continue's default (100); finch's rounds are four, its rounds
 # taking 2-4 minutes on the shared 2-core machine. Quick: seconds, for the test.
+# Bats: six rounds of 20 picks (of 280 calls and 455 stretches between them in the pool; a round takes seconds).
+# Insects: three rounds of 20 clips (77 are left after round 0's 128; all labels then train 600 steps, the README's
+# insect default); on the busy 2-core machine a round took 1.5-4 minutes, all labels 10, one seed 56 (28 of them round 0 at nice 19).
 SETTINGS = {
-    "full": {"initial_steps": 300, "round_steps": 100, "rounds": {"usv": 6, "finch": 4, "demo": 6}, "per_round": {"usv": 10, "finch": 25, "demo": 10}},
-    "quick": {"initial_steps": 150, "round_steps": 50, "rounds": {"usv": 2, "finch": 2, "demo": 2}, "per_round": {"usv": 4, "finch": 4, "demo": 4}},
-}
+    "full": {"initial_steps": 300, "round_steps": 100, "rounds": {"usv": 6, "finch": 4, "bat": 6, "insects": 3, "demo": 6},
+             "per_round": {"usv": 10, "finch": 25, "bat": 20, "insects": 20, "demo": 10}},
+    "quick": {"initial_steps": 150, "round_steps": 50, "rounds": {"usv": 2, "finch": 2, "bat": 2, "insects": 2, "demo": 2},
+              "per_round": {"usv": 4, "finch": 4, "bat": 4, "insects": 4, "demo": 4}},
+}  # fmt: skip
+PREPARE = {**PREPARE_EVENT_SETS, "bat": prepare_bat, "insects": prepare_insects}
 
 
 class Results:
@@ -109,7 +120,7 @@ def _train(bset: BudgetSet, folder: Path, out: Path, steps: int, seed: int, labe
     validation_period = max(1, steps // 4)
     settings = {"batch_size": batch_size(labels), **bset.train_params}
     params = TrainParams(steps=steps, validation_period=validation_period, weights_seed=seed, batch_seed=seed, device="cpu", **settings)
-    train_model(folder, DataParams(labels=bset.model_labels, supervision="sparse"), params, out, progress=False)
+    train_model(folder, DataParams(labels=bset.model_labels, supervision=bset.supervision), params, out, progress=False)
     fix_thresholds(out, bset.model_labels)
     return out
 
@@ -157,7 +168,7 @@ def run_dataset(bset: BudgetSet, out: Path, results: Results, seeds: Sequence[in
     say(f"{bset.name}: {len(pool)} candidate sounds in {len(bset.pool)} pool recordings, {len(bset.withheld)} withheld; score: {bset.score_name}")
     for seed in seeds:
         root = out / "runs" / bset.name / f"seed{seed}"
-        initial = initial_picks(pool, bset.labels, INITIAL_PER_LABEL, seed)
+        initial = initial_picks(pool, bset.labels, bset.initial_per_label, seed)
         round0 = root / "round0"
         if not all(results.has(bset.name, s, seed, 0) for s in STRATEGIES):
             start = time.perf_counter()
@@ -328,9 +339,9 @@ def run(datasets: Sequence[str], out: Path, seeds: Sequence[int], quick: bool = 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", default="usv,finch", help="comma-separated: usv, finch, demo (generated; no shared data)")
-    parser.add_argument("--rounds", type=int, default=None, help="rounds after round 0 (default: usv 6, finch 4; --quick 2)")
-    parser.add_argument("--per-round", type=int, default=None, help="sounds each strategy picks per round (default: usv 10, finch 25)")
+    parser.add_argument("--datasets", default="usv,finch", help="comma-separated: usv, finch, bat, insects, demo (generated; no shared data)")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds after round 0 (default: usv 6, finch 4, bat 6, insects 3; --quick 2)")
+    parser.add_argument("--per-round", type=int, default=None, help="sounds each strategy picks per round (default: usv 10, finch 25, bat 20, insects 20)")
     parser.add_argument("--seeds", type=int, default=1, help="seeds 1..N (the initial draw, the picks, the weights and batches)")
     parser.add_argument("--out", type=Path, default=Path("bench-output") / "annotation_budget")
     parser.add_argument("--quick", action="store_true", help="short trainings and 2 rounds (default data set: demo)")

@@ -52,10 +52,14 @@ class BudgetSet:
     scorer: Callable[[Path, BudgetSet, Path], float]  # (model, this set, scratch folder) -> score
     truth_folder: Path | None = None  # withheld recordings with their annotation files (finch's scorer)
     train_params: dict = field(default_factory=dict)  # TrainParams fields for every model of this set
+    segmentation: dict = field(default_factory=dict)  # SegmentationParams fields joining predicted events (default: its defaults)
+    supervision: str = "sparse"  # clip: each pool recording is one sound, the whole file
+    initial_per_label: int = 5  # round 0's draw of each label (and of NEGATIVE)
 
     @property
     def model_labels(self) -> list[str]:
-        return [*self.labels, NEGATIVE]
+        """The outputs: the true labels and NEGATIVE (a clip set has no stretch without a label, so no NEGATIVE)."""
+        return list(self.labels) if self.supervision == "clip" else [*self.labels, NEGATIVE]
 
 
 def _link(source: Path, folder: Path) -> Path:
@@ -68,7 +72,7 @@ def _link(source: Path, folder: Path) -> Path:
 # ---------------------------------------------------------------- scoring
 
 
-def _predicted(model: Path, recordings: Sequence[Path], scratch: Path) -> Path:
+def _predicted(model: Path, recordings: Sequence[Path], scratch: Path, segmentation: dict | None = None) -> Path:
     """``hark classify`` and ``hark ethogram --ratio 1.0`` (the library functions) of ``recordings`` into ``scratch``."""
     from hark.infer.classify import classify_recordings
     from hark.infer.ethogram import write_ethograms
@@ -81,7 +85,7 @@ def _predicted(model: Path, recordings: Sequence[Path], scratch: Path) -> Path:
         raise RuntimeError(f"classify failed: {failed[0]}")
     write_ethograms(model, recordings, scratch, scratch, 1.0)
     for recording in recordings:
-        _segment(scratch / f"{recording.name}-predicted-1.0pr.csv", _samplerate(recording))
+        _segment(scratch / f"{recording.name}-predicted-1.0pr.csv", _samplerate(recording), segmentation)
     return scratch
 
 
@@ -91,13 +95,14 @@ def _samplerate(path: Path) -> float:
     return open_recording(path).samplerate
 
 
-def joined(events: Sequence[Event], samplerate: float) -> list[Event]:
+def joined(events: Sequence[Event], samplerate: float, segmentation: dict | None = None) -> list[Event]:
     """Each label's events with gaps under ``fill_gap_ms`` filled and those under ``min_duration_ms`` then dropped:
-    the segmentation ``hark ethogram`` gives a dense model's syllables (its defaults), which it
-    leaves out for a sparse model, whose frames would otherwise flicker into hundreds of events a call."""
+    the segmentation ``hark ethogram`` gives a dense model's syllables (its defaults unless
+    ``segmentation`` names others), which it leaves out for a sparse model, whose frames would
+    otherwise flicker into hundreds of events a call."""
     from hark.evaluate.segments import SegmentationParams
 
-    rule = SegmentationParams()
+    rule = SegmentationParams(**(segmentation or {}))
     gap, shortest = rule.fill_gap_ms * samplerate / 1000, rule.min_duration_ms * samplerate / 1000
     out = []
     for label in sorted({e.label for e in events}):
@@ -111,10 +116,10 @@ def joined(events: Sequence[Event], samplerate: float) -> list[Event]:
     return sorted(out, key=lambda e: (e.start, e.stop, e.label))
 
 
-def _segment(path: Path, samplerate: float) -> None:
+def _segment(path: Path, samplerate: float, segmentation: dict | None = None) -> None:
     from hark.annotations.songexplorer import read_csv, write_csv
 
-    write_csv(path, joined(read_csv(path, allow_empty=True), samplerate), extras=True)
+    write_csv(path, joined(read_csv(path, allow_empty=True), samplerate, segmentation), extras=True)
 
 
 def event_f1(model: Path, bset: BudgetSet, scratch: Path) -> float:
@@ -122,7 +127,7 @@ def event_f1(model: Path, bset: BudgetSet, scratch: Path) -> float:
     from benchmarks.generalize_sets import f1, overlap_counts
     from hark.annotations.songexplorer import read_csv
 
-    folder = _predicted(model, bset.withheld, scratch)
+    folder = _predicted(model, bset.withheld, scratch, bset.segmentation)
     tp = fp = fn = 0
     for recording in bset.withheld:
         found = read_csv(folder / f"{recording.name}-predicted-1.0pr.csv", allow_empty=True)
@@ -137,7 +142,7 @@ def dcase_f1(model: Path, bset: BudgetSet, scratch: Path) -> float:
     """``hark accuracy --truth``'s DCASE event-based F1 over the true labels."""
     from hark.evaluate.truth_accuracy import truth_accuracy
 
-    folder = _predicted(model, bset.withheld, scratch)
+    folder = _predicted(model, bset.withheld, scratch, bset.segmentation)
     scores = truth_accuracy(bset.truth_folder, folder, out=folder / "accuracy", ratio=1.0, labels=list(bset.labels), draw=False)
     return scores.total.dcase_events.overall.f1
 

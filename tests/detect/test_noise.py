@@ -42,3 +42,17 @@ def test_histogram_bins_are_floor_of_the_scaled_samples(dtype):
     assert np.array_equal(np.clip(accumulator.bin_of(samples), 0, bins - 1), expected)
     accumulator.add(samples)
     assert np.array_equal(accumulator._counts, np.bincount(expected, minlength=bins))
+
+
+def test_chunks_counted_apart_and_added_in_any_order_give_the_level_of_add():
+    """The detector counts chunks on several threads (counts_of) and adds them as they come."""
+    rng = np.random.default_rng(4)
+    samples = (rng.standard_normal(60_000) * 0.05).astype(np.float32)
+    parts = np.array_split(samples, 5)
+    serial = NoiseLevelAccumulator("median")
+    for part in parts:
+        serial.add(part)
+    counted = NoiseLevelAccumulator("median")
+    for part in reversed(parts):
+        counted.add_counts(counted.counts_of(part), len(part))
+    assert counted.level() == serial.level()

@@ -36,15 +36,26 @@ class NoiseLevelAccumulator:
 
     def add(self, samples: np.ndarray) -> None:
         samples = np.asarray(samples)
-        self._n += samples.size
         if self._counts is None:
+            self._n += samples.size
             samples = samples.astype(np.float64, copy=False)
             self._sum += float(samples.sum())
             self._sum_sq += float(np.dot(samples, samples))
             return
-        index = self.bin_of(samples)
+        self.add_counts(self.counts_of(samples), samples.size)
+
+    def counts_of(self, samples: np.ndarray) -> np.ndarray:
+        """The histogram of one chunk (median only), without touching the accumulator: chunks can
+        be counted on several threads at once and added with :meth:`add_counts` in any order, as
+        the counts are integers (the level is the same as :meth:`add` of each chunk)."""
+        index = self.bin_of(np.asarray(samples))
         np.clip(index, 0, self.bins - 1, out=index)
-        self._counts += np.bincount(index, minlength=self.bins)
+        return np.bincount(index, minlength=self.bins)
+
+    def add_counts(self, counts: np.ndarray, n: int) -> None:
+        """Add a chunk's :meth:`counts_of` (of ``n`` samples)."""
+        self._n += n
+        self._counts += counts
 
     def bin_of(self, samples: np.ndarray) -> np.ndarray:
         """``floor((x + 1) * bins / 2)`` of each sample (before clipping), in fewer passes over the

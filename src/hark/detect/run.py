@@ -24,6 +24,7 @@ from hark.annotations.naming import annotation_csv_name
 from hark.annotations.songexplorer import write_csv
 from hark.audio.channels import CHANNEL_HELP, CHANNEL_METAVAR, ChannelSelection, chosen_channels
 from hark.audio.recording import open_recording
+from hark.detect.allocator import keep_freed_blocks
 from hark.detect.base import detectors
 from hark.errors import HarkError, ParameterError
 from hark.fileio import check_free_space, ensure_writable_dir, sweep_stale_temporaries
@@ -120,6 +121,7 @@ def plan_detection(request: DetectRequest | Sequence[str | Path], **parameters: 
 
 def run_detection_job(job: DetectionJob, progress: Callable[[float], None] | None = None) -> DetectionResult:
     """Detect in one recording and write its CSV; a HarkError becomes a failed result."""
+    keep_freed_blocks()  # chunks reuse the pages the previous one freed (hark.detect.allocator)
     try:
         recording = open_recording(job.recording, channel=job.channel, reader=job.reader, reader_params=job.reader_params)
         detector = detectors.get(job.detector)(job.params)

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 PeakTest = Callable[[np.ndarray], np.ndarray]
 """Peak F statistic of each row of a (n_windows, window) array."""
@@ -95,11 +96,14 @@ class ChunkPeaks:
 
     def _compute(self, data: np.ndarray, index: np.ndarray) -> np.ndarray:
         self.computed += len(index)
+        if len(index) == 0:  # a chunk's end shorter than a window: no window starts there
+            return np.zeros(0, dtype=np.float32)
         parts = np.array_split(index, len(self.tests)) if self._pool is not None and len(index) > 1 else [index]
 
+        windows = sliding_window_view(data, self.window)[:: self.hop]  # a view: no index array per sample
+
         def peaks_of(part: int) -> np.ndarray:
-            rows = parts[part][:, None] * self.hop + np.arange(self.window)[None, :]
-            return self.tests[part](data[rows])
+            return self.tests[part](windows[parts[part]])
 
         if len(parts) == 1:
             return peaks_of(0)

@@ -7,6 +7,7 @@
    at ``candidate_fraction`` of each label's threshold, so that near misses are candidates
    too, the sounds of ``<rec>-detected.csv`` beside each recording (``hark detect``) and
    those a detector plugin finds when one is named, labelled with the output most probable over them.
+   A clip model's candidates are whole unannotated files (:mod:`hark.infer.suggest_clips`).
 3. Each candidate is scored and the budget filled greedily (:mod:`hark.infer.acquisition`:
    near the threshold, replicates disagree, novel in embedding space, diverse).
 4. For each recording, ``OUT/<rec>-suggested.csv``: hark CSV rows
@@ -20,6 +21,7 @@ rate, the output folder); a recording with no candidate gets an empty file.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -96,16 +98,18 @@ def suggest_sounds(
     for member, other in zip(members[1:], configs[1:]):
         if (other.samplerate, other.output_names, other.kind) != (config.samplerate, config.output_names, config.kind):
             raise HarkError(f"{member}: a replicate of another model than {members[0]} (sample rate, outputs or kind differ)")
-    if config.kind != "frame":
-        raise HarkError(f"{members[0]}: hark suggest ranks sounds of frame models (sparse or dense supervision), not {config.kind} models")
+    if config.kind not in ("frame", "clip"):
+        raise HarkError(f"{members[0]}: hark suggest ranks sounds of frame models and clips of clip models, not {config.kind} models")
+    clips = config.kind == "clip"  # whole files ranked by their prediction's margin (hark.infer.suggest_clips)
     labels = _labels(config, params)
-    thresholds = [read_thresholds(m, params.ratio) for m in members]
+    thresholds = [] if clips else [read_thresholds(m, params.ratio) for m in members]
     for label in labels:
         missing = [str(m) for m, t in zip(members, thresholds) if label not in t]
         if missing:
             raise HarkError(f"{missing[0]}: no threshold for {label}; run hark accuracy {missing[0]}")
-    threshold = {label: effective_threshold(float(np.mean([t[label] for t in thresholds]))) for label in labels}
-    paths = list(dict.fromkeys(p.resolve() for p in find_recordings(recordings)))
+    threshold = {label: effective_threshold(float(np.mean([t[label] for t in thresholds]))) for label in labels} if not clips else {}
+    # absolute, links not followed: a linked recording's annotations are those beside the link
+    paths = list(dict.fromkeys(_absolute(p) for p in find_recordings(recordings)))
     if not paths:
         raise HarkError("no recordings to suggest sounds of")
     for path in paths:
@@ -121,6 +125,7 @@ def suggest_sounds(
         raise HarkError(f"{twice[0]}: two recordings of that name; their {suggestion_csv_name(twice[0])} would be one file (suggest them apart)")
     annotated_sounds = _annotated_sounds(paths)
     candidates: list[tuple[Path, int, int, str, float, np.ndarray]] = []  # recording, start, stop, label, peak, member peaks
+    clip_rows: dict[Path, np.ndarray] = {}  # a clip model's probability row of each file (its embedding)
     with tempfile.TemporaryDirectory(prefix="hark-suggest-") as temporary:
         for i, member in enumerate(members):
             folder = Path(temporary) / str(i)
@@ -139,18 +144,29 @@ def suggest_sounds(
                 array, meta = open_probabilities(path, Path(temporary) / str(i))
                 arrays.append(np.asarray(array, dtype=np.float32))
             annotated_here = [(start, stop) for recording, start, stop in annotated_sounds if recording == path]
-            found = _candidates_of(path, np.stack(arrays), meta, labels, threshold, params, detector)
+            if clips:
+                from hark.infer.suggest_clips import clip_candidate
+
+                candidate, clip_rows[path] = clip_candidate(path, np.stack(arrays), list(meta.output_names), labels, meta.recording_samples)
+                found = [candidate]
+            else:
+                found = _candidates_of(path, np.stack(arrays), meta, labels, threshold, params, detector)
             candidates += [c for c in found if not _overlaps_any(c[1], c[2], annotated_here)]
     if progress:
         progress(0.85)
 
     peaks = np.array([c[4] for c in candidates])
     spans = [(str(c[0]), c[1], c[2]) for c in candidates]
-    embeddings, annotated = _embeddings(members[0], config, candidates, _drawn(annotated_sounds, params), params)
+    if clips:  # the probability rows: of the candidates, and of the annotated files among those given
+        embeddings = np.array([clip_rows[c[0]] for c in candidates]).reshape(len(candidates), len(labels))
+        drawn = dict.fromkeys(recording for recording, _, _ in _drawn(annotated_sounds, params) if recording in clip_rows)
+        annotated = np.array([clip_rows[p] for p in drawn]).reshape(len(drawn), len(labels))
+    else:
+        embeddings, annotated = _embeddings(members[0], config, candidates, _drawn(annotated_sounds, params), params)
     mean = embeddings.mean(axis=0) if len(embeddings) else 0.0
     units, annotated_units = centred(embeddings, mean), centred(annotated, mean) if len(annotated) else annotated
     terms = Terms(
-        near_threshold(peaks, np.array([threshold[c[3]] for c in candidates])),
+        peaks if clips else near_threshold(peaks, np.array([threshold[c[3]] for c in candidates])),  # a clip's: its margin
         disagreement(np.array([c[5] for c in candidates]).reshape(len(candidates), len(members))),
         novelty(units, annotated_units),
     )
@@ -250,7 +266,7 @@ def _entry_of(path: Path):
     from hark.annotations.folder import scan_folder
 
     for entry in scan_folder(path.parent).entries:
-        if entry.recording.resolve() == path:
+        if _absolute(entry.recording) == path:
             return entry
     return None
 
@@ -263,11 +279,16 @@ def _annotated_sounds(paths: list[Path]) -> list[tuple[Path, int, int]]:
     for folder in dict.fromkeys(p.parent for p in paths):
         scanned = scan_folder(folder)
         for entry in scanned.entries:
-            if entry.recording.parent.resolve() != folder:
+            if _absolute(entry.recording).parent != folder:
                 continue  # a subfolder's recordings count when the subfolder's own recordings are named
             for event in _annotated_events(entry):
-                sounds.append((entry.recording.resolve(), event.start, event.stop))
+                sounds.append((_absolute(entry.recording), event.start, event.stop))
     return sounds
+
+
+def _absolute(path: Path) -> Path:
+    """``path`` made absolute without following symbolic links (``..`` folded)."""
+    return Path(os.path.abspath(path))
 
 
 def _drawn(sounds: list, params: SuggestParams) -> list:
