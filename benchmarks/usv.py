@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from benchmarks.detect import USV_SETTINGS, detect_beside_reference, make_long_usv_recording, report_beside_reference
+from benchmarks.detect import SPECTROGRAM_SECONDS, USV_SETTINGS, detect_beside_reference, make_long_usv_recording, report_beside_reference
 from benchmarks.measure import cpu_summary, measure_in_child
 
 TARGET_MB = 1024  # issue 17: peak memory under 1 GB at 250 and at 500 kHz, detect and classify alike
@@ -47,14 +47,8 @@ DETECT = (
     "from hark.infer.probabilities import read_meta\n"
     "from hark.annotations.songexplorer import read_csv\n"
     "import numpy, soundfile, torch\n"
-    "def spectrogram_seconds(path):\n"  # the reference of benchmarks.detect: numpy alone, one thread
-    "    began = time.perf_counter()\n"
-    "    with soundfile.SoundFile(path) as f:\n"
-    "        for block in f.blocks(2**20, dtype='float32'):\n"
-    "            frames = block[: len(block) // 256 * 256].reshape(-1, 256)\n"
-    "            numpy.abs(numpy.fft.rfft(frames, axis=1)) ** 2\n"
-    "    return time.perf_counter() - began\n"
-    "def peak_mb():\n"  # as benchmarks.measure: this process's own peak (VmHWM), ru_maxrss without /proc
+    + SPECTROGRAM_SECONDS
+    + "def peak_mb():\n"  # as benchmarks.measure: this process's own peak (VmHWM), ru_maxrss without /proc
     "    try:\n"
     "        return next(int(line.split()[1]) for line in open('/proc/self/status') if line.startswith('VmHWM:')) / 1024\n"
     "    except (OSError, StopIteration):\n"
